@@ -1,0 +1,83 @@
+# Tandem — build, run and test on a Debian machine.
+#
+#   make run    install what is missing, build, and start the product locally
+#   make test   install what is missing and run every test
+#
+# Debian packages are installed only when missing (with sudo when not root).
+# Go comes from /usr/local/go (Go 1.26); modules come from the Go module proxy.
+
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+export CGO_ENABLED ?= 1
+
+GO      ?= go
+BIN     := bin
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X tandem/internal/version.Version=$(VERSION)
+# Where `make run` keeps the local hub's and agent's data.
+RUNDIR  ?= $(CURDIR)/.run
+
+# Packages needed to build the Fyne windows and the tray (cgo), and to run them
+# without a screen in tests.
+BUILD_DEBS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev \
+	libxinerama-dev libxi-dev libxxf86vm-dev libxkbcommon-dev libwayland-dev \
+	libayatana-appindicator3-dev
+RUN_DEBS   := xvfb xauth x11-utils xdotool trayer dbus-x11 imagemagick
+
+# Pure-Go binaries: these must cross-build with CGO_ENABLED=0 for every OS.
+PURE_CMDS := tandem-agent tandem-hub
+
+.PHONY: all run test deps check-go build build-pure cross lint test-go fuzz bench footprint clean
+
+all: build
+
+deps: check-go
+	@scripts/debs.sh $(BUILD_DEBS) $(RUN_DEBS)
+	@$(GO) mod download
+
+check-go:
+	@command -v $(GO) >/dev/null || { echo "Go 1.26 is needed at /usr/local/go (see README)"; exit 1; }
+	@$(GO) version | grep -Eq 'go1\.(2[6-9]|[3-9][0-9])' || { echo "Go 1.26 or newer is needed; found: $$($(GO) version)"; exit 1; }
+
+build: deps
+	@mkdir -p $(BIN)
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/... .
+
+# The agent and hub build without cgo for every OS the fleet runs.
+cross: check-go
+	@set -e; for os in linux windows darwin; do for c in $(PURE_CMDS); do \
+		echo "cross-build $$c for $$os"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=amd64 $(GO) build -trimpath -o /dev/null ./cmd/$$c; \
+	done; done
+	@set -e; for os in windows darwin; do \
+		echo "vet pure-Go packages for $$os"; \
+		CGO_ENABLED=0 GOOS=$$os $(GO) vet $$($(GO) list ./... | grep -v -e '^tandem$$' -e '/app' -e 'cmd/tandem-tray'); \
+	done
+
+lint: check-go
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+test-go: deps
+	$(GO) test -race -timeout 20m ./...
+
+# Short fuzzing runs of the decoders and the merge function (longer runs: FUZZTIME=5m).
+FUZZTIME ?= 10s
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZTIME)
+
+test: deps lint cross test-go fuzz
+
+# Benchmarks (figures, not pass/fail). See README "Measuring".
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+footprint: deps
+	$(GO) test -run '^$$' -bench IdleFootprint -benchtime 1x ./localdb/
+
+run: build
+	@scripts/run.sh $(BIN) $(RUNDIR)
+
+clean:
+	rm -rf $(BIN) $(RUNDIR)

@@ -56,6 +56,7 @@ func open(ctx context.Context, dir string, opts Options, migs []Migration) (*DB,
 			return nil, err
 		}
 	}
+	releaseBallastBeforeOpen(dir, opts.DiskReserve)
 	bdb, err := badger.Open(opts.badgerOptions(dir, key))
 	if err != nil {
 		return nil, classifyOpen(dir, err)
@@ -72,6 +73,7 @@ func open(ctx context.Context, dir string, opts Options, migs []Migration) (*DB,
 	if err := db.migrate(ctx, migs); err != nil {
 		return nil, errors.Join(err, bdb.Close())
 	}
+	db.ensureBallast()
 	go db.maintain()
 	return db, nil
 }
@@ -85,6 +87,7 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.stop)
 		<-db.done
+		db.releaseBallast()
 		if err := db.bdb.Close(); err != nil {
 			db.closeErr = fmt.Errorf("localdb: close %s: %w", db.dir, err)
 		}

@@ -2,8 +2,8 @@ package localdb
 
 import (
 	"fmt"
-	"strings"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"

@@ -148,15 +148,22 @@ func (tx *Tx) scan(prefix, start []byte, values bool, fn func(key, val []byte) e
 	}
 	for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
 		item := it.Item()
-		var val []byte
+		var err error
 		if values {
-			var err error
-			val, err = item.ValueCopy(nil)
-			if err != nil {
+			// No copy: val is valid only during fn, as documented. Copying
+			// every value of a scan is garbage the idle agent would carry.
+			var ferr error
+			err = item.Value(func(val []byte) error {
+				ferr = fn(item.Key(), val)
+				return ferr
+			})
+			if err != nil && ferr == nil {
 				return fmt.Errorf("localdb: read value of %s: %w", item.Key(), err)
 			}
+		} else {
+			err = fn(item.Key(), nil)
 		}
-		if err := fn(item.Key(), val); err != nil {
+		if err != nil {
 			if errors.Is(err, ErrStop) {
 				return nil
 			}

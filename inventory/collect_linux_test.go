@@ -1,0 +1,218 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"tandem/msp"
+)
+
+// thisMachine collects one report for the tests that compare it with this
+// machine's own tools.
+var thisMachine = sync.OnceValues(func() (Report, error) {
+	return Collect(context.Background(), Options{})
+})
+
+func collected(t *testing.T) Report {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("collects from this machine")
+	}
+	r, err := thisMachine()
+	if err != nil {
+		t.Fatalf("Collect: %v", err)
+	}
+	return r
+}
+
+// tool runs a command of this machine, or skips the test when it is absent.
+func tool(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Skipf("%s is not installed here", name)
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+	}
+	return string(out)
+}
+
+func TestThisMachineSoftwareCountMatchesDpkgQuery(t *testing.T) {
+	r := collected(t)
+	if _, err := os.Stat(dpkgStatus); err != nil {
+		t.Skipf("no dpkg database here: %v", err)
+	}
+	out := tool(t, "dpkg-query", "-W", "-f=${Status}\n")
+	want := 0
+	for line := range strings.Lines(out) {
+		if strings.Contains(line, "ok installed") {
+			want++
+		}
+	}
+	if len(r.Software) != want {
+		t.Errorf("software lists %d packages; dpkg-query counts %d installed", len(r.Software), want)
+	}
+	if r.Machine.PackageFormat != "deb" {
+		t.Errorf("package format = %q, want deb", r.Machine.PackageFormat)
+	}
+	// Spot-check a version against dpkg-query's own answer.
+	if len(r.Software) > 0 {
+		s := r.Software[len(r.Software)/2]
+		v := strings.TrimSpace(tool(t, "dpkg-query", "-W", "-f=${Version}", s.Name))
+		if v != s.Version {
+			t.Errorf("%s: version %q; dpkg-query says %q", s.Name, s.Version, v)
+		}
+	}
+}
+
+// dfRoot returns `df -B1`'s size and avail of /.
+func dfRoot(t *testing.T) (size, avail uint64) {
+	t.Helper()
+	out := tool(t, "df", "-B1", "--output=size,avail", "/")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	f := strings.Fields(lines[len(lines)-1])
+	if len(f) != 2 {
+		t.Fatalf("df printed %q", out)
+	}
+	size, err1 := strconv.ParseUint(f[0], 10, 64)
+	avail, err2 := strconv.ParseUint(f[1], 10, 64)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("df printed %q", out)
+	}
+	return size, avail
+}
+
+// TestThisMachineRootDiskMatchesDf compares / with `df -B1`. The total must
+// be equal. Free space moves while the machine writes, so df runs before and
+// after the collector's statfs, and the collector's figure must lie between
+// the two (equal when nothing wrote); five tries.
+func TestThisMachineRootDiskMatchesDf(t *testing.T) {
+	collected(t)
+	var last string
+	for range 5 {
+		c := newCollector(Options{})
+		dfSize, before := dfRoot(t)
+		disks := c.disks()
+		_, after := dfRoot(t)
+		i := slices.IndexFunc(disks, func(d msp.Disk) bool { return d.Mount == "/" })
+		if i < 0 {
+			t.Skipf("/ is not a disk file system here: %+v", c.mounts())
+		}
+		d := disks[i]
+		if d.TotalBytes != dfSize {
+			t.Fatalf("/ total = %d; df -B1 size = %d", d.TotalBytes, dfSize)
+		}
+		if min(before, after) <= d.FreeBytes && d.FreeBytes <= max(before, after) {
+			return
+		}
+		last = fmt.Sprintf("free %d, df avail %d before and %d after", d.FreeBytes, before, after)
+	}
+	t.Errorf("/ free space never matched df -B1 avail in five tries; last %s", last)
+}
+
+func TestThisMachineMemoryMatchesMeminfo(t *testing.T) {
+	r := collected(t)
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		t.Skipf("no /proc/meminfo: %v", err)
+	}
+	var want uint64
+	for line := range strings.Lines(string(b)) {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "MemTotal:" && f[2] == "kB" {
+			n, err := strconv.ParseUint(f[1], 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = n * 1024
+		}
+	}
+	if want == 0 {
+		t.Fatalf("no MemTotal line in /proc/meminfo")
+	}
+	if r.Memory.TotalBytes != want {
+		t.Errorf("memory = %d bytes; /proc/meminfo MemTotal = %d", r.Memory.TotalBytes, want)
+	}
+}
+
+func TestThisMachineCoresMatchGetconf(t *testing.T) {
+	r := collected(t)
+	want, err := strconv.Atoi(strings.TrimSpace(tool(t, "getconf", "_NPROCESSORS_CONF")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.CPU.Cores != want {
+		t.Errorf("cores = %d; getconf _NPROCESSORS_CONF = %d", r.CPU.Cores, want)
+	}
+	if r.CPU.Model == "" {
+		t.Error("no processor model")
+	}
+}
+
+func TestThisMachineOSAndKernel(t *testing.T) {
+	r := collected(t)
+	if k := strings.TrimSpace(tool(t, "uname", "-r")); r.OS.Kernel != k {
+		t.Errorf("kernel = %q; uname -r = %q", r.OS.Kernel, k)
+	}
+	b, err := os.ReadFile("/etc/os-release")
+	if err != nil {
+		t.Skipf("no /etc/os-release: %v", err)
+	}
+	rel := parseOSRelease(b)
+	if r.OS.ID != rel["ID"] || r.OS.Version != rel["VERSION_ID"] {
+		t.Errorf("os = %+v; os-release ID %q VERSION_ID %q", r.OS, rel["ID"], rel["VERSION_ID"])
+	}
+	if h, err := os.Hostname(); err == nil && r.Hostname != h {
+		t.Errorf("hostname = %q; os.Hostname = %q", r.Hostname, h)
+	}
+	if r.BootTime.IsZero() || r.BootTime.After(r.CollectedAt) {
+		t.Errorf("boot time %v, collected at %v", r.BootTime, r.CollectedAt)
+	}
+	if err := r.Validate(); err != nil {
+		t.Errorf("the report of this machine does not pass msp validation: %v", err)
+	}
+	for _, c := range r.Posture.Checks() {
+		if c.Check.Evidence == "" {
+			t.Errorf("posture %s has no evidence", c.Key)
+		}
+	}
+}
+
+// TestFakeRootRunsNoCommand collects from an empty tree: no command may
+// run (their answers would describe this machine) and every part says why
+// it is empty.
+func TestFakeRootRunsNoCommand(t *testing.T) {
+	r, err := Collect(context.Background(), Options{Root: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Software) != 0 || len(r.Disks) != 0 || len(r.Patches.Pending) != 0 {
+		t.Errorf("an empty tree gave software %v, disks %v, patches %v", r.Software, r.Disks, r.Patches.Pending)
+	}
+	if len(r.Warnings) == 0 {
+		t.Error("an empty tree gave no warnings")
+	}
+	for _, c := range r.Posture.Checks() {
+		if c.Check.State == "" || c.Check.Evidence == "" {
+			t.Errorf("posture %s = %+v", c.Key, c.Check)
+		}
+	}
+}
+
+func BenchmarkCollect(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := Collect(ctx, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

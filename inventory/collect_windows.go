@@ -1,0 +1,230 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/windows/registry"
+
+	"tandem/msp"
+)
+
+// collect fills r on Windows: the system script, the software from the
+// registry and the network here; the update search and the posture script
+// in two more goroutines, all done before it returns.
+func (c *collector) collect(ctx context.Context, r *Report) error {
+	var wg sync.WaitGroup
+	var encrypted map[string]bool
+	wg.Go(func() { r.Patches = c.patches(ctx) })
+	wg.Go(func() { r.Posture, encrypted = c.winPosture(ctx) })
+	c.winSystem(ctx, r)
+	if r.Hostname == "" {
+		if h, err := os.Hostname(); err == nil {
+			r.Hostname = h
+		} else {
+			c.warn("host name: %v", err)
+		}
+	}
+	r.Network = c.network()
+	r.Software = c.software()
+	wg.Wait()
+	for i, d := range r.Disks {
+		r.Disks[i].Encrypted = encrypted[strings.ToUpper(strings.TrimSuffix(d.Mount, `\`))]
+	}
+	return nil
+}
+
+// powershell runs a script with Windows PowerShell and returns its stdout.
+func (c *collector) powershell(ctx context.Context, what, script string, timeout time.Duration) ([]byte, error) {
+	res, err := c.run(ctx, timeout, "powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-EncodedCommand", psEncode(script))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if res.Code != 0 {
+		return nil, fmt.Errorf("%s: powershell exited with %d: %s", what, res.Code, res.stderrLine())
+	}
+	return res.Stdout, nil
+}
+
+func (c *collector) winSystem(ctx context.Context, r *Report) {
+	r.Disks = []msp.Disk{}
+	out, err := c.powershell(ctx, "system details", winSystemScript, c.cmdTO)
+	if err != nil {
+		c.warn("operating system, processor, memory and disks unknown: %v", err)
+		r.OS = msp.OSInfo{Name: "Windows", ID: "windows"}
+		return
+	}
+	errs, err := parseWinSystem(out, r)
+	if err != nil {
+		c.warn("operating system, processor, memory and disks unknown: %v", err)
+		return
+	}
+	for _, e := range errs {
+		c.warn("system details: %s", e)
+	}
+}
+
+const uninstallPath = `SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall`
+
+// software reads the Uninstall keys: HKLM in the 64-bit and the 32-bit
+// registry views, and HKCU (the user the agent runs as).
+func (c *collector) software() []msp.Software {
+	var entries []winUninstall
+	views := []struct {
+		root   registry.Key
+		access uint32
+		name   string
+	}{
+		{registry.LOCAL_MACHINE, registry.WOW64_64KEY, `HKLM (64-bit view)`},
+		{registry.LOCAL_MACHINE, registry.WOW64_32KEY, `HKLM (32-bit view)`},
+		{registry.CURRENT_USER, 0, `HKCU`},
+	}
+	for _, v := range views {
+		es, err := readUninstall(v.root, v.access)
+		if err != nil {
+			c.warn("installed software in %s\\%s not read: %v", v.name, uninstallPath, err)
+		}
+		entries = append(entries, es...)
+	}
+	return winSoftware(entries)
+}
+
+func readUninstall(root registry.Key, view uint32) ([]winUninstall, error) {
+	k, err := registry.OpenKey(root, uninstallPath, registry.ENUMERATE_SUB_KEYS|registry.QUERY_VALUE|view)
+	if errors.Is(err, registry.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening the key: %w", err)
+	}
+	defer k.Close()
+	names, err := k.ReadSubKeyNames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("listing the subkeys: %w", err)
+	}
+	var out []winUninstall
+	for _, n := range names {
+		sk, err := registry.OpenKey(k, n, registry.QUERY_VALUE|view)
+		if err != nil {
+			continue // a key we may not read is not a program we can list
+		}
+		e := winUninstall{}
+		e.DisplayName, _, _ = sk.GetStringValue("DisplayName")
+		v, _, _ := sk.GetStringValue("DisplayVersion")
+		e.DisplayVersion = psString(v)
+		e.Publisher, _, _ = sk.GetStringValue("Publisher")
+		e.ParentKeyName, _, _ = sk.GetStringValue("ParentKeyName")
+		e.ReleaseType, _, _ = sk.GetStringValue("ReleaseType")
+		e.SystemComponent, _, _ = sk.GetIntegerValue("SystemComponent")
+		sk.Close()
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// patches searches Windows Update and reads the reboot-pending keys.
+func (c *collector) patches(ctx context.Context) msp.PatchState {
+	p := msp.PatchState{Pending: []msp.Patch{}}
+	p.RebootRequired = c.rebootPending()
+	out, err := c.powershell(ctx, "Windows Update search", winPatchesScript, c.patchTO)
+	if err != nil {
+		c.warn("pending updates not checked: %v", err)
+		return p
+	}
+	pending, staged, _, errs, err := parseWinUpdates(out)
+	if err != nil {
+		c.warn("pending updates not checked: %v", err)
+		return p
+	}
+	for _, e := range errs {
+		c.warn("pending updates: %s", e)
+	}
+	if len(errs) > 0 && len(pending) == 0 {
+		return p
+	}
+	p.Pending = pending
+	p.RebootRequired = p.RebootRequired || staged
+	p.LastChecked = c.now()
+	return p
+}
+
+// rebootPending reports what Windows itself records as waiting for a
+// restart: Component Based Servicing, Windows Update, and file renames.
+func (c *collector) rebootPending() bool {
+	for _, k := range []string{
+		`SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending`,
+		`SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired`,
+	} {
+		key, err := registry.OpenKey(registry.LOCAL_MACHINE, k, registry.QUERY_VALUE|registry.WOW64_64KEY)
+		if err == nil {
+			key.Close()
+			return true
+		}
+	}
+	key, err := registry.OpenKey(registry.LOCAL_MACHINE, `SYSTEM\CurrentControlSet\Control\Session Manager`, registry.QUERY_VALUE|registry.WOW64_64KEY)
+	if err != nil {
+		c.warn("reboot need partly unknown: opening the Session Manager key: %v", err)
+		return false
+	}
+	defer key.Close()
+	v, _, err := key.GetStringsValue("PendingFileRenameOperations")
+	return err == nil && len(v) > 0
+}
+
+// posture runs the posture script and reads the update policy.
+func (c *collector) posture(ctx context.Context) msp.Posture {
+	p, _ := c.winPosture(ctx)
+	return p
+}
+
+// winPosture returns the posture and the drives ("C:") BitLocker encrypts.
+func (c *collector) winPosture(ctx context.Context) (msp.Posture, map[string]bool) {
+	p := msp.Posture{AutomaticUpdates: c.autoUpdates()}
+	out, err := c.powershell(ctx, "security posture", winPostureScript, c.cmdTO)
+	if err != nil {
+		c.warn("firewall, antivirus and BitLocker not checked: %v", err)
+		ev := fmt.Sprintf("not checked: %v", err)
+		p.Firewall, p.Antivirus, p.DiskEncryption = check(msp.CheckUnknown, "%s", ev), check(msp.CheckUnknown, "%s", ev), check(msp.CheckUnknown, "%s", ev)
+		return p, nil
+	}
+	sp, enc, errs, err := parseWinPosture(out)
+	if err != nil {
+		c.warn("firewall, antivirus and BitLocker not checked: %v", err)
+		return p, nil
+	}
+	for _, e := range errs {
+		if strings.HasPrefix(e, "Get-BitLockerVolume") {
+			c.warn("BitLocker details need administrator rights (Get-BitLockerVolume failed: %s); the shell's summary was used", clipRunes(e, 200))
+			continue
+		}
+		if strings.HasPrefix(e, "SecurityCenter2") {
+			continue // absent on Windows Server: not worth a warning
+		}
+		c.warn("security posture: %s", e)
+	}
+	sp.AutomaticUpdates = p.AutomaticUpdates
+	return sp, enc
+}
+
+// autoUpdates reads the Windows Update policy and the service's start type.
+func (c *collector) autoUpdates() msp.Check {
+	get := func(path, name string) *uint64 {
+		k, err := registry.OpenKey(registry.LOCAL_MACHINE, path, registry.QUERY_VALUE|registry.WOW64_64KEY)
+		if err != nil {
+			return nil
+		}
+		defer k.Close()
+		v, _, err := k.GetIntegerValue(name)
+		if err != nil {
+			return nil
+		}
+		return &v
+	}
+	const au = `SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU`
+	return winAutoUpdate(get(au, "NoAutoUpdate"), get(au, "AUOptions"), get(`SYSTEM\CurrentControlSet\Services\wuauserv`, "Start"))
+}

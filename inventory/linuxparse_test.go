@@ -1,0 +1,202 @@
+package inventory
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"tandem/msp"
+)
+
+func TestParseOSRelease(t *testing.T) {
+	cases := []struct{ file, name, version, id, pretty string }{
+		{"linux/os-release.debian12", "Debian GNU/Linux", "12", "debian", "Debian GNU/Linux 12 (bookworm)"},
+		{"linux/os-release.ubuntu2404", "Ubuntu", "24.04", "ubuntu", "Ubuntu 24.04.1 LTS"},
+		{"linux/os-release.rocky9", "Rocky Linux", "9.4", "rocky", "Rocky Linux 9.4 (Blue Onyx)"},
+	}
+	for _, tc := range cases {
+		m := parseOSRelease(readTestdata(t, tc.file))
+		if m["NAME"] != tc.name || m["VERSION_ID"] != tc.version || m["ID"] != tc.id || m["PRETTY_NAME"] != tc.pretty {
+			t.Errorf("%s: NAME %q VERSION_ID %q ID %q PRETTY_NAME %q", tc.file, m["NAME"], m["VERSION_ID"], m["ID"], m["PRETTY_NAME"])
+		}
+	}
+	if m := parseOSRelease([]byte(`NAME="A \"quoted\" \$name"` + "\n# X=1\nVERSION='1 2'\n")); m["NAME"] != `A "quoted" $name` || m["VERSION"] != "1 2" || m["X"] != "" {
+		t.Errorf("escapes: %q", m)
+	}
+}
+
+func TestParseCPUInfo(t *testing.T) {
+	ci := parseCPUInfo(readTestdata(t, "linux/cpuinfo.amd-epyc-2cpu.txt"))
+	want := cpuInfo{Model: "AMD EPYC", Vendor: "AuthenticAMD", Logical: 2, Cores: 2, Sockets: 1, MHz: 2096}
+	if ci != want {
+		t.Errorf("got %+v, want %+v", ci, want)
+	}
+	arm := "processor\t: 0\nBogoMIPS\t: 48.00\nCPU implementer\t: 0x41\n\nprocessor\t: 1\nBogoMIPS\t: 48.00\n\nHardware\t: BCM2835\n"
+	if ci := parseCPUInfo([]byte(arm)); ci.Logical != 2 || ci.Model != "BCM2835" || ci.Sockets != 0 {
+		t.Errorf("arm: %+v", ci)
+	}
+}
+
+func TestParseMeminfo(t *testing.T) {
+	m := parseMeminfo(readTestdata(t, "linux/meminfo.txt"))
+	if m["MemTotal"] != 24683620*1024 || m["SwapTotal"] != 0 {
+		t.Errorf("MemTotal %d, SwapTotal %d", m["MemTotal"], m["SwapTotal"])
+	}
+	if m["HugePages_Total"] != 0 {
+		t.Errorf("HugePages_Total (a count, no unit) = %d", m["HugePages_Total"])
+	}
+}
+
+func TestParseBootTime(t *testing.T) {
+	bt, err := parseBootTime(readTestdata(t, "linux/stat.txt"))
+	if err != nil || !bt.Equal(time.Unix(1795415008, 0)) {
+		t.Errorf("got %v, %v", bt, err)
+	}
+	if _, err := parseBootTime([]byte("cpu 1 2 3\n")); err == nil {
+		t.Error("no error without a btime line")
+	}
+}
+
+func TestParseMountInfoAndDiskMounts(t *testing.T) {
+	ms, err := parseMountInfo(readTestdata(t, "linux/mountinfo.vm.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 22 {
+		t.Errorf("%d mounts, want 22", len(ms))
+	}
+	disks := diskMounts(ms)
+	want := []mount{{Major: 254, Minor: 0, Root: "/", Point: "/", FSType: "ext4", Source: "/dev/vda"}}
+	if !slices.Equal(disks, want) {
+		t.Errorf("disk mounts = %+v, want %+v", disks, want)
+	}
+	// A bind mount of the same device and a path with an escaped space.
+	extra := "50 26 254:0 /srv /var/www rw - ext4 /dev/vda rw\n51 26 8:17 / /media/USB\\040Stick rw - vfat /dev/sdb1 rw\n"
+	ms2, err := parseMountInfo(append(readTestdata(t, "linux/mountinfo.vm.txt"), extra...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	disks = diskMounts(ms2)
+	if len(disks) != 2 || disks[0].Point != "/" || disks[1].Point != "/media/USB Stick" {
+		t.Errorf("disk mounts = %+v", disks)
+	}
+	if _, err := parseMountInfo([]byte("1 2 3\n")); err == nil {
+		t.Error("no error for a short line")
+	}
+}
+
+func TestParseDpkgStatus(t *testing.T) {
+	pkgs, err := parseDpkgStatus(bytes.NewReader(readTestdata(t, "linux/dpkg-status.txt")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 14 "install ok installed", 1 "hold ok installed", 1 "deinstall ok
+	// installed" count; config-files, half-installed, not-installed do not.
+	if len(pkgs) != 16 {
+		t.Errorf("%d packages, want 16: %+v", len(pkgs), pkgs)
+	}
+	for _, p := range pkgs {
+		if p.Name == "" || p.Version == "" {
+			t.Errorf("package without a name or version: %+v", p)
+		}
+	}
+	multi := "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9\n\nPackage: libc6\nStatus: install ok installed\nArchitecture: i386\nVersion: 2.36-9\nDescription: GNU C Library\n more text\n"
+	pkgs, err = parseDpkgStatus(strings.NewReader(multi))
+	if err != nil || len(pkgs) != 2 || pkgs[0].Name != "libc6:amd64" || pkgs[1].Name != "libc6:i386" {
+		t.Errorf("multi-arch: %+v, %v", pkgs, err)
+	}
+}
+
+func TestParseAptSimulate(t *testing.T) {
+	ps := parseAptSimulate(readTestdata(t, "linux/apt-get-s-dist-upgrade.debian12.txt"))
+	if len(ps) != 80 {
+		t.Errorf("%d patches, want the 80 Inst lines", len(ps))
+	}
+	sec := msp.PatchState{Pending: ps}.SecurityPending()
+	if sec != 20 {
+		t.Errorf("%d security updates, want 20 (the Debian-Security lines)", sec)
+	}
+	want := msp.Patch{Name: "bash", InstalledVersion: "5.2.15-2+b8", CandidateVersion: "5.2.15-2+b13"}
+	if i := slices.IndexFunc(ps, func(p msp.Patch) bool { return p.Name == "bash" }); i < 0 || ps[i] != want {
+		t.Errorf("bash patch missing or wrong: %+v", ps)
+	}
+	ubuntu := "Inst linux-image-6.8.0-50-generic (6.8.0-50.51 Ubuntu:24.04/noble-updates, Ubuntu:24.04/noble-security [amd64])\n"
+	if ps := parseAptSimulate([]byte(ubuntu)); len(ps) != 1 || !ps[0].Security || ps[0].InstalledVersion != "" || ps[0].CandidateVersion != "6.8.0-50.51" {
+		t.Errorf("new package from noble-security: %+v", ps)
+	}
+}
+
+func TestParseDnf(t *testing.T) {
+	ups := parseDnfCheckUpdate(readTestdata(t, "linux/dnf-check-update.rocky9.txt"))
+	if len(ups) != 6 {
+		t.Fatalf("%d updates, want 6 (the obsoletes section is not updates): %+v", len(ups), ups)
+	}
+	if u := ups[3]; u != (dnfUpdate{Name: "openssl-libs", Arch: "x86_64", EVR: "1:3.0.7-28.el9_4", Repo: "baseos"}) {
+		t.Errorf("openssl-libs = %+v", u)
+	}
+	sec := parseDnfUpdateinfo(readTestdata(t, "linux/dnf-updateinfo-security.rocky9.txt"))
+	for _, k := range []string{"glibc.x86_64", "glibc-common.x86_64", "kernel.x86_64", "python3-urllib3.noarch"} {
+		if !sec[k] {
+			t.Errorf("%s is not marked security: %v", k, sec)
+		}
+	}
+	if sec["openssl-libs.x86_64"] || len(sec) != 4 {
+		t.Errorf("security set = %v", sec)
+	}
+	rpms := parseRPMQuery(readTestdata(t, "linux/rpm-qa.rocky9.txt"))
+	want := []rpmPackage{
+		{Name: "glibc", Arch: "x86_64", EVR: "2.34-100.el9_4.2"},
+		{Name: "openssl-libs", Arch: "x86_64", EVR: "1:3.0.7-27.el9"},
+		{Name: "gpg-pubkey", Arch: "(none)", EVR: "350d275d-6279464b"},
+		{Name: "vim-minimal", Arch: "x86_64", EVR: "2:8.2.2637-20.el9_1"},
+	}
+	if !slices.Equal(rpms, want) {
+		t.Errorf("rpm -qa = %+v", rpms)
+	}
+}
+
+func TestParseAptConf(t *testing.T) {
+	m := map[string]string{}
+	parseAptConf([]byte(`// Debian's 20auto-upgrades
+APT::Periodic::Update-Package-Lists "1";
+APT::Periodic::Unattended-Upgrade "1";
+`), m)
+	parseAptConf([]byte(`APT { Periodic { Unattended-Upgrade "0"; }; };
+/* a comment */ Unattended-Upgrade::Origins-Pattern { "origin=Debian"; };`), m)
+	if m["apt::periodic::unattended-upgrade"] != "0" || m["apt::periodic::update-package-lists"] != "1" {
+		t.Errorf("parsed %q", m)
+	}
+}
+
+func TestParseNftRuleset(t *testing.T) {
+	rs := `table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		iif "lo" accept
+		tcp dport 22 accept
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+	}
+}
+`
+	s := parseNftRuleset([]byte(rs))
+	if s != (nftSummary{Tables: 1, InputChains: 1, InputRules: 3, InputPolicy: "drop"}) {
+		t.Errorf("got %+v", s)
+	}
+	if s := parseNftRuleset(nil); s.Tables != 0 {
+		t.Errorf("empty: %+v", s)
+	}
+}
+
+func TestDMIDate(t *testing.T) {
+	if d := dmiDate("04/01/2014\n"); d != "2014-04-01" {
+		t.Errorf("got %q", d)
+	}
+	if d := dmiDate("not a date"); d != "" {
+		t.Errorf("got %q", d)
+	}
+}

@@ -1,0 +1,368 @@
+// Package agent is the endpoint service program: it owns the device's
+// local store, keeps the local replica of the device's tickets, queues every
+// local change in the durable outbox in the same transaction, and runs the
+// sync loop that pushes the outbox to the hub and pulls the hub's changes.
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"tandem/internal/atomicfile"
+	"tandem/localdb"
+	"tandem/msp"
+	"tandem/sync/client"
+	"tandem/sync/outbox"
+	"tandem/sync/protocol"
+)
+
+// Keys the agent keeps besides the outbox's (see localdb's layout).
+var (
+	keyCursor = localdb.Key(localdb.SpaceMeta, "pull-cursor")
+	keyTenant = localdb.Key(localdb.SpaceMeta, "tenant")
+)
+
+// Options configure an Agent.
+type Options struct {
+	// PullInterval is how often the agent asks the hub for changes when
+	// nothing else wakes it (default 30s, jittered ±20%).
+	PullInterval time.Duration
+	// HeartbeatInterval is how often a check-in is queued (default 60s).
+	HeartbeatInterval time.Duration
+	// OfflineMin and OfflineMax bound the backoff after a failed sync
+	// (defaults 2s and 5 minutes).
+	OfflineMin, OfflineMax time.Duration
+	// Conn tunes the HTTP transport.
+	Conn  client.ConnOptions
+	Store localdb.Options
+	// Hostname names this device in end-user ids (default os.Hostname).
+	Hostname string
+	Logger   *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.PullInterval <= 0 {
+		o.PullInterval = 30 * time.Second
+	}
+	if o.HeartbeatInterval <= 0 {
+		o.HeartbeatInterval = 60 * time.Second
+	}
+	if o.OfflineMin <= 0 {
+		o.OfflineMin = 2 * time.Second
+	}
+	if o.OfflineMax <= 0 {
+		o.OfflineMax = 5 * time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Hostname == "" {
+		o.Hostname, _ = os.Hostname()
+		if o.Hostname == "" {
+			o.Hostname = "device"
+		}
+	}
+	return o
+}
+
+// Agent is one device's agent over its data directory.
+type Agent struct {
+	dir  string
+	opts Options
+	log  *slog.Logger
+	db   *localdb.DB
+	ob   *outbox.Outbox
+	now  func() time.Time
+
+	kick chan struct{} // wakes the sync loop after a local change
+
+	mu     sync.Mutex
+	id     *client.Identity
+	status Status
+}
+
+// Status is what `tandem-agent status` tells.
+type Status struct {
+	Enrolled  bool      `json:"enrolled"`
+	Online    bool      `json:"online"`
+	HubURL    string    `json:"hub_url,omitempty"`
+	DeviceID  string    `json:"device_id,omitempty"`
+	Tenant    string    `json:"tenant,omitempty"`
+	Queued    int       `json:"queued_changes"`
+	Dead      int       `json:"dead_letters"`
+	LastPush  time.Time `json:"last_push,omitzero"`
+	LastPull  time.Time `json:"last_pull,omitzero"`
+	LastError string    `json:"last_error,omitempty"`
+	// NextAttempt is when an offline agent tries again.
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// StatusFile is where a running agent keeps its last status, so that
+// `tandem-agent status` can answer while the agent holds the store.
+const StatusFile = "status.json"
+
+// Open opens the agent's store in dir (creating it) and reads the device
+// credential if the device is enrolled.
+func Open(ctx context.Context, dir string, opts Options) (*Agent, error) {
+	opts = opts.withDefaults()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the data directory: %w", err)
+	}
+	if opts.Store.Logger == nil {
+		opts.Store.Logger = opts.Logger
+	}
+	db, err := localdb.Open(ctx, filepath.Join(dir, "store"), opts.Store)
+	if err != nil {
+		return nil, err
+	}
+	a := &Agent{
+		dir: dir, opts: opts, log: opts.Logger, db: db,
+		ob: outbox.New(localdb.ErrStop), now: time.Now,
+		kick: make(chan struct{}, 1),
+	}
+	id, err := client.LoadIdentity(dir)
+	switch {
+	case err == nil:
+		a.id = id
+	case !errors.Is(err, client.ErrNotEnrolled):
+		db.Close()
+		return nil, err
+	}
+	if err := a.refreshCounts(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Close closes the store.
+func (a *Agent) Close() error { return a.db.Close() }
+
+// DB returns the agent's store (for the local API and tests).
+func (a *Agent) DB() *localdb.DB { return a.db }
+
+// Identity returns the device credential, or nil before enrollment.
+func (a *Agent) Identity() *client.Identity {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.id
+}
+
+// Status returns the agent's sync status.
+func (a *Agent) Status() Status {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.status
+	if a.id != nil {
+		s.Enrolled, s.HubURL, s.DeviceID, s.Tenant = true, a.id.HubURL, a.id.DeviceID, a.id.Tenant.ID
+	}
+	return s
+}
+
+func (a *Agent) setStatus(fn func(*Status)) {
+	a.mu.Lock()
+	fn(&a.status)
+	a.status.UpdatedAt = a.now().UTC()
+	a.mu.Unlock()
+	a.writeStatus()
+}
+
+func (a *Agent) writeStatus() {
+	b, err := json.MarshalIndent(a.Status(), "", "  ")
+	if err == nil {
+		err = atomicfile.Write(filepath.Join(a.dir, StatusFile), append(b, '\n'), 0o644)
+	}
+	if err != nil {
+		a.log.Warn("could not write the status file", "err", err)
+	}
+}
+
+// ReadStatusFile reads the status a running agent last wrote in dir.
+func ReadStatusFile(dir string) (Status, error) {
+	var s Status
+	b, err := os.ReadFile(filepath.Join(dir, StatusFile))
+	if err != nil {
+		return s, fmt.Errorf("reading the agent's status: %w", err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("the agent's status file is damaged: %w", err)
+	}
+	return s, nil
+}
+
+func (a *Agent) refreshCounts() error {
+	var q, d int
+	err := a.db.View(func(tx *localdb.Tx) error {
+		var err error
+		if q, err = a.ob.Len(tx); err != nil {
+			return err
+		}
+		d, err = a.ob.DeadLen(tx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("counting queued changes: %w", err)
+	}
+	a.mu.Lock()
+	a.status.Queued, a.status.Dead = q, d
+	a.mu.Unlock()
+	return nil
+}
+
+// Enroll enrolls the device (see client.Enroll) and keeps the credential.
+func (a *Agent) Enroll(ctx context.Context, o client.EnrollOptions) error {
+	if o.Hostname == "" {
+		o.Hostname = a.opts.Hostname
+	}
+	o.Conn = a.opts.Conn
+	id, err := client.Enroll(ctx, a.dir, o)
+	if err != nil {
+		return err
+	}
+	err = a.db.Update(ctx, func(tx *localdb.Tx) error { return tx.PutJSON(keyTenant, id.Tenant) })
+	if err != nil {
+		return fmt.Errorf("saving the tenant's settings: %w", err)
+	}
+	a.mu.Lock()
+	a.id = id
+	a.mu.Unlock()
+	return nil
+}
+
+func (a *Agent) wake() {
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+// endUserID is the hub's name for an OS account on this device; it must
+// match the hub's (package hub, endUserID).
+func (a *Agent) actor(user string) msp.Actor {
+	id := a.Identity()
+	var tenant, device string
+	if id != nil {
+		tenant, device = id.Tenant.ID, id.DeviceID
+	}
+	if user == "" {
+		user = "unknown"
+	}
+	return msp.Actor{ID: user + "@" + a.opts.Hostname, Role: msp.RoleEndUser, Tenant: tenant, Device: device}
+}
+
+// Submit applies an end user's change to the local replica and queues it
+// for the hub in one durable transaction: when Submit returns, the change
+// survives a crash and will reach the hub. user is the OS account that made
+// it. It returns the ticket as the user now sees it.
+func (a *Agent) Submit(ctx context.Context, user string, c msp.Change) (*msp.Ticket, error) {
+	if a.Identity() == nil {
+		return nil, fmt.Errorf("%w; ask your IT support to enroll it", client.ErrNotEnrolled)
+	}
+	if c.ID == "" {
+		c.ID = msp.NewID()
+	}
+	if c.At.IsZero() {
+		c.At = a.now().UTC()
+	}
+	if c.Kind == msp.ChangeCreate && c.Ticket != nil {
+		// The hub names the requester from the credential.
+		t := c.Ticket.Clone()
+		t.Requester = ""
+		c.Ticket = t
+	}
+	actor := a.actor(user)
+	var out *msp.Ticket
+	err := a.db.Update(ctx, func(tx *localdb.Tx) error {
+		current, err := a.localTicket(tx, c.TicketID)
+		if err != nil {
+			return err
+		}
+		if out, err = msp.Apply(current, c, actor, a.now()); err != nil {
+			return err
+		}
+		if err := tx.PutJSON(localdb.Key(localdb.SpaceTicket, out.ID), out); err != nil {
+			return err
+		}
+		_, err = a.ob.Enqueue(tx, protocol.Mutation{Kind: protocol.KindTicket, User: user, Change: &c})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.status.Queued++
+	a.mu.Unlock()
+	a.wake()
+	return out, nil
+}
+
+func (a *Agent) localTicket(tx *localdb.Tx, id string) (*msp.Ticket, error) {
+	var t msp.Ticket
+	err := tx.GetJSON(localdb.Key(localdb.SpaceTicket, id), &t)
+	if errors.Is(err, localdb.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// Tickets returns the replica's tickets, newest first.
+func (a *Agent) Tickets() ([]*msp.Ticket, error) {
+	var out []*msp.Ticket
+	err := a.db.View(func(tx *localdb.Tx) error {
+		return tx.Scan(localdb.Prefix(localdb.SpaceTicket), nil, func(k, v []byte) error {
+			var t msp.Ticket
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("%w: ticket %s in the local store is damaged: %v", localdb.ErrCorrupt, k, err)
+			}
+			out = append(out, &t)
+			return nil
+		})
+	})
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, err
+}
+
+// Ticket returns one ticket of the replica.
+func (a *Agent) Ticket(id string) (*msp.Ticket, error) {
+	var t *msp.Ticket
+	err := a.db.View(func(tx *localdb.Tx) error {
+		var err error
+		t, err = a.localTicket(tx, id)
+		return err
+	})
+	if err == nil && t == nil {
+		err = fmt.Errorf("ticket %s: %w", id, localdb.ErrNotFound)
+	}
+	return t, err
+}
+
+// DeadLetters returns the changes the hub refused, with their reasons.
+func (a *Agent) DeadLetters() ([]outbox.DeadLetter, error) {
+	var out []outbox.DeadLetter
+	err := a.db.View(func(tx *localdb.Tx) error {
+		var err error
+		out, err = a.ob.Dead(tx)
+		return err
+	})
+	return out, err
+}
+
+// Tenant returns the tenant's settings as last received from the hub.
+func (a *Agent) Tenant() (msp.Tenant, error) {
+	var t msp.Tenant
+	err := a.db.View(func(tx *localdb.Tx) error { return tx.GetJSON(keyTenant, &t) })
+	return t, err
+}

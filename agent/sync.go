@@ -1,0 +1,313 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"tandem/internal/version"
+	"tandem/localdb"
+	"tandem/msp"
+	"tandem/sync/client"
+	"tandem/sync/protocol"
+)
+
+// Run runs the agent's loops until ctx ends: the sync loop and the
+// heartbeat. It returns nil when ctx ends, or an error when the device is
+// not enrolled.
+func (a *Agent) Run(ctx context.Context) error {
+	id := a.Identity()
+	if id == nil {
+		return fmt.Errorf("%w: enroll it with tandem-agent enroll --hub URL --token TOKEN --ca FILE", client.ErrNotEnrolled)
+	}
+	conn, err := id.Conn(a.opts.Conn)
+	if err != nil {
+		return err
+	}
+	defer func() { conn.Close() }()
+	a.setStatus(func(*Status) {})
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.heartbeatLoop(ctx)
+	}()
+	defer func() { <-done }()
+
+	failures := 0
+	for {
+		if id.NeedsRenewal(a.now()) {
+			if err := id.Renew(ctx, conn); err != nil {
+				a.log.Warn("certificate renewal failed; will retry", "err", err)
+			} else if c, err := id.Conn(a.opts.Conn); err == nil {
+				conn.Close()
+				conn = c
+				a.log.Info("device certificate renewed", "expires", id.ExpiresAt)
+			}
+		}
+		err := a.SyncOnce(ctx, conn)
+		var wait time.Duration
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			failures++
+			wait = client.Jitter(a.opts.OfflineMin, a.opts.OfflineMax, failures-1)
+			var he *client.HTTPError
+			if errors.As(err, &he) && he.RetryAfter > wait {
+				wait = he.RetryAfter
+			}
+			a.log.Warn("sync failed; working offline", "err", err, "retry_in", wait.Round(time.Second))
+			a.setStatus(func(s *Status) {
+				s.Online, s.LastError, s.NextAttempt = false, err.Error(), a.now().Add(wait).UTC()
+			})
+		default:
+			if failures > 0 {
+				a.log.Info("back online")
+			}
+			failures = 0
+			wait = jitterAround(a.opts.PullInterval)
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case <-a.kick:
+			timer.Stop()
+			if failures > 0 {
+				// A new local change while offline: try again now, but only
+				// once per backoff step, so typing does not hammer the hub.
+				failures--
+			}
+		case <-timer.C:
+		}
+	}
+}
+
+func jitterAround(d time.Duration) time.Duration {
+	return d*4/5 + rand.N(d*2/5+1)
+}
+
+// SyncOnce pushes the whole outbox, then pulls every page of changes.
+func (a *Agent) SyncOnce(ctx context.Context, conn *client.Conn) error {
+	if err := a.pushAll(ctx, conn); err != nil {
+		return err
+	}
+	if err := a.pullAll(ctx, conn); err != nil {
+		return err
+	}
+	a.setStatus(func(s *Status) { s.Online, s.LastError, s.NextAttempt = true, "", time.Time{} })
+	return nil
+}
+
+func (a *Agent) pushAll(ctx context.Context, conn *client.Conn) error {
+	maxBatch, maxBytes := protocol.MaxBatch, protocol.MaxBatchBytes
+	for {
+		var batch []json.RawMessage
+		err := a.db.View(func(tx *localdb.Tx) error {
+			var err error
+			batch, err = a.ob.Batch(tx, maxBatch, maxBytes)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		resp, err := conn.PushRaw(ctx, batch)
+		var he *client.HTTPError
+		if errors.As(err, &he) && he.Status == http.StatusRequestEntityTooLarge && len(batch) > 1 {
+			maxBatch = max(1, len(batch)/2)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("pushing %d changes: %w", len(batch), err)
+		}
+		var dead int
+		err = a.db.Update(ctx, func(tx *localdb.Tx) error {
+			d, err := a.ob.Acknowledge(tx, resp, a.now())
+			dead = len(d)
+			for _, l := range d {
+				a.log.Warn("the hub refused a change; it is kept as a dead letter", "seq", l.Mutation.Seq, "kind", l.Mutation.Kind, "reason", l.Error.Message)
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("recording what the hub acknowledged: %w", err)
+		}
+		if err := a.refreshCounts(); err != nil {
+			return err
+		}
+		a.setStatus(func(s *Status) { s.LastPush = a.now().UTC() })
+		if dead > 0 {
+			a.log.Info("dead letters", "new", dead)
+		}
+		first := firstSeq(batch)
+		if resp.HighWater < first {
+			// The hub is missing something before this batch: nothing was
+			// consumed. This happens only if the hub lost data; report it.
+			return fmt.Errorf("the hub has applied changes only up to %d but the queue starts at %d; the hub may have been restored from an old backup", resp.HighWater, first)
+		}
+	}
+}
+
+func firstSeq(batch []json.RawMessage) uint64 {
+	var head struct {
+		Seq uint64 `json:"seq"`
+	}
+	if len(batch) > 0 {
+		_ = json.Unmarshal(batch[0], &head) // the outbox wrote it; a failure leaves 0
+	}
+	return head.Seq
+}
+
+func (a *Agent) pullAll(ctx context.Context, conn *client.Conn) error {
+	for range 10_000 {
+		var cursor uint64
+		err := a.db.View(func(tx *localdb.Tx) error {
+			b, err := tx.Get(keyCursor)
+			if errors.Is(err, localdb.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			return json.Unmarshal(b, &cursor)
+		})
+		if err != nil {
+			return fmt.Errorf("reading the pull cursor: %w", err)
+		}
+		page, err := conn.Pull(ctx, cursor, protocol.DefaultPullLimit)
+		if err != nil {
+			return fmt.Errorf("pulling changes: %w", err)
+		}
+		if err := a.applyPage(ctx, page); err != nil {
+			return err
+		}
+		a.setStatus(func(s *Status) { s.LastPull = a.now().UTC() })
+		if !page.More || page.Cursor == cursor {
+			return nil
+		}
+	}
+	return errors.New("pulling changes: the hub kept sending more pages; will continue later")
+}
+
+// applyPage stores a page of the hub's changes and the new cursor in one
+// transaction, then re-applies the still-queued local changes on top, so
+// what the user sees includes both.
+func (a *Agent) applyPage(ctx context.Context, page protocol.PullResponse) error {
+	return a.db.Update(ctx, func(tx *localdb.Tx) error {
+		pending := map[string][]protocol.Mutation{}
+		if err := a.ob.Pending(tx, func(m protocol.Mutation) error {
+			if m.Kind == protocol.KindTicket && m.Change != nil {
+				pending[m.Change.TicketID] = append(pending[m.Change.TicketID], m)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, c := range page.Changes {
+			switch c.Kind {
+			case protocol.ChangeTicket:
+				if c.Ticket == nil {
+					continue
+				}
+				t := c.Ticket
+				for _, m := range pending[t.ID] {
+					if next, err := msp.Apply(t, *m.Change, a.actor(m.User), a.now()); err == nil {
+						t = next
+					}
+				}
+				if err := tx.PutJSON(localdb.Key(localdb.SpaceTicket, t.ID), t); err != nil {
+					return err
+				}
+			case protocol.ChangeTenant:
+				if c.Tenant != nil {
+					if err := tx.PutJSON(keyTenant, c.Tenant); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		b, _ := json.Marshal(page.Cursor)
+		return tx.Put(keyCursor, b)
+	})
+}
+
+// heartbeatLoop queues a check-in about every HeartbeatInterval, but never
+// more than one waiting: an offline laptop does not pile up heartbeats.
+func (a *Agent) heartbeatLoop(ctx context.Context) {
+	start := time.Now()
+	// A randomised first tick spreads a fleet that boots at once.
+	timer := time.NewTimer(rand.N(a.opts.HeartbeatInterval/4 + 1))
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		if err := a.queueCheckIn(ctx, int64(time.Since(start).Seconds())); err != nil && ctx.Err() == nil {
+			a.log.Warn("could not queue a check-in", "err", err)
+		}
+		timer.Reset(jitterAround(a.opts.HeartbeatInterval))
+	}
+}
+
+func (a *Agent) queueCheckIn(ctx context.Context, uptime int64) error {
+	queued := false
+	err := a.db.Update(ctx, func(tx *localdb.Tx) error {
+		waiting, n := false, 0
+		if err := a.ob.Pending(tx, func(m protocol.Mutation) error {
+			n++
+			if m.Kind == protocol.KindCheckIn {
+				waiting = true
+				return localdb.ErrStop
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if waiting {
+			return nil
+		}
+		queued = true
+		_, err := a.ob.Enqueue(tx, protocol.Mutation{Kind: protocol.KindCheckIn, CheckIn: &protocol.CheckIn{
+			At: a.now().UTC(), AgentVersion: version.Version, Uptime: uptime, QueuedChanges: n,
+		}})
+		return err
+	})
+	if err == nil && queued {
+		a.mu.Lock()
+		a.status.Queued++
+		a.mu.Unlock()
+		a.wake()
+	}
+	return err
+}
+
+// QueueInventory queues a full inventory report for the hub.
+func (a *Agent) QueueInventory(ctx context.Context, inv msp.Inventory) error {
+	err := a.db.Update(ctx, func(tx *localdb.Tx) error {
+		if err := tx.PutJSON(localdb.Key(localdb.SpaceInventory, "last"), inv); err != nil {
+			return err
+		}
+		_, err := a.ob.Enqueue(tx, protocol.Mutation{Kind: protocol.KindInventory, Inventory: &inv})
+		return err
+	})
+	if err == nil {
+		a.mu.Lock()
+		a.status.Queued++
+		a.mu.Unlock()
+		a.wake()
+	}
+	return err
+}

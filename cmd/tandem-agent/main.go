@@ -1,0 +1,304 @@
+// Command tandem-agent is the endpoint agent.
+//
+//	tandem-agent enroll --hub URL --token T --ca FILE [--data DIR]
+//	tandem-agent run [--data DIR]          run in the foreground
+//	tandem-agent status [--json] [--data DIR]
+//	tandem-agent collect [--json|--glpi]   print this device's report
+//	tandem-agent version
+//
+// --data (or TANDEM_DATA) selects the data directory, so several agents can
+// run on one machine in tests.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"tandem/agent"
+	"tandem/internal/version"
+	"tandem/inventory"
+	"tandem/localdb"
+	"tandem/sync/client"
+)
+
+const usage = `tandem-agent: the Tandem endpoint agent
+
+  tandem-agent enroll  --hub URL --token TOKEN --ca FILE [--data DIR]
+  tandem-agent run     [--data DIR]        run in the foreground
+  tandem-agent status  [--json] [--data DIR]
+  tandem-agent collect [--json | --glpi]   print this device's report
+  tandem-agent version
+
+--data defaults to $TANDEM_DATA, else the system's data directory.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "tandem-agent:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{"no command given"}
+	}
+	switch args[0] {
+	case "enroll":
+		return enroll(ctx, args[1:], stdout)
+	case "run":
+		return runAgent(ctx, args[1:], stderr)
+	case "status":
+		return status(ctx, args[1:], stdout)
+	case "collect":
+		return collect(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "tandem-agent", version.Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError{fmt.Sprintf("unknown command %q", args[0])}
+}
+
+func newFlags(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	data := fs.String("data", defaultDataDir(), "data directory")
+	return fs, data
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError{fmt.Sprintf("%s: %v", fs.Name(), err)}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	}
+	return nil
+}
+
+// defaultDataDir is $TANDEM_DATA, else where a system service keeps data.
+func defaultDataDir() string {
+	if d := os.Getenv("TANDEM_DATA"); d != "" {
+		return d
+	}
+	switch runtime.GOOS {
+	case "windows":
+		base := os.Getenv("ProgramData")
+		if base == "" {
+			base = `C:\ProgramData`
+		}
+		return filepath.Join(base, "Tandem", "agent")
+	case "darwin":
+		return "/Library/Application Support/Tandem/agent"
+	}
+	return "/var/lib/tandem-agent"
+}
+
+func logger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func enroll(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, data := newFlags("enroll")
+	hubURL := fs.String("hub", "", "the hub's URL, such as https://hub.example.com:8443")
+	token := fs.String("token", "", "the one-time enrollment token")
+	caFile := fs.String("ca", "", "the hub's CA certificate (ca.pem)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *hubURL == "" || *token == "" || *caFile == "" {
+		return usageError{"enroll: --hub, --token and --ca are required"}
+	}
+	caPEM, err := os.ReadFile(*caFile)
+	if err != nil {
+		return fmt.Errorf("reading the hub's CA certificate: %w", err)
+	}
+	a, err := agent.Open(ctx, *data, agent.Options{Logger: logger(io.Discard)})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	osName := runtime.GOOS
+	if rep, err := inventory.Collect(ctx, inventory.Options{}); err == nil {
+		osName = rep.OS.Summary()
+	}
+	if err := a.Enroll(ctx, client.EnrollOptions{HubURL: *hubURL, Token: *token, CAPEM: caPEM, OS: osName}); err != nil {
+		return err
+	}
+	id := a.Identity()
+	fmt.Fprintf(stdout, "enrolled as device %s in %s (%s)\n", id.DeviceID, id.Tenant.Name, id.Tenant.ID)
+	return nil
+}
+
+func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
+	fs, data := newFlags("run")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	// A soft memory limit keeps the idle agent small: the garbage collector
+	// otherwise lets the heap grow to twice what badger's tables hold.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(32 << 20)
+	}
+	log := logger(stderr)
+	a, err := agent.Open(ctx, *data, agent.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := a.Close(); err != nil {
+			log.Error("closing the store", "err", err)
+		}
+	}()
+	if a.Identity() == nil {
+		return fmt.Errorf("%w: enroll it first with tandem-agent enroll --hub URL --token TOKEN --ca FILE --data %s", client.ErrNotEnrolled, *data)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		collectLoop(ctx, a, log)
+	}()
+	defer func() { <-done }()
+	log.Info("agent running", "version", version.Version, "data", *data)
+	return a.Run(ctx)
+}
+
+// collectLoop queues an inventory at start and every few hours.
+func collectLoop(ctx context.Context, a *agent.Agent, log *slog.Logger) {
+	for {
+		rep, err := inventory.Collect(ctx, inventory.Options{Logger: log})
+		if err == nil {
+			err = a.QueueInventory(ctx, rep.Inventory)
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Warn("inventory not collected", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(4 * time.Hour):
+		}
+	}
+}
+
+func status(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, data := newFlags("status")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := readStatus(ctx, *data)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	state := "offline"
+	if st.Online {
+		state = "online"
+	}
+	if !st.Enrolled {
+		state = "not enrolled"
+	}
+	fmt.Fprintf(stdout, "state:           %s\nhub:             %s\nqueued changes:  %d\ndead letters:    %d\nlast push:       %s\nlast pull:       %s\n",
+		state, st.HubURL, st.Queued, st.Dead, when(st.LastPush), when(st.LastPull))
+	if st.LastError != "" {
+		fmt.Fprintf(stdout, "last error:      %s\n", st.LastError)
+	}
+	return nil
+}
+
+// readStatus opens the store when no agent holds it; otherwise it reads the
+// status the running agent keeps beside it.
+func readStatus(ctx context.Context, dir string) (agent.Status, error) {
+	a, err := agent.Open(ctx, dir, agent.Options{Logger: logger(io.Discard)})
+	if errors.Is(err, localdb.ErrLocked) {
+		st, err := agent.ReadStatusFile(dir)
+		if errors.Is(err, os.ErrNotExist) {
+			return st, errors.New("the agent is running but has not reported its status yet; try again in a few seconds")
+		}
+		return st, err
+	}
+	if err != nil {
+		return agent.Status{}, err
+	}
+	defer a.Close()
+	st := a.Status()
+	if prev, err := agent.ReadStatusFile(dir); err == nil {
+		st.LastPush, st.LastPull, st.LastError = prev.LastPush, prev.LastPull, prev.LastError
+	}
+	st.Online = false // nothing is running
+	return st, nil
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Local().Format("2006-01-02 15:04:05")
+}
+
+func collect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("collect", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "print the report as JSON (the default)")
+	glpi := fs.Bool("glpi", false, "print the report in GLPI's native inventory format")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *asJSON && *glpi {
+		return usageError{"collect: choose --json or --glpi"}
+	}
+	rep, err := inventory.Collect(ctx, inventory.Options{Logger: logger(stderr)})
+	if err != nil {
+		return err
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintln(stderr, "note:", w)
+	}
+	if *glpi {
+		deviceID := rep.Hostname
+		if id, err := client.LoadIdentity(defaultDataDir()); err == nil {
+			deviceID = id.DeviceID
+		}
+		b, err := inventory.GLPI(rep, deviceID)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(append(b, '\n'))
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}

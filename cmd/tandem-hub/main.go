@@ -1,0 +1,344 @@
+// Command tandem-hub is the MSP's server and its operator commands.
+//
+//	tandem-hub serve --data DIR --listen ADDR      run the hub
+//	tandem-hub tenant create --name N --mode M     create a tenant (prints its id)
+//	tandem-hub tenant list                         list tenants
+//	tandem-hub token create --tenant ID [--ttl D]  one-time enrollment token
+//	tandem-hub user add --tenant ID --role R --name N   prints a sign-in code
+//	tandem-hub tickets --tenant ID [--json]        the tenant's tickets
+//	tandem-hub devices --tenant ID [--json]        its devices, last seen
+//	tandem-hub simulate --tenant ID --devices N --duration D
+//	tandem-hub version
+//
+// Operator commands talk to the running hub found through --data DIR (or
+// --hub URL with --data for the credential); they never open its store.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"tandem/hub"
+	"tandem/internal/version"
+	"tandem/localdb"
+	"tandem/msp"
+)
+
+const usage = `tandem-hub: the MSP's Tandem server
+
+  tandem-hub serve    --data DIR [--listen :8443] [--name HOST] [--msp NAME]
+  tandem-hub tenant create --name NAME --mode co-managed|fully-managed
+                      [--support-name N --support-phone P --support-email E]
+  tandem-hub tenant list
+  tandem-hub token create --tenant ID [--ttl 24h]
+  tandem-hub user add --tenant ID --role it-lead|technician --name NAME
+  tandem-hub tickets  --tenant ID [--json]
+  tandem-hub devices  --tenant ID [--json]
+  tandem-hub simulate --tenant ID --devices N --duration D
+  tandem-hub version
+
+Operator commands find the hub with --data DIR (the directory serve uses)
+or --hub URL; the operator credential is read from DIR/operator.token.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "tandem-hub:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{"no command given"}
+	}
+	cmd, rest := args[0], args[1:]
+	if (cmd == "tenant" || cmd == "token" || cmd == "user") && len(rest) > 0 {
+		cmd, rest = cmd+" "+rest[0], rest[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, stdout, stderr)
+	case "tenant create":
+		return tenantCreate(ctx, rest, stdout)
+	case "tenant list":
+		return tenantList(ctx, rest, stdout)
+	case "token create":
+		return tokenCreate(ctx, rest, stdout)
+	case "user add":
+		return userAdd(ctx, rest, stdout)
+	case "tickets":
+		return tickets(ctx, rest, stdout)
+	case "devices":
+		return devices(ctx, rest, stdout)
+	case "simulate":
+		return simulate(ctx, rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "tandem-hub", version.Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError{fmt.Sprintf("unknown command %q", strings.Join(args[:min(2, len(args))], " "))}
+}
+
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError{fmt.Sprintf("%s: %v", fs.Name(), err)}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	}
+	return nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve")
+	data := fs.String("data", envOr("TANDEM_HUB_DATA", ""), "data directory")
+	listen := fs.String("listen", ":8443", "address to listen on")
+	name := fs.String("name", "", "public host name of the hub (for its certificate and URL)")
+	mspName := fs.String("msp", "", "the MSP's name, for the CA (first start only)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *data == "" {
+		return usageError{"serve: --data DIR is required"}
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var names []string
+	if *name != "" {
+		names = []string{*name}
+	}
+	return hub.Serve(ctx, hub.Config{
+		Dir: *data, Listen: *listen, Names: names, Name: *mspName, Profile: localdb.Server, Logger: log,
+		Ready: func(info hub.Info) {
+			fmt.Fprintf(stdout, "tandem-hub %s listening on %s\n", version.Version, info.URL)
+			fmt.Fprintf(stdout, "CA certificate: %s\nCA SHA-256 fingerprint: %s\n", info.CAFile, info.CAFingerprint)
+			if info.CreatedCA {
+				fmt.Fprintln(stdout, "(a new CA was created; give agents this ca.pem and check its fingerprint when installing)")
+			}
+		},
+	})
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// operatorFlags adds --data and --hub to fs and returns a function that
+// dials the hub they name.
+func operatorFlags(fs *flag.FlagSet) func() (*hub.AdminClient, error) {
+	data := fs.String("data", envOr("TANDEM_HUB_DATA", ""), "the hub's data directory")
+	url := fs.String("hub", "", "the hub's URL (default: from DIR/hub.json)")
+	return func() (*hub.AdminClient, error) {
+		if *data == "" {
+			return nil, usageError{fs.Name() + ": --data DIR (the hub's data directory) is required"}
+		}
+		return hub.DialAdmin(*data, *url)
+	}
+}
+
+func tenantCreate(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("tenant create")
+	dial := operatorFlags(fs)
+	name := fs.String("name", "", "the organisation's name")
+	mode := fs.String("mode", "", "co-managed or fully-managed")
+	support := fs.String("support-name", hub.DefaultBranding.Name, "the MSP's name as staff see it")
+	phone := fs.String("support-phone", hub.DefaultBranding.SupportPhone, "the number staff call")
+	email := fs.String("support-email", hub.DefaultBranding.SupportEmail, "the address staff write to")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *name == "" || *mode == "" {
+		return usageError{"tenant create: --name and --mode are required"}
+	}
+	c, err := dial()
+	if err != nil {
+		return err
+	}
+	t, err := c.CreateTenant(ctx, *name, msp.ServiceMode(*mode), &msp.Branding{Name: *support, SupportPhone: *phone, SupportEmail: *email})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, t.ID)
+	return nil
+}
+
+func tenantList(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("tenant list")
+	dial := operatorFlags(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	c, err := dial()
+	if err != nil {
+		return err
+	}
+	ts, err := c.Tenants(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(stdout, ts)
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tNAME\tMODE")
+	for _, t := range ts {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", t.ID, t.Name, t.Mode.Label())
+	}
+	return w.Flush()
+}
+
+func tokenCreate(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("token create")
+	dial := operatorFlags(fs)
+	tenant := fs.String("tenant", "", "tenant id")
+	ttl := fs.Duration("ttl", hub.DefaultTokenTTL, "how long the token stays valid")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *tenant == "" {
+		return usageError{"token create: --tenant ID is required"}
+	}
+	c, err := dial()
+	if err != nil {
+		return err
+	}
+	t, err := c.CreateToken(ctx, *tenant, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, t.Token)
+	return nil
+}
+
+func userAdd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("user add")
+	dial := operatorFlags(fs)
+	tenant := fs.String("tenant", "", "tenant id")
+	role := fs.String("role", "", "it-lead or technician")
+	name := fs.String("name", "", "the person's name")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *tenant == "" || *role == "" || *name == "" {
+		return usageError{"user add: --tenant, --role and --name are required"}
+	}
+	c, err := dial()
+	if err != nil {
+		return err
+	}
+	u, err := c.AddUser(ctx, *tenant, msp.Role(*role), *name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, u.Code)
+	return nil
+}
+
+func tickets(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("tickets")
+	dial := operatorFlags(fs)
+	tenant := fs.String("tenant", "", "tenant id")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *tenant == "" {
+		return usageError{"tickets: --tenant ID is required"}
+	}
+	c, err := dial()
+	if err != nil {
+		return err
+	}
+	ts, err := c.Tickets(ctx, *tenant)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(stdout, ts)
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tPRIORITY\tSTATUS\tOWNER\tTITLE")
+	for _, t := range ts {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Priority, t.Status.Label(), t.Owner.Label(), t.Title)
+	}
+	return w.Flush()
+}
+
+func devices(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("devices")
+	dial := operatorFlags(fs)
+	tenant := fs.String("tenant", "", "tenant id")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *tenant == "" {
+		return usageError{"devices: --tenant ID is required"}
+	}
+	c, err := dial()
+	if err != nil {
+		return err
+	}
+	ds, err := c.Devices(ctx, *tenant)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(stdout, ds)
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "HOSTNAME\tOS\tLAST SEEN\tUPDATES\tSECURITY\tRESTART")
+	for _, d := range ds {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%v\n", d.Hostname, d.OS, ago(d.LastSeen), d.PendingUpdates, d.SecurityUpdates, d.RebootRequired)
+	}
+	return w.Flush()
+}
+
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return time.Since(t).Round(time.Second).String() + " ago"
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,308 @@
+package hub
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"tandem/msp"
+	"tandem/sync/protocol"
+)
+
+// Operator API paths, used by the tandem-hub commands.
+const (
+	PathAdminTenants = "/v1/admin/tenants"
+	PathAdminTokens  = "/v1/admin/tokens"
+	PathAdminUsers   = "/v1/admin/users"
+	PathAdminTickets = "/v1/admin/tickets"
+	PathAdminDevices = "/v1/admin/devices"
+)
+
+// Token lifetimes.
+const (
+	DefaultTokenTTL = 24 * time.Hour
+	MaxTokenTTL     = 30 * 24 * time.Hour
+	signInCodeTTL   = 7 * 24 * time.Hour
+)
+
+// TenantRequest creates a tenant.
+type TenantRequest struct {
+	Name string          `json:"name"`
+	Mode msp.ServiceMode `json:"mode"`
+	// Branding is how the MSP presents itself to this tenant's staff;
+	// DefaultBranding when empty.
+	Branding *msp.Branding `json:"branding,omitempty"`
+}
+
+// DefaultBranding is used for a tenant created without branding. The
+// operator sets the real name, phone and address with the tenant.
+var DefaultBranding = msp.Branding{Name: "IT Support", SupportPhone: "+27 10 000 0000", SupportEmail: "support@example.com"}
+
+// TokenRequest creates an enrollment token.
+type TokenRequest struct {
+	Tenant string `json:"tenant"`
+	TTL    string `json:"ttl,omitempty"` // a Go duration such as "24h"; DefaultTokenTTL when empty
+}
+
+// TokenResponse is a new enrollment token; only its hash is kept.
+type TokenResponse struct {
+	Token     string    `json:"token"`
+	Tenant    string    `json:"tenant"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// UserRequest adds an IT lead or technician.
+type UserRequest struct {
+	Tenant string   `json:"tenant"`
+	Role   msp.Role `json:"role"`
+	Name   string   `json:"name"`
+}
+
+// UserResponse is the new user and their one-time sign-in code.
+type UserResponse struct {
+	User      User      `json:"user"`
+	Code      string    `json:"code"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// DeviceSummary is one device as `tandem-hub devices` lists it.
+type DeviceSummary struct {
+	msp.Device
+	AgentVersion    string    `json:"agent_version,omitempty"`
+	Inventoried     time.Time `json:"inventoried,omitzero"`
+	PendingUpdates  int       `json:"pending_updates"`
+	SecurityUpdates int       `json:"security_updates"`
+	RebootRequired  bool      `json:"reboot_required"`
+}
+
+func (s *Server) adminRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST "+PathAdminTenants, s.operatorOnly(s.createTenant))
+	mux.HandleFunc("GET "+PathAdminTenants, s.operatorOnly(s.listTenants))
+	mux.HandleFunc("POST "+PathAdminTokens, s.operatorOnly(s.createToken))
+	mux.HandleFunc("POST "+PathAdminUsers, s.operatorOnly(s.addUser))
+	mux.HandleFunc("GET "+PathAdminTickets, s.operatorOnly(s.listTickets))
+	mux.HandleFunc("GET "+PathAdminDevices, s.operatorOnly(s.listDevices))
+}
+
+// operatorOnly admits requests carrying the operator credential as a
+// bearer token.
+func (s *Server) operatorOnly(h http.HandlerFunc) http.HandlerFunc {
+	return s.limited(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || s.operator == "" || !equalHash(hashSecret(strings.TrimSpace(token)), s.operator) {
+			s.limiter.fail(clientIP(r), s.now())
+			writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
+				Message: "this needs the hub's operator credential (the operator.token file in the hub's data directory)"})
+			return
+		}
+		h(w, r)
+	})
+}
+
+func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) {
+	var req TenantRequest
+	if !decode(w, r, protocol.MaxSmallBody, &req) {
+		return
+	}
+	t := msp.NewTenant(msp.NewID(), strings.TrimSpace(req.Name), req.Mode)
+	t.Branding = DefaultBranding
+	if req.Branding != nil {
+		t.Branding = *req.Branding
+	}
+	if err := t.Validate(); err != nil {
+		writeError(w, http.StatusBadRequest, protocol.ErrorFor(err))
+		return
+	}
+	err := s.store.Update(r.Context(), func(tx Tx) error {
+		if err := tx.PutTenant(t); err != nil {
+			return err
+		}
+		return tx.NoteTenantChanged(t.ID)
+	})
+	if err != nil {
+		s.internal(w, r, "creating the tenant", err)
+		return
+	}
+	s.log.Info("tenant created", "tenant", t.ID, "name", t.Name, "mode", t.Mode)
+	writeJSON(w, http.StatusCreated, t)
+}
+
+func (s *Server) listTenants(w http.ResponseWriter, r *http.Request) {
+	var out []msp.Tenant
+	err := s.store.View(r.Context(), func(tx Tx) (err error) {
+		out, err = tx.Tenants()
+		return err
+	})
+	if err != nil {
+		s.internal(w, r, "listing tenants", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(out))
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
+	var req TokenRequest
+	if !decode(w, r, protocol.MaxSmallBody, &req) {
+		return
+	}
+	ttl := DefaultTokenTTL
+	if req.TTL != "" {
+		d, err := time.ParseDuration(req.TTL)
+		if err != nil || d <= 0 || d > MaxTokenTTL {
+			writeError(w, http.StatusBadRequest, &protocol.ErrorBody{Code: protocol.CodeInvalid,
+				Message: fmt.Sprintf("ttl: %q is not a duration between 1s and %s (for example 24h)", req.TTL, MaxTokenTTL)})
+			return
+		}
+		ttl = d
+	}
+	now := s.now().UTC()
+	token := newSecret("tdm_et_")
+	resp := TokenResponse{Token: token, Tenant: req.Tenant, ExpiresAt: now.Add(ttl)}
+	err := s.store.Update(r.Context(), func(tx Tx) error {
+		if _, err := tx.Tenant(req.Tenant); err != nil {
+			return err
+		}
+		return tx.PutToken(Token{Hash: hashSecret(token), Tenant: req.Tenant, ExpiresAt: resp.ExpiresAt, CreatedAt: now})
+	})
+	if errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, &protocol.ErrorBody{Code: protocol.CodeNotFound, Message: "no tenant " + req.Tenant + "; list them with tandem-hub tenant list"})
+		return
+	}
+	if err != nil {
+		s.internal(w, r, "creating the token", err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, resp)
+}
+
+func (s *Server) addUser(w http.ResponseWriter, r *http.Request) {
+	var req UserRequest
+	if !decode(w, r, protocol.MaxSmallBody, &req) {
+		return
+	}
+	if !req.Role.IsStaff() {
+		writeError(w, http.StatusBadRequest, &protocol.ErrorBody{Code: protocol.CodeInvalid, Message: "role: must be it-lead or technician"})
+		return
+	}
+	name := strings.TrimSpace(req.Name)
+	if name == "" || len(name) > 200 {
+		writeError(w, http.StatusBadRequest, &protocol.ErrorBody{Code: protocol.CodeInvalid, Message: "name: give the person's name (at most 200 bytes)"})
+		return
+	}
+	now := s.now().UTC()
+	code := newSignInCode()
+	u := User{ID: msp.NewID(), Name: name, Role: req.Role, Tenants: []string{req.Tenant}, CreatedAt: now}
+	err := s.store.Update(r.Context(), func(tx Tx) error {
+		if _, err := tx.Tenant(req.Tenant); err != nil {
+			return err
+		}
+		if err := tx.PutUser(u); err != nil {
+			return err
+		}
+		return tx.PutSecret(Secret{Hash: hashSecret(code), Kind: SecretSignInCode, User: u.ID, ExpiresAt: now.Add(signInCodeTTL)})
+	})
+	if errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, &protocol.ErrorBody{Code: protocol.CodeNotFound, Message: "no tenant " + req.Tenant})
+		return
+	}
+	if err != nil {
+		s.internal(w, r, "adding the user", err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, UserResponse{User: u, Code: code, ExpiresAt: now.Add(signInCodeTTL)})
+}
+
+func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
+	tenant := r.URL.Query().Get("tenant")
+	out := []*msp.Ticket{}
+	err := s.store.View(r.Context(), func(tx Tx) error {
+		if _, err := tx.Tenant(tenant); err != nil {
+			return err
+		}
+		return tx.Tickets(tenant, func(t *msp.Ticket) bool { out = append(out, t); return true })
+	})
+	if errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, &protocol.ErrorBody{Code: protocol.CodeNotFound, Message: "no tenant " + tenant})
+		return
+	}
+	if err != nil {
+		s.internal(w, r, "listing tickets", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
+	tenant := r.URL.Query().Get("tenant")
+	out := []DeviceSummary{}
+	err := s.store.View(r.Context(), func(tx Tx) error {
+		if _, err := tx.Tenant(tenant); err != nil {
+			return err
+		}
+		devices, err := tx.Devices(tenant)
+		if err != nil {
+			return err
+		}
+		for _, d := range devices {
+			sum := DeviceSummary{Device: d.Device, AgentVersion: d.AgentVersion, Inventoried: d.Inventoried}
+			inv, err := tx.Inventory(tenant, d.ID)
+			switch {
+			case err == nil:
+				sum.PendingUpdates = len(inv.Patches.Pending)
+				sum.SecurityUpdates = inv.Patches.SecurityPending()
+				sum.RebootRequired = inv.Patches.RebootRequired
+			case !errors.Is(err, ErrNotFound):
+				return err
+			}
+			out = append(out, sum)
+		}
+		slices.SortFunc(out, func(a, b DeviceSummary) int { return strings.Compare(a.Hostname, b.Hostname) })
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, &protocol.ErrorBody{Code: protocol.CodeNotFound, Message: "no tenant " + tenant})
+		return
+	}
+	if err != nil {
+		s.internal(w, r, "listing devices", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+var secretEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// newSecret returns prefix followed by 160 random bits.
+func newSecret(prefix string) string {
+	b := make([]byte, 20)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return prefix + strings.ToLower(secretEncoding.EncodeToString(b))
+}
+
+// newSignInCode returns a code a person can type: four groups of four
+// letters and digits without look-alikes (80 bits).
+func newSignInCode() string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	var sb strings.Builder
+	for i, x := range b {
+		if i > 0 && i%4 == 0 {
+			sb.WriteByte('-')
+		}
+		sb.WriteByte(alphabet[int(x)%len(alphabet)])
+	}
+	return sb.String()
+}

@@ -1,0 +1,150 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"tandem/internal/version"
+	"tandem/msp"
+	"tandem/sync/protocol"
+)
+
+// AdminClient is the operator's client of a running hub, used by the
+// tandem-hub commands. It never opens the hub's store.
+type AdminClient struct {
+	URL   string
+	token string
+	http  *http.Client
+}
+
+// DialAdmin finds the hub whose data directory is dir (its address, CA and
+// operator credential) and returns a client for it. hubURL, when set,
+// overrides the address in hub.json.
+func DialAdmin(dir, hubURL string) (*AdminClient, error) {
+	token, err := OperatorToken(dir)
+	if err != nil {
+		return nil, err
+	}
+	if hubURL == "" {
+		info, err := ReadInfo(dir)
+		if err != nil {
+			return nil, err
+		}
+		hubURL = info.URL
+	}
+	caPEM, err := os.ReadFile(filepath.Join(dir, caCertFile))
+	if err != nil {
+		return nil, fmt.Errorf("reading the hub's CA certificate: %w", err)
+	}
+	return NewAdminClient(hubURL, token, caPEM)
+}
+
+// NewAdminClient returns a client for the hub at hubURL that trusts only caPEM.
+func NewAdminClient(hubURL, token string, caPEM []byte) (*AdminClient, error) {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, errors.New("the hub's CA certificate is not valid PEM")
+	}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	return &AdminClient{URL: hubURL, token: token, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}, nil
+}
+
+func (c *AdminClient) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encoding the request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.URL+path, body)
+	if err != nil {
+		return fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", version.UserAgent("tandem-hub"))
+	req.Header.Set(protocol.Header, protocol.Version)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("the hub at %s did not answer: %w (is tandem-hub serve running?)", c.URL, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return fmt.Errorf("reading the hub's answer: %w", err)
+	}
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error *protocol.ErrorBody `json:"error"`
+		}
+		if json.Unmarshal(b, &e) == nil && e.Error != nil {
+			return fmt.Errorf("the hub refused: %s", e.Error.Message)
+		}
+		return fmt.Errorf("the hub answered %s", resp.Status)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("the hub's answer is not what this program expects: %w", err)
+		}
+	}
+	return nil
+}
+
+// CreateTenant creates a tenant.
+func (c *AdminClient) CreateTenant(ctx context.Context, name string, mode msp.ServiceMode, branding *msp.Branding) (msp.Tenant, error) {
+	var t msp.Tenant
+	err := c.do(ctx, http.MethodPost, PathAdminTenants, TenantRequest{Name: name, Mode: mode, Branding: branding}, &t)
+	return t, err
+}
+
+// Tenants lists the tenants.
+func (c *AdminClient) Tenants(ctx context.Context) ([]msp.Tenant, error) {
+	var out []msp.Tenant
+	err := c.do(ctx, http.MethodGet, PathAdminTenants, nil, &out)
+	return out, err
+}
+
+// CreateToken makes a one-time enrollment token for tenant.
+func (c *AdminClient) CreateToken(ctx context.Context, tenant string, ttl time.Duration) (TokenResponse, error) {
+	var out TokenResponse
+	req := TokenRequest{Tenant: tenant}
+	if ttl > 0 {
+		req.TTL = ttl.String()
+	}
+	err := c.do(ctx, http.MethodPost, PathAdminTokens, req, &out)
+	return out, err
+}
+
+// AddUser adds an IT lead or technician and returns their sign-in code.
+func (c *AdminClient) AddUser(ctx context.Context, tenant string, role msp.Role, name string) (UserResponse, error) {
+	var out UserResponse
+	err := c.do(ctx, http.MethodPost, PathAdminUsers, UserRequest{Tenant: tenant, Role: role, Name: name}, &out)
+	return out, err
+}
+
+// Tickets returns a tenant's tickets.
+func (c *AdminClient) Tickets(ctx context.Context, tenant string) ([]msp.Ticket, error) {
+	var out []msp.Ticket
+	err := c.do(ctx, http.MethodGet, PathAdminTickets+"?tenant="+url.QueryEscape(tenant), nil, &out)
+	return out, err
+}
+
+// Devices returns a tenant's devices.
+func (c *AdminClient) Devices(ctx context.Context, tenant string) ([]DeviceSummary, error) {
+	var out []DeviceSummary
+	err := c.do(ctx, http.MethodGet, PathAdminDevices+"?tenant="+url.QueryEscape(tenant), nil, &out)
+	return out, err
+}

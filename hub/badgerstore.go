@@ -1,0 +1,252 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+
+	"tandem/localdb"
+	"tandem/msp"
+)
+
+// Key layout of the embedded store (on top of localdb's "space/name" keys):
+//
+//	h-tenant/<tenant>                     msp.Tenant
+//	h-token/<sha256>                      Token
+//	h-device/<tenant>/<device>            Device
+//	h-inv/<tenant>/<device>               msp.Inventory
+//	h-ticket/<tenant>/<ticket>            msp.Ticket
+//	h-hw/<client>                         8-byte high-water mark
+//	h-feed/<tenant>/<8-byte seq>          FeedEntry
+//	h-feedidx/<tenant>/<kind>/<id>        8-byte seq of the object's entry
+//	counter/feed/<tenant>                 the tenant's last feed sequence
+//	h-user/<user>                         User
+//	h-secret/<sha256>                     Secret
+const (
+	spTenant  = "h-tenant"
+	spToken   = "h-token"
+	spDevice  = "h-device"
+	spInv     = "h-inv"
+	spTicket  = "h-ticket"
+	spHW      = "h-hw"
+	spFeed    = "h-feed"
+	spFeedIdx = "h-feedidx"
+	spUser    = "h-user"
+	spSecret  = "h-secret"
+)
+
+// BadgerStore is the embedded Store.
+type BadgerStore struct {
+	db *localdb.DB
+}
+
+// OpenBadgerStore opens (or creates) the embedded store in dir.
+func OpenBadgerStore(ctx context.Context, dir string, opts localdb.Options) (*BadgerStore, error) {
+	db, err := localdb.Open(ctx, dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &BadgerStore{db: db}, nil
+}
+
+// Update implements Store.
+func (s *BadgerStore) Update(ctx context.Context, fn func(Tx) error) error {
+	return s.db.Update(ctx, func(tx *localdb.Tx) error { return fn(badgerTx{tx}) })
+}
+
+// View implements Store.
+func (s *BadgerStore) View(ctx context.Context, fn func(Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(func(tx *localdb.Tx) error { return fn(badgerTx{tx}) })
+}
+
+// Close implements Store.
+func (s *BadgerStore) Close() error { return s.db.Close() }
+
+type badgerTx struct{ tx *localdb.Tx }
+
+func k(space string, parts ...string) []byte {
+	return localdb.Key(space, strings.Join(parts, "/"))
+}
+
+// get decodes the value under key into v, mapping a missing key to ErrNotFound.
+func (b badgerTx) get(key []byte, what string, v any) error {
+	err := b.tx.GetJSON(key, v)
+	if errors.Is(err, localdb.ErrNotFound) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return err
+}
+
+func (b badgerTx) Tenant(id string) (t msp.Tenant, err error) {
+	err = b.get(k(spTenant, id), "tenant "+id, &t)
+	return t, err
+}
+
+func (b badgerTx) PutTenant(t msp.Tenant) error { return b.tx.PutJSON(k(spTenant, t.ID), t) }
+
+func (b badgerTx) Tenants() ([]msp.Tenant, error) {
+	var out []msp.Tenant
+	err := scanJSON(b.tx, localdb.Prefix(spTenant), func(t msp.Tenant) bool { out = append(out, t); return true })
+	return out, err
+}
+
+func (b badgerTx) Token(hash string) (t Token, err error) {
+	err = b.get(k(spToken, hash), "enrollment token", &t)
+	return t, err
+}
+
+func (b badgerTx) PutToken(t Token) error        { return b.tx.PutJSON(k(spToken, t.Hash), t) }
+func (b badgerTx) DeleteToken(hash string) error { return b.tx.Delete(k(spToken, hash)) }
+
+func (b badgerTx) Device(tenant, id string) (d Device, err error) {
+	err = b.get(k(spDevice, tenant, id), "device "+id, &d)
+	return d, err
+}
+
+func (b badgerTx) PutDevice(d Device) error { return b.tx.PutJSON(k(spDevice, d.Tenant, d.ID), d) }
+
+func (b badgerTx) Devices(tenant string) ([]Device, error) {
+	var out []Device
+	err := scanJSON(b.tx, k(spDevice, tenant, ""), func(d Device) bool { out = append(out, d); return true })
+	return out, err
+}
+
+func (b badgerTx) Inventory(tenant, device string) (inv msp.Inventory, err error) {
+	err = b.get(k(spInv, tenant, device), "inventory of device "+device, &inv)
+	return inv, err
+}
+
+func (b badgerTx) PutInventory(tenant, device string, inv msp.Inventory) error {
+	return b.tx.PutJSON(k(spInv, tenant, device), inv)
+}
+
+func (b badgerTx) Ticket(tenant, id string) (*msp.Ticket, error) {
+	var t msp.Ticket
+	if err := b.get(k(spTicket, tenant, id), "ticket "+id, &t); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func (b badgerTx) PutTicket(t *msp.Ticket) error {
+	if err := b.tx.PutJSON(k(spTicket, t.Tenant, t.ID), t); err != nil {
+		return err
+	}
+	return b.noteFeed(t.Tenant, "ticket", t.ID)
+}
+
+func (b badgerTx) Tickets(tenant string, fn func(*msp.Ticket) bool) error {
+	return scanJSON(b.tx, k(spTicket, tenant, ""), func(t msp.Ticket) bool { return fn(&t) })
+}
+
+func (b badgerTx) HighWater(client string) (uint64, error) {
+	v, err := b.tx.Get(k(spHW, client))
+	if errors.Is(err, localdb.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("%w: high-water mark of %s is %d bytes", localdb.ErrCorrupt, client, len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+func (b badgerTx) SetHighWater(client string, seq uint64) error {
+	return b.tx.Put(k(spHW, client), binary.BigEndian.AppendUint64(nil, seq))
+}
+
+func (b badgerTx) NoteTenantChanged(tenant string) error { return b.noteFeed(tenant, "tenant", tenant) }
+
+// noteFeed moves the object's feed entry to a new sequence number, so the
+// feed holds each object once, at its latest change.
+func (b badgerTx) noteFeed(tenant, kind, id string) error {
+	idx := k(spFeedIdx, tenant, kind, id)
+	old, err := b.tx.Get(idx)
+	switch {
+	case err == nil && len(old) == 8:
+		if err := b.tx.Delete(feedKey(tenant, binary.BigEndian.Uint64(old))); err != nil {
+			return err
+		}
+	case err != nil && !errors.Is(err, localdb.ErrNotFound):
+		return err
+	}
+	seq, err := b.tx.Next("feed/" + tenant)
+	if err != nil {
+		return err
+	}
+	if err := b.tx.PutJSON(feedKey(tenant, seq), FeedEntry{Seq: seq, Kind: kind, ID: id}); err != nil {
+		return err
+	}
+	return b.tx.Put(idx, binary.BigEndian.AppendUint64(nil, seq))
+}
+
+func feedKey(tenant string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(k(spFeed, tenant, ""), seq)
+}
+
+func (b badgerTx) Feed(tenant string, after uint64, limit int) ([]FeedEntry, uint64, error) {
+	last, err := b.tx.Counter("feed/" + tenant)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []FeedEntry
+	prefix := k(spFeed, tenant, "")
+	err = b.tx.Scan(prefix, feedKey(tenant, after+1), func(key, val []byte) error {
+		if len(out) >= limit {
+			return localdb.ErrStop
+		}
+		var e FeedEntry
+		if err := decodeJSON(key, val, &e); err != nil {
+			return err
+		}
+		out = append(out, e)
+		return nil
+	})
+	return out, last, err
+}
+
+func (b badgerTx) User(id string) (u User, err error) {
+	err = b.get(k(spUser, id), "user "+id, &u)
+	return u, err
+}
+
+func (b badgerTx) PutUser(u User) error { return b.tx.PutJSON(k(spUser, u.ID), u) }
+
+func (b badgerTx) Secret(hash string) (s Secret, err error) {
+	err = b.get(k(spSecret, hash), "credential", &s)
+	return s, err
+}
+
+func (b badgerTx) PutSecret(s Secret) error       { return b.tx.PutJSON(k(spSecret, s.Hash), s) }
+func (b badgerTx) DeleteSecret(hash string) error { return b.tx.Delete(k(spSecret, hash)) }
+
+// scanJSON decodes each value under prefix as a T and passes it to fn until
+// fn returns false.
+func scanJSON[T any](tx *localdb.Tx, prefix []byte, fn func(T) bool) error {
+	return tx.Scan(prefix, nil, func(key, val []byte) error {
+		var v T
+		if err := decodeJSON(key, val, &v); err != nil {
+			return err
+		}
+		if !fn(v) {
+			return localdb.ErrStop
+		}
+		return nil
+	})
+}
+
+func decodeJSON(key, val []byte, v any) error {
+	dec := jsonDecoder(bytes.NewReader(val), false)
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: the value under %q is not valid JSON: %v", localdb.ErrCorrupt, key, err)
+	}
+	return nil
+}

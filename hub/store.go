@@ -1,0 +1,131 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"tandem/msp"
+)
+
+// Store is what the hub keeps. The embedded badger store (OpenBadgerStore)
+// is the default; a PostgreSQL store for MSPs that outgrow one machine
+// implements the same interface and must pass the conformance suite in
+// package hub/storetest.
+//
+// Every read and write happens inside Update or View, so that a push's
+// effects and its high-water mark commit together.
+type Store interface {
+	// Update runs fn in a read-write transaction and commits it durably.
+	// When fn returns an error nothing it wrote is kept. fn may run more
+	// than once when transactions conflict, so it must not have effects
+	// outside the transaction.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	Close() error
+}
+
+// ErrNotFound is returned by Tx getters for a missing object.
+var ErrNotFound = errors.New("not found")
+
+// Tx is one transaction of a Store. Objects of a tenant are addressed with
+// their tenant, so a handler that holds a credential's tenant cannot reach
+// another tenant's objects by id.
+type Tx interface {
+	Tenant(id string) (msp.Tenant, error)
+	PutTenant(t msp.Tenant) error
+	Tenants() ([]msp.Tenant, error)
+
+	// Enrollment tokens are stored by the SHA-256 of their secret.
+	Token(hash string) (Token, error)
+	PutToken(t Token) error
+	DeleteToken(hash string) error
+
+	Device(tenant, id string) (Device, error)
+	PutDevice(d Device) error
+	Devices(tenant string) ([]Device, error)
+
+	Inventory(tenant, device string) (msp.Inventory, error)
+	PutInventory(tenant, device string, inv msp.Inventory) error
+
+	Ticket(tenant, id string) (*msp.Ticket, error)
+	// PutTicket stores t and records it in the tenant's change feed.
+	PutTicket(t *msp.Ticket) error
+	// Tickets calls fn for each of the tenant's tickets, in id order (which
+	// is creation order for UUIDv7 ids), until fn returns false.
+	Tickets(tenant string, fn func(*msp.Ticket) bool) error
+
+	// HighWater is the last sequence number applied for a push client.
+	HighWater(client string) (uint64, error)
+	SetHighWater(client string, seq uint64) error
+
+	// NoteTenantChanged records the tenant's settings in its change feed.
+	NoteTenantChanged(tenant string) error
+	// Feed returns up to limit feed entries of the tenant after seq, in
+	// order, and the tenant's last feed sequence. Each object appears at
+	// most once in the feed, at its latest change.
+	Feed(tenant string, after uint64, limit int) (entries []FeedEntry, last uint64, err error)
+
+	User(id string) (User, error)
+	PutUser(u User) error
+	// Secrets are sign-in codes and user tokens, stored by their SHA-256.
+	Secret(hash string) (Secret, error)
+	PutSecret(s Secret) error
+	DeleteSecret(hash string) error
+}
+
+// FeedEntry is one entry of a tenant's change feed.
+type FeedEntry struct {
+	Seq  uint64 `json:"seq"`
+	Kind string `json:"kind"` // "ticket" or "tenant"
+	ID   string `json:"id"`
+}
+
+// Token is a one-time enrollment token.
+type Token struct {
+	Hash      string    `json:"hash"`
+	Tenant    string    `json:"tenant"`
+	ExpiresAt time.Time `json:"expires_at"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Device is an enrolled device as the hub knows it.
+type Device struct {
+	msp.Device
+	// CertSerials are the serial numbers (hex) of the device's valid
+	// certificates: the current one, and the one before it until it expires,
+	// so a renewal lost on the way does not lock the device out.
+	CertSerials []string  `json:"cert_serials"`
+	CertExpires time.Time `json:"cert_expires"`
+	Revoked     bool      `json:"revoked,omitempty"`
+	// Inventoried is when the last inventory arrived.
+	Inventoried  time.Time `json:"inventoried,omitzero"`
+	AgentVersion string    `json:"agent_version,omitempty"`
+}
+
+// User is a person who signs in: an IT lead or a technician.
+type User struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Role      msp.Role  `json:"role"`
+	Tenants   []string  `json:"tenants"` // an IT lead has one; a technician those they serve
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// SecretKind says what a Secret is for.
+type SecretKind string
+
+// Kinds of secret.
+const (
+	SecretSignInCode SecretKind = "signin-code" // one-time, short-lived
+	SecretUserToken  SecretKind = "user-token"  // a signed-in user's bearer credential
+)
+
+// Secret is a hashed credential that belongs to a user.
+type Secret struct {
+	Hash      string     `json:"hash"`
+	Kind      SecretKind `json:"kind"`
+	User      string     `json:"user"`
+	ExpiresAt time.Time  `json:"expires_at"`
+}

@@ -1,0 +1,616 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"tandem/hub"
+	"tandem/msp"
+)
+
+// Run runs the conformance suite against stores made by open. open must
+// return a new, empty store for each call; Run closes it at the end of the
+// subtest (open may also register its own cleanup).
+func Run(t *testing.T, open func(t *testing.T) hub.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s hub.Store)
+	}{
+		{"NotFound", testNotFound},
+		{"RoundTrip", testRoundTrip},
+		{"DeleteTokenAndSecret", testDelete},
+		{"UpdateRollback", testRollback},
+		{"ViewIsReadOnlySnapshot", testViewSeesCommitted},
+		{"TenantIsolation", testTenantIsolation},
+		{"TicketsInIDOrder", testTicketsOrder},
+		{"TicketsStopEarly", testTicketsStop},
+		{"FeedOrder", testFeedOrder},
+		{"FeedOncePerObject", testFeedOnce},
+		{"FeedPaging", testFeedPaging},
+		{"FeedPerTenant", testFeedPerTenant},
+		{"HighWaterPerClient", testHighWater},
+		{"ConcurrentHighWater", testConcurrentHighWater},
+		{"CanceledContext", testCanceled},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+			tc.fn(t, s)
+		})
+	}
+}
+
+// t0 is a fixed time of the suite (a Monday morning in Johannesburg).
+var t0 = time.Date(2025, 3, 3, 7, 0, 0, 0, time.UTC)
+
+func update(t *testing.T, s hub.Store, fn func(tx hub.Tx) error) {
+	t.Helper()
+	if err := s.Update(context.Background(), fn); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+}
+
+func view(t *testing.T, s hub.Store, fn func(tx hub.Tx) error) {
+	t.Helper()
+	if err := s.View(context.Background(), fn); err != nil {
+		t.Fatalf("View: %v", err)
+	}
+}
+
+func tenant(name string) msp.Tenant {
+	tn := msp.NewTenant(msp.NewID(), name, msp.ModeCoManaged)
+	tn.Branding = msp.Branding{Name: "Helpdesk", SupportPhone: "+27 10 000 0000", SupportEmail: "help@example.co.za"}
+	return tn
+}
+
+// ticket returns a valid stored ticket of tenant tn raised from device.
+func ticket(tn, device, title string) *msp.Ticket {
+	return &msp.Ticket{
+		ID: msp.NewTicketID(), Tenant: tn, Device: device, Requester: "jane@" + device,
+		Title: title, Pillar: msp.PillarHelpdesk, Category: "printing",
+		Impact: msp.LevelMedium, Urgency: msp.LevelMedium, Priority: 3,
+		Status: msp.StatusNew, Owner: msp.PartyMSP,
+		CreatedAt: t0, UpdatedAt: t0, Revision: 1, TitleRevision: 1, DescriptionRevision: 1,
+	}
+}
+
+func device(tn, host string) hub.Device {
+	return hub.Device{
+		Device:      msp.Device{ID: msp.NewID(), Tenant: tn, Hostname: host, OS: "Ubuntu 24.04", EnrolledAt: t0, LastSeen: t0},
+		CertSerials: []string{"1a2b"}, CertExpires: t0.Add(90 * 24 * time.Hour),
+	}
+}
+
+func wantNotFound(t *testing.T, what string, err error) {
+	t.Helper()
+	if !errors.Is(err, hub.ErrNotFound) {
+		t.Errorf("%s: error = %v, want one wrapping hub.ErrNotFound", what, err)
+	}
+}
+
+func testNotFound(t *testing.T, s hub.Store) {
+	view(t, s, func(tx hub.Tx) error {
+		_, err := tx.Tenant(msp.NewID())
+		wantNotFound(t, "Tenant", err)
+		_, err = tx.Token("00ff")
+		wantNotFound(t, "Token", err)
+		_, err = tx.Device(msp.NewID(), msp.NewID())
+		wantNotFound(t, "Device", err)
+		_, err = tx.Inventory(msp.NewID(), msp.NewID())
+		wantNotFound(t, "Inventory", err)
+		tk, err := tx.Ticket(msp.NewID(), msp.NewID())
+		wantNotFound(t, "Ticket", err)
+		if tk != nil {
+			t.Errorf("Ticket of a missing id = %+v, want nil", tk)
+		}
+		_, err = tx.User(msp.NewID())
+		wantNotFound(t, "User", err)
+		_, err = tx.Secret("00ff")
+		wantNotFound(t, "Secret", err)
+
+		hw, err := tx.HighWater("device/" + msp.NewID())
+		if err != nil || hw != 0 {
+			t.Errorf("HighWater of a new client = %d, %v; want 0, nil", hw, err)
+		}
+		tenants, err := tx.Tenants()
+		if err != nil || len(tenants) != 0 {
+			t.Errorf("Tenants of an empty store = %v, %v; want none", tenants, err)
+		}
+		devices, err := tx.Devices(msp.NewID())
+		if err != nil || len(devices) != 0 {
+			t.Errorf("Devices of an unknown tenant = %v, %v; want none", devices, err)
+		}
+		entries, last, err := tx.Feed(msp.NewID(), 0, 10)
+		if err != nil || len(entries) != 0 || last != 0 {
+			t.Errorf("Feed of an unknown tenant = %v, last %d, %v; want nothing, 0", entries, last, err)
+		}
+		return nil
+	})
+}
+
+func testRoundTrip(t *testing.T, s hub.Store) {
+	tn := tenant("Acme")
+	tok := hub.Token{Hash: "ab12", Tenant: tn.ID, ExpiresAt: t0.Add(time.Hour), CreatedAt: t0}
+	d := device(tn.ID, "pc-1")
+	inv := msp.Inventory{Hostname: "pc-1"}
+	tk := ticket(tn.ID, d.ID, "Printer jams")
+	u := hub.User{ID: msp.NewID(), Name: "Thandi", Role: msp.RoleITLead, Tenants: []string{tn.ID}, CreatedAt: t0}
+	sec := hub.Secret{Hash: "cd34", Kind: hub.SecretUserToken, User: u.ID, ExpiresAt: t0.Add(time.Hour)}
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutTenant(tn), tx.PutToken(tok), tx.PutDevice(d),
+			tx.PutInventory(tn.ID, d.ID, inv), tx.PutTicket(tk), tx.PutUser(u), tx.PutSecret(sec))
+	})
+	view(t, s, func(tx hub.Tx) error {
+		gotTn, err := tx.Tenant(tn.ID)
+		if err != nil || gotTn.ID != tn.ID || gotTn.Name != tn.Name || gotTn.Mode != tn.Mode || gotTn.Branding.SupportEmail != tn.Branding.SupportEmail {
+			t.Errorf("Tenant = %+v, %v; want %+v", gotTn, err, tn)
+		}
+		tenants, err := tx.Tenants()
+		if err != nil || len(tenants) != 1 || tenants[0].ID != tn.ID {
+			t.Errorf("Tenants = %v, %v; want the one tenant", tenants, err)
+		}
+		gotTok, err := tx.Token(tok.Hash)
+		if err != nil || gotTok.Tenant != tok.Tenant || !gotTok.ExpiresAt.Equal(tok.ExpiresAt) {
+			t.Errorf("Token = %+v, %v; want %+v", gotTok, err, tok)
+		}
+		gotD, err := tx.Device(tn.ID, d.ID)
+		if err != nil || gotD.ID != d.ID || gotD.Hostname != d.Hostname || !slices.Equal(gotD.CertSerials, d.CertSerials) || !gotD.CertExpires.Equal(d.CertExpires) {
+			t.Errorf("Device = %+v, %v; want %+v", gotD, err, d)
+		}
+		devices, err := tx.Devices(tn.ID)
+		if err != nil || len(devices) != 1 || devices[0].ID != d.ID {
+			t.Errorf("Devices = %v, %v; want the one device", devices, err)
+		}
+		gotInv, err := tx.Inventory(tn.ID, d.ID)
+		if err != nil || gotInv.Hostname != "pc-1" {
+			t.Errorf("Inventory = %+v, %v", gotInv, err)
+		}
+		gotTk, err := tx.Ticket(tn.ID, tk.ID)
+		if err != nil || gotTk.ID != tk.ID || gotTk.Title != tk.Title || gotTk.Revision != tk.Revision || !gotTk.CreatedAt.Equal(tk.CreatedAt) {
+			t.Errorf("Ticket = %+v, %v; want %+v", gotTk, err, tk)
+		} else if err := gotTk.Validate(); err != nil {
+			t.Errorf("the stored ticket no longer validates: %v", err)
+		}
+		gotU, err := tx.User(u.ID)
+		if err != nil || gotU.Name != u.Name || gotU.Role != u.Role || !slices.Equal(gotU.Tenants, u.Tenants) {
+			t.Errorf("User = %+v, %v; want %+v", gotU, err, u)
+		}
+		gotSec, err := tx.Secret(sec.Hash)
+		if err != nil || gotSec.User != u.ID || gotSec.Kind != sec.Kind {
+			t.Errorf("Secret = %+v, %v; want %+v", gotSec, err, sec)
+		}
+		return nil
+	})
+
+	// A second Put replaces the first.
+	tk2 := tk.Clone()
+	tk2.Title, tk2.Revision = "Printer jams on floor 2", 2
+	update(t, s, func(tx hub.Tx) error { return tx.PutTicket(tk2) })
+	view(t, s, func(tx hub.Tx) error {
+		got, err := tx.Ticket(tn.ID, tk.ID)
+		if err != nil || got.Title != tk2.Title || got.Revision != 2 {
+			t.Errorf("Ticket after a second put = %+v, %v; want title %q, revision 2", got, err, tk2.Title)
+		}
+		return nil
+	})
+}
+
+func testDelete(t *testing.T, s hub.Store) {
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(
+			tx.PutToken(hub.Token{Hash: "aa", Tenant: "t", ExpiresAt: t0}),
+			tx.PutSecret(hub.Secret{Hash: "bb", Kind: hub.SecretSignInCode, User: "u", ExpiresAt: t0}))
+	})
+	update(t, s, func(tx hub.Tx) error { return errors.Join(tx.DeleteToken("aa"), tx.DeleteSecret("bb")) })
+	view(t, s, func(tx hub.Tx) error {
+		_, err := tx.Token("aa")
+		wantNotFound(t, "Token after DeleteToken", err)
+		_, err = tx.Secret("bb")
+		wantNotFound(t, "Secret after DeleteSecret", err)
+		return nil
+	})
+}
+
+func testRollback(t *testing.T, s hub.Store) {
+	tn := tenant("Acme")
+	update(t, s, func(tx hub.Tx) error { return errors.Join(tx.PutTenant(tn), tx.SetHighWater("device/x", 3)) })
+
+	refused := errors.New("refused by the test")
+	tk := ticket(tn.ID, "dev", "Never kept")
+	err := s.Update(context.Background(), func(tx hub.Tx) error {
+		if err := tx.PutTicket(tk); err != nil {
+			return err
+		}
+		if err := tx.SetHighWater("device/x", 9); err != nil {
+			return err
+		}
+		if err := tx.PutTenant(tenant("Other")); err != nil {
+			return err
+		}
+		if err := tx.PutToken(hub.Token{Hash: "ee", Tenant: tn.ID}); err != nil {
+			return err
+		}
+		if err := tx.NoteTenantChanged(tn.ID); err != nil {
+			return err
+		}
+		// Inside the transaction its own writes are visible.
+		if _, err := tx.Ticket(tn.ID, tk.ID); err != nil {
+			t.Errorf("a ticket put in this transaction is not visible in it: %v", err)
+		}
+		return refused
+	})
+	if !errors.Is(err, refused) {
+		t.Fatalf("Update = %v, want the error fn returned", err)
+	}
+	view(t, s, func(tx hub.Tx) error {
+		_, err := tx.Ticket(tn.ID, tk.ID)
+		wantNotFound(t, "Ticket of a rolled-back Update", err)
+		if hw, err := tx.HighWater("device/x"); err != nil || hw != 3 {
+			t.Errorf("HighWater after a rolled-back Update = %d, %v; want 3", hw, err)
+		}
+		if ts, err := tx.Tenants(); err != nil || len(ts) != 1 {
+			t.Errorf("Tenants after a rolled-back Update = %d tenants, %v; want 1", len(ts), err)
+		}
+		_, err = tx.Token("ee")
+		wantNotFound(t, "Token of a rolled-back Update", err)
+		entries, last, err := tx.Feed(tn.ID, 0, 100)
+		if err != nil || len(entries) != 0 || last != 0 {
+			t.Errorf("Feed after a rolled-back Update = %v, last %d, %v; want empty", entries, last, err)
+		}
+		n := 0
+		if err := tx.Tickets(tn.ID, func(*msp.Ticket) bool { n++; return true }); err != nil || n != 0 {
+			t.Errorf("Tickets after a rolled-back Update = %d, %v; want 0", n, err)
+		}
+		return nil
+	})
+}
+
+func testViewSeesCommitted(t *testing.T, s hub.Store) {
+	update(t, s, func(tx hub.Tx) error { return tx.SetHighWater("c", 1) })
+	update(t, s, func(tx hub.Tx) error { return tx.SetHighWater("c", 2) })
+	view(t, s, func(tx hub.Tx) error {
+		if hw, err := tx.HighWater("c"); err != nil || hw != 2 {
+			t.Errorf("HighWater = %d, %v; want 2 (the last committed)", hw, err)
+		}
+		return nil
+	})
+}
+
+func testTenantIsolation(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Bolt")
+	da, db := device(a.ID, "pc-a"), device(b.ID, "pc-b")
+	tk := ticket(a.ID, da.ID, "Acme's secret")
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutTenant(a), tx.PutTenant(b), tx.PutDevice(da), tx.PutDevice(db),
+			tx.PutInventory(a.ID, da.ID, msp.Inventory{Hostname: "pc-a"}), tx.PutTicket(tk))
+	})
+	view(t, s, func(tx hub.Tx) error {
+		_, err := tx.Ticket(b.ID, tk.ID)
+		wantNotFound(t, "Ticket(otherTenant, id)", err)
+		_, err = tx.Device(b.ID, da.ID)
+		wantNotFound(t, "Device(otherTenant, id)", err)
+		_, err = tx.Inventory(b.ID, da.ID)
+		wantNotFound(t, "Inventory(otherTenant, device)", err)
+		n := 0
+		if err := tx.Tickets(b.ID, func(*msp.Ticket) bool { n++; return true }); err != nil || n != 0 {
+			t.Errorf("Tickets(other tenant) = %d tickets, %v; want none", n, err)
+		}
+		devices, err := tx.Devices(b.ID)
+		if err != nil || len(devices) != 1 || devices[0].ID != db.ID {
+			t.Errorf("Devices(B) = %v, %v; want only B's device", devices, err)
+		}
+		entries, _, err := tx.Feed(b.ID, 0, 100)
+		if err != nil {
+			t.Errorf("Feed(B): %v", err)
+		}
+		for _, e := range entries {
+			if e.ID == tk.ID {
+				t.Errorf("B's feed holds A's ticket: %+v", e)
+			}
+		}
+		return nil
+	})
+}
+
+// testTicketsOrder checks that Tickets walks in id order and that a tenant
+// whose id is a prefix of another's sees only its own.
+func testTicketsOrder(t *testing.T, s hub.Store) {
+	a := tenant("Acme")
+	var ids []string
+	update(t, s, func(tx hub.Tx) error {
+		for i := range 20 {
+			tk := ticket(a.ID, "dev", fmt.Sprintf("Ticket %d", i))
+			ids = append(ids, tk.ID)
+			if err := tx.PutTicket(tk); err != nil {
+				return err
+			}
+		}
+		// A tenant id that extends A's must not leak into A's scan.
+		other := ticket(a.ID+"x", "dev", "Other tenant")
+		return tx.PutTicket(other)
+	})
+	slices.Sort(ids)
+	var got []string
+	view(t, s, func(tx hub.Tx) error {
+		return tx.Tickets(a.ID, func(tk *msp.Ticket) bool {
+			if tk.Tenant != a.ID {
+				t.Errorf("Tickets(%s) returned a ticket of tenant %s", a.ID, tk.Tenant)
+			}
+			got = append(got, tk.ID)
+			return true
+		})
+	})
+	if !slices.Equal(got, ids) {
+		t.Errorf("Tickets order = %v\nwant %v", got, ids)
+	}
+}
+
+func testTicketsStop(t *testing.T, s hub.Store) {
+	a := tenant("Acme")
+	update(t, s, func(tx hub.Tx) error {
+		for i := range 5 {
+			if err := tx.PutTicket(ticket(a.ID, "dev", fmt.Sprintf("Ticket %d", i))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	n := 0
+	view(t, s, func(tx hub.Tx) error {
+		return tx.Tickets(a.ID, func(*msp.Ticket) bool { n++; return n < 2 })
+	})
+	if n != 2 {
+		t.Errorf("Tickets called fn %d times after it returned false at the 2nd; want 2", n)
+	}
+}
+
+func testFeedOrder(t *testing.T, s hub.Store) {
+	a := tenant("Acme")
+	var want []string
+	update(t, s, func(tx hub.Tx) error {
+		if err := tx.PutTenant(a); err != nil {
+			return err
+		}
+		if err := tx.NoteTenantChanged(a.ID); err != nil {
+			return err
+		}
+		want = append(want, "tenant/"+a.ID)
+		return nil
+	})
+	for i := range 5 {
+		tk := ticket(a.ID, "dev", fmt.Sprintf("Ticket %d", i))
+		update(t, s, func(tx hub.Tx) error { return tx.PutTicket(tk) })
+		want = append(want, "ticket/"+tk.ID)
+	}
+	view(t, s, func(tx hub.Tx) error {
+		entries, last, err := tx.Feed(a.ID, 0, 100)
+		if err != nil {
+			t.Fatalf("Feed: %v", err)
+		}
+		var got []string
+		var prev uint64
+		for _, e := range entries {
+			got = append(got, e.Kind+"/"+e.ID)
+			if e.Seq <= prev {
+				t.Errorf("feed sequence not increasing: %d after %d", e.Seq, prev)
+			}
+			prev = e.Seq
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("Feed = %v\nwant %v", got, want)
+		}
+		if last != prev {
+			t.Errorf("Feed last = %d, want the last entry's seq %d", last, prev)
+		}
+		return nil
+	})
+}
+
+func testFeedOnce(t *testing.T, s hub.Store) {
+	a := tenant("Acme")
+	t1, t2 := ticket(a.ID, "dev", "One"), ticket(a.ID, "dev", "Two")
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutTenant(a), tx.NoteTenantChanged(a.ID), tx.PutTicket(t1), tx.PutTicket(t2))
+	})
+	// Change t1 twice and the tenant once, in separate transactions, and
+	// t2 twice within one.
+	for _, title := range []string{"One, again", "One, third time"} {
+		tk := t1.Clone()
+		tk.Title = title
+		update(t, s, func(tx hub.Tx) error { return tx.PutTicket(tk) })
+	}
+	update(t, s, func(tx hub.Tx) error { return tx.NoteTenantChanged(a.ID) })
+	update(t, s, func(tx hub.Tx) error { return errors.Join(tx.PutTicket(t2), tx.PutTicket(t2)) })
+
+	view(t, s, func(tx hub.Tx) error {
+		entries, last, err := tx.Feed(a.ID, 0, 100)
+		if err != nil {
+			t.Fatalf("Feed: %v", err)
+		}
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.Kind+"/"+e.ID)
+		}
+		want := []string{"ticket/" + t1.ID, "tenant/" + a.ID, "ticket/" + t2.ID}
+		if !slices.Equal(got, want) {
+			t.Errorf("Feed = %v\nwant each object once at its latest change: %v", got, want)
+		}
+		if len(entries) > 0 && last != entries[len(entries)-1].Seq {
+			t.Errorf("Feed last = %d, want %d", last, entries[len(entries)-1].Seq)
+		}
+		// Reading after the old position of t1 still finds its new one.
+		later, _, err := tx.Feed(a.ID, 1, 100)
+		if err != nil || len(later) != 3 {
+			t.Errorf("Feed after 1 = %v, %v; want the 3 entries", later, err)
+		}
+		return nil
+	})
+}
+
+func testFeedPaging(t *testing.T, s hub.Store) {
+	a := tenant("Acme")
+	const n = 23
+	want := map[string]bool{}
+	update(t, s, func(tx hub.Tx) error {
+		for i := range n {
+			tk := ticket(a.ID, "dev", fmt.Sprintf("Ticket %d", i))
+			want[tk.ID] = true
+			if err := tx.PutTicket(tk); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	seen := map[string]int{}
+	var cursor uint64
+	pages := 0
+	view(t, s, func(tx hub.Tx) error {
+		for {
+			entries, last, err := tx.Feed(a.ID, cursor, 5)
+			if err != nil {
+				t.Fatalf("Feed(%d, 5): %v", cursor, err)
+			}
+			if len(entries) > 5 {
+				t.Fatalf("Feed(%d, 5) returned %d entries", cursor, len(entries))
+			}
+			if len(entries) == 0 {
+				if cursor != last {
+					t.Errorf("paging ended at %d but last is %d", cursor, last)
+				}
+				return nil
+			}
+			pages++
+			for _, e := range entries {
+				if e.Seq <= cursor {
+					t.Errorf("Feed after %d returned seq %d", cursor, e.Seq)
+				}
+				seen[e.ID]++
+				cursor = e.Seq
+			}
+			if pages > n {
+				t.Fatal("paging does not end")
+			}
+		}
+	})
+	if pages != 5 {
+		t.Errorf("%d entries in pages of 5 took %d pages, want 5", n, pages)
+	}
+	for id := range want {
+		if seen[id] != 1 {
+			t.Errorf("ticket %s seen %d times while paging, want once", id, seen[id])
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("paging saw %d objects, want %d", len(seen), n)
+	}
+	view(t, s, func(tx hub.Tx) error {
+		entries, last, err := tx.Feed(a.ID, cursor+1000, 5)
+		if err != nil || len(entries) != 0 || last != cursor {
+			t.Errorf("Feed past the end = %v, last %d, %v; want nothing, last %d", entries, last, err, cursor)
+		}
+		return nil
+	})
+}
+
+func testFeedPerTenant(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Bolt")
+	update(t, s, func(tx hub.Tx) error {
+		for range 3 {
+			if err := tx.PutTicket(ticket(a.ID, "dev", "A")); err != nil {
+				return err
+			}
+		}
+		return tx.PutTicket(ticket(b.ID, "dev", "B"))
+	})
+	view(t, s, func(tx hub.Tx) error {
+		ea, lastA, err := tx.Feed(a.ID, 0, 100)
+		if err != nil || len(ea) != 3 || lastA != 3 {
+			t.Errorf("Feed(A) = %d entries, last %d, %v; want 3, 3", len(ea), lastA, err)
+		}
+		eb, lastB, err := tx.Feed(b.ID, 0, 100)
+		if err != nil || len(eb) != 1 || lastB != 1 {
+			t.Errorf("Feed(B) = %d entries, last %d, %v; want 1, 1 (a sequence per tenant)", len(eb), lastB, err)
+		}
+		return nil
+	})
+}
+
+func testHighWater(t *testing.T, s hub.Store) {
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.SetHighWater("device/a", 7), tx.SetHighWater("device/b", 1<<40))
+	})
+	view(t, s, func(tx hub.Tx) error {
+		for client, want := range map[string]uint64{"device/a": 7, "device/b": 1 << 40, "device/c": 0, "device/": 0} {
+			if got, err := tx.HighWater(client); err != nil || got != want {
+				t.Errorf("HighWater(%q) = %d, %v; want %d", client, got, err, want)
+			}
+		}
+		return nil
+	})
+}
+
+func testConcurrentHighWater(t *testing.T, s hub.Store) {
+	const workers, each = 8, 50
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				err := s.Update(ctx, func(tx hub.Tx) error {
+					hw, err := tx.HighWater("device/busy")
+					if err != nil {
+						return err
+					}
+					return tx.SetHighWater("device/busy", hw+1)
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent Update: %v", err)
+	}
+	view(t, s, func(tx hub.Tx) error {
+		if hw, err := tx.HighWater("device/busy"); err != nil || hw != workers*each {
+			t.Errorf("HighWater after %d×%d concurrent increments = %d, %v; want %d", workers, each, hw, err, workers*each)
+		}
+		return nil
+	})
+}
+
+func testCanceled(t *testing.T, s hub.Store) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ran := false
+	err := s.Update(ctx, func(tx hub.Tx) error { ran = true; return tx.SetHighWater("c", 1) })
+	if err == nil {
+		t.Error("Update with a canceled context succeeded")
+	}
+	if ran {
+		// The store may run fn, but it must not commit.
+		view(t, s, func(tx hub.Tx) error {
+			if hw, _ := tx.HighWater("c"); hw != 0 {
+				t.Errorf("Update with a canceled context committed")
+			}
+			return nil
+		})
+	}
+}

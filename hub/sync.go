@@ -1,0 +1,326 @@
+package hub
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"tandem/msp"
+	"tandem/sync/protocol"
+)
+
+// maxChunkBytes bounds what one store transaction of a push holds; a batch
+// is applied in chunks, each committing its effects with the high-water mark.
+const maxChunkBytes = 256 << 10
+
+// push applies a batch of mutations in sequence order, exactly once each.
+func (s *Server) push(w http.ResponseWriter, r *http.Request, p principal) {
+	var req struct {
+		Mutations []json.RawMessage `json:"mutations"`
+	}
+	if !decode(w, r, protocol.MaxBodyBytes, &req) {
+		return
+	}
+	if len(req.Mutations) > protocol.MaxBatch {
+		writeError(w, http.StatusRequestEntityTooLarge, &protocol.ErrorBody{Code: protocol.CodeTooLarge,
+			Message: fmt.Sprintf("a push holds at most %d changes, this one %d", protocol.MaxBatch, len(req.Mutations))})
+		return
+	}
+	client := "device/" + p.device.ID
+	resp := protocol.PushResponse{Results: []protocol.Result{}}
+	for start := 0; start < len(req.Mutations); {
+		end, size := start, 0
+		for end < len(req.Mutations) && (end == start || size+len(req.Mutations[end]) <= maxChunkBytes) {
+			size += len(req.Mutations[end])
+			end++
+		}
+		var results []protocol.Result
+		var hw uint64
+		var gap bool
+		err := s.store.Update(r.Context(), func(tx Tx) error {
+			results, gap = nil, false
+			var err error
+			if hw, err = tx.HighWater(client); err != nil {
+				return err
+			}
+			for _, raw := range req.Mutations[start:end] {
+				res, stop, err := s.applyOne(tx, p, hw, raw)
+				if err != nil {
+					return err
+				}
+				if stop {
+					gap = true
+					break
+				}
+				results = append(results, res)
+				if res.Seq > hw {
+					hw = res.Seq
+				}
+			}
+			return tx.SetHighWater(client, hw)
+		})
+		if err != nil {
+			s.internal(w, r, "saving the pushed changes", err)
+			return
+		}
+		resp.Results = append(resp.Results, results...)
+		resp.HighWater = hw
+		if gap {
+			break
+		}
+		start = end
+	}
+	if len(req.Mutations) == 0 {
+		err := s.store.View(r.Context(), func(tx Tx) (err error) {
+			resp.HighWater, err = tx.HighWater(client)
+			return err
+		})
+		if err != nil {
+			s.internal(w, r, "reading the sync position", err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// applyOne applies one raw mutation after high-water mark hw. stop is true
+// when the mutation is not the next in sequence (it waits for a later push).
+// A mutation the hub refuses for good is a Rejected result, not an error:
+// it is consumed like an applied one so it never blocks the queue.
+func (s *Server) applyOne(tx Tx, p principal, hw uint64, raw json.RawMessage) (res protocol.Result, stop bool, err error) {
+	var head struct {
+		Seq uint64 `json:"seq"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil || head.Seq == 0 {
+		// Without a sequence number the mutation cannot be placed; the
+		// agent never sends one, so treat it as the next and reject it.
+		head.Seq = hw + 1
+		return reject(head.Seq, fmt.Errorf("%w: the change has no readable sequence number", msp.ErrInvalid)), false, nil
+	}
+	switch {
+	case head.Seq <= hw:
+		return protocol.Result{Seq: head.Seq, Outcome: protocol.Duplicate}, false, nil
+	case head.Seq > hw+1:
+		return protocol.Result{}, true, nil
+	}
+	var m protocol.Mutation
+	if err := jsonDecoder(bytes.NewReader(raw), true).Decode(&m); err != nil {
+		return reject(head.Seq, fmt.Errorf("%w: the change is not valid JSON for this hub: %v", msp.ErrInvalid, err)), false, nil
+	}
+	if err := m.Validate(); err != nil {
+		return reject(m.Seq, fmt.Errorf("%w: %v", msp.ErrInvalid, err)), false, nil
+	}
+	now := s.now().UTC()
+	switch m.Kind {
+	case protocol.KindTicket:
+		err = s.applyTicket(tx, p, m, now)
+	case protocol.KindCheckIn:
+		err = s.applyCheckIn(tx, p, *m.CheckIn, now)
+	case protocol.KindInventory:
+		err = s.applyInventory(tx, p, *m.Inventory, now)
+	}
+	if msp.IsPermanent(err) {
+		return reject(m.Seq, err), false, nil
+	}
+	if err != nil {
+		return protocol.Result{}, false, err
+	}
+	return protocol.Result{Seq: m.Seq, Outcome: protocol.Applied}, false, nil
+}
+
+func reject(seq uint64, err error) protocol.Result {
+	return protocol.Result{Seq: seq, Outcome: protocol.Rejected, Error: protocol.ErrorFor(err)}
+}
+
+// endUserID is the hub's name for an OS account on a device: unique in the
+// tenant, and stable across the account's tickets.
+func endUserID(user string, d Device) string {
+	if user == "" {
+		user = "unknown"
+	}
+	return user + "@" + d.Hostname
+}
+
+func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.Time) error {
+	c := *m.Change
+	actor := msp.Actor{ID: endUserID(m.User, p.device), Role: msp.RoleEndUser, Tenant: p.tenant, Device: p.device.ID}
+	if err := msp.ValidateID("ticket_id", c.TicketID); err != nil {
+		return err
+	}
+	current, err := tx.Ticket(p.tenant, c.TicketID)
+	if errors.Is(err, ErrNotFound) {
+		current = nil
+	} else if err != nil {
+		return err
+	}
+	next, err := msp.Apply(current, c, actor, now)
+	if err != nil {
+		return err
+	}
+	if current == nil {
+		tenant, err := tx.Tenant(p.tenant)
+		if err != nil {
+			return err
+		}
+		route(next, tenant, now)
+	} else if next.Revision == current.Revision {
+		return nil // a replay of something already applied
+	}
+	return tx.PutTicket(next)
+}
+
+// route gives a new ticket its owner from the tenant's responsibility
+// matrix at the time it arrives, and records why in a routing note.
+func route(t *msp.Ticket, tenant msp.Tenant, now time.Time) {
+	open := tenant.InBusinessHours(now)
+	owner, err := tenant.Responsibilities().OwnerFor(t.Pillar, t.Category, open)
+	when := "outside business hours"
+	if open {
+		when = "in business hours"
+	}
+	var reason string
+	switch {
+	case err != nil || owner == "":
+		owner = msp.PartyMSP
+		reason = "No owner is set for this kind of request, so it goes to the MSP."
+	case owner == msp.PartyShared:
+		// Shared work starts with the internal team while it is at work.
+		owner = msp.PartyInternal
+		if !open {
+			owner = msp.PartyMSP
+		}
+		reason = fmt.Sprintf("This kind of request is shared; %s it goes to %s.", when, owner.Label())
+	default:
+		reason = fmt.Sprintf("The responsibility matrix gives this kind of request to %s %s.", owner.Label(), when)
+	}
+	if tenant.Mode == msp.ModeFullyManaged {
+		owner = msp.PartyMSP
+		reason = "The MSP looks after everything for this organisation."
+	}
+	t.Owner = owner
+	t.Comments = append(t.Comments, msp.Comment{
+		ID: msp.NewID(), Author: "hub", Role: msp.RoleSystem, Body: reason,
+		Kind: msp.CommentKindRouting, CreatedAt: now,
+	})
+}
+
+func (s *Server) applyCheckIn(tx Tx, p principal, c protocol.CheckIn, now time.Time) error {
+	d, err := tx.Device(p.tenant, p.device.ID)
+	if err != nil {
+		return err
+	}
+	d.LastSeen = now
+	d.AgentVersion = c.AgentVersion
+	return tx.PutDevice(d)
+}
+
+func (s *Server) applyInventory(tx Tx, p principal, inv msp.Inventory, now time.Time) error {
+	if err := inv.Validate(); err != nil {
+		return err
+	}
+	d, err := tx.Device(p.tenant, p.device.ID)
+	if err != nil {
+		return err
+	}
+	d.LastSeen, d.Inventoried = now, now
+	if inv.Hostname != "" {
+		d.Hostname = inv.Hostname
+	}
+	if os := inv.OS.Summary(); os != "" {
+		d.OS = os
+	}
+	if err := tx.PutInventory(p.tenant, p.device.ID, inv); err != nil {
+		return err
+	}
+	return tx.PutDevice(d)
+}
+
+// pull returns the changes after the client's cursor that the device may
+// see: its own tickets (without internal notes) and its tenant's settings.
+func (s *Server) pull(w http.ResponseWriter, r *http.Request, p principal) {
+	q := r.URL.Query()
+	cursor, err := parseUint(q.Get("cursor"), 0)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, &protocol.ErrorBody{Code: protocol.CodeInvalid, Message: "cursor: " + err.Error()})
+		return
+	}
+	limit, err := parseUint(q.Get("limit"), protocol.DefaultPullLimit)
+	if err != nil || limit == 0 {
+		writeError(w, http.StatusBadRequest, &protocol.ErrorBody{Code: protocol.CodeInvalid, Message: "limit: must be a whole number from 1"})
+		return
+	}
+	limit = min(limit, protocol.MaxPullLimit)
+	resp := protocol.PullResponse{Changes: []protocol.Change{}, Cursor: cursor}
+	err = s.store.View(r.Context(), func(tx Tx) error {
+		// Scan a few pages of feed to fill one page of what this device
+		// sees, so a device in a busy tenant is not paged through
+		// everybody else's tickets one empty page at a time.
+		scanned := 0
+		for scanned < 10*int(limit) && len(resp.Changes) < int(limit) {
+			entries, last, err := tx.Feed(p.tenant, resp.Cursor, int(limit))
+			if err != nil {
+				return err
+			}
+			for _, e := range entries {
+				resp.Cursor = e.Seq
+				if c, ok, err := deviceView(tx, p, e); err != nil {
+					return err
+				} else if ok {
+					resp.Changes = append(resp.Changes, c)
+				}
+			}
+			scanned += len(entries)
+			resp.More = resp.Cursor < last
+			if len(entries) < int(limit) || !resp.More {
+				if len(entries) == 0 && cursor > last {
+					resp.Cursor = last // the client is ahead of a restored hub: start again
+				}
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.internal(w, r, "reading changes", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func deviceView(tx Tx, p principal, e FeedEntry) (protocol.Change, bool, error) {
+	switch e.Kind {
+	case "ticket":
+		t, err := tx.Ticket(p.tenant, e.ID)
+		if errors.Is(err, ErrNotFound) {
+			return protocol.Change{}, false, nil
+		} else if err != nil {
+			return protocol.Change{}, false, err
+		}
+		if t.Device != p.device.ID {
+			return protocol.Change{}, false, nil
+		}
+		return protocol.Change{Seq: e.Seq, Kind: protocol.ChangeTicket, Ticket: t.VisibleTo(msp.RoleEndUser)}, true, nil
+	case "tenant":
+		t, err := tx.Tenant(p.tenant)
+		if err != nil {
+			return protocol.Change{}, false, err
+		}
+		return protocol.Change{Seq: e.Seq, Kind: protocol.ChangeTenant, Tenant: &t}, true, nil
+	}
+	return protocol.Change{}, false, nil
+}
+
+func parseUint(s string, def uint64) (uint64, error) {
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number", s)
+	}
+	return n, nil
+}

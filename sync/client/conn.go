@@ -1,0 +1,258 @@
+// Package client is the agent's side of sync: its credential (a key pair
+// it makes itself and a certificate the hub's CA signs), the transport to
+// the hub over go-retryablehttp, and the push and pull loops that move the
+// outbox up and the hub's changes down.
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"tandem/internal/version"
+	"tandem/sync/protocol"
+)
+
+// MaxRetryAfter caps how long the client honours a hub's Retry-After.
+const MaxRetryAfter = 5 * time.Minute
+
+// HTTPError is an answer from the hub that was not a success.
+type HTTPError struct {
+	Status     int
+	Body       *protocol.ErrorBody
+	RetryAfter time.Duration
+}
+
+func (e *HTTPError) Error() string {
+	if e.Body != nil && e.Body.Message != "" {
+		return fmt.Sprintf("the hub answered %d: %s", e.Status, e.Body.Message)
+	}
+	return fmt.Sprintf("the hub answered %d %s", e.Status, http.StatusText(e.Status))
+}
+
+// Permanent reports whether sending the same request again cannot help
+// (a 4xx other than 408 and 429).
+func (e *HTTPError) Permanent() bool {
+	return e.Status >= 400 && e.Status < 500 && e.Status != http.StatusRequestTimeout && e.Status != http.StatusTooManyRequests
+}
+
+// Conn talks to one hub as one device.
+type Conn struct {
+	base string
+	http *retryablehttp.Client
+	log  *slog.Logger
+}
+
+// ConnOptions tune a Conn.
+type ConnOptions struct {
+	// RetryMax is how many times one request is retried before the caller
+	// sees the error (default 3). The sync loops add their own slower retry.
+	RetryMax int
+	// RetryWaitMin and RetryWaitMax bound the jittered backoff between
+	// retries (defaults 500ms and 30s).
+	RetryWaitMin, RetryWaitMax time.Duration
+	// Timeout bounds one attempt (default 60s).
+	Timeout time.Duration
+	Logger  *slog.Logger
+}
+
+// NewConn returns a connection to the hub at hubURL that trusts only the CA
+// in caPEM and, when cert is not nil, presents it as the device.
+func NewConn(hubURL string, caPEM []byte, cert *tls.Certificate, o ConnOptions) (*Conn, error) {
+	u, err := url.Parse(hubURL)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("the hub address %q is not an https:// URL; use the address the MSP gave you, such as https://hub.example.com:8443", hubURL)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, errors.New("the hub's CA certificate is not valid PEM; copy ca.pem from the hub again")
+	}
+	tlsConf := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	if cert != nil {
+		c := *cert
+		tlsConf.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &c, nil }
+	}
+	if o.RetryMax == 0 {
+		o.RetryMax = 3
+	}
+	if o.RetryWaitMin == 0 {
+		o.RetryWaitMin = 500 * time.Millisecond
+	}
+	if o.RetryWaitMax == 0 {
+		o.RetryWaitMax = 30 * time.Second
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 60 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	tr := &http.Transport{
+		TLSClientConfig:     tlsConf,
+		Proxy:               http.ProxyFromEnvironment,
+		MaxIdleConns:        2,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 15 * time.Second,
+		ForceAttemptHTTP2:   true,
+	}
+	rc := &retryablehttp.Client{
+		HTTPClient:   &http.Client{Transport: tr, Timeout: o.Timeout},
+		Logger:       nil,
+		RetryWaitMin: o.RetryWaitMin,
+		RetryWaitMax: o.RetryWaitMax,
+		RetryMax:     o.RetryMax,
+		CheckRetry:   retryablehttp.DefaultRetryPolicy,
+		Backoff:      Backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	return &Conn{base: strings.TrimRight(hubURL, "/"), http: rc, log: o.Logger}, nil
+}
+
+// Close releases idle connections.
+func (c *Conn) Close() { c.http.HTTPClient.CloseIdleConnections() }
+
+// Backoff is the retry wait: exponential from min with full jitter, capped
+// at max; a Retry-After from the hub is honoured up to MaxRetryAfter.
+func Backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
+			return d
+		}
+	}
+	return Jitter(lo, hi, attempt)
+}
+
+// Jitter returns a random wait in [lo, lo·2^attempt], capped at hi.
+func Jitter(lo, hi time.Duration, attempt int) time.Duration {
+	ceil := lo << min(attempt, 30)
+	if ceil <= 0 || ceil > hi {
+		ceil = hi
+	}
+	if ceil <= lo {
+		return lo
+	}
+	return lo + rand.N(ceil-lo)
+}
+
+func retryAfter(h string) (time.Duration, bool) {
+	if h == "" {
+		return 0, false
+	}
+	var d time.Duration
+	if secs, err := strconv.Atoi(h); err == nil && secs >= 0 {
+		d = time.Duration(secs) * time.Second
+	} else if t, err := http.ParseTime(h); err == nil {
+		d = time.Until(t)
+	} else {
+		return 0, false
+	}
+	return max(0, min(d, MaxRetryAfter)), true
+}
+
+// do sends a JSON request and decodes the JSON answer into out.
+func (c *Conn) do(ctx context.Context, method, path string, in, out any) error {
+	var body any
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encoding the request: %w", err)
+		}
+		body = b
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", version.UserAgent("tandem-agent"))
+	req.Header.Set(protocol.Header, protocol.Version)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("the hub at %s cannot be reached: %w", c.base, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("reading the hub's answer: %w", err)
+	}
+	if resp.StatusCode >= 300 {
+		he := &HTTPError{Status: resp.StatusCode}
+		var e struct {
+			Error *protocol.ErrorBody `json:"error"`
+		}
+		if json.Unmarshal(b, &e) == nil {
+			he.Body = e.Error
+		}
+		he.RetryAfter, _ = retryAfter(resp.Header.Get("Retry-After"))
+		return he
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(out); err != nil {
+		return fmt.Errorf("the hub's answer to %s is not what this agent expects (is the hub a newer version?): %w", path, err)
+	}
+	return nil
+}
+
+// Health asks whether the hub is up, and its clock.
+func (c *Conn) Health(ctx context.Context) (protocol.Health, error) {
+	var h protocol.Health
+	err := c.do(ctx, http.MethodGet, protocol.PathHealth, nil, &h)
+	return h, err
+}
+
+// Push sends a batch of mutations.
+func (c *Conn) Push(ctx context.Context, ms []protocol.Mutation) (protocol.PushResponse, error) {
+	var r protocol.PushResponse
+	err := c.do(ctx, http.MethodPost, protocol.PathPush, protocol.PushRequest{Mutations: ms}, &r)
+	return r, err
+}
+
+// PushRaw sends mutations already encoded as JSON, as the outbox keeps them.
+func (c *Conn) PushRaw(ctx context.Context, ms []json.RawMessage) (protocol.PushResponse, error) {
+	var r protocol.PushResponse
+	err := c.do(ctx, http.MethodPost, protocol.PathPush, struct {
+		Mutations []json.RawMessage `json:"mutations"`
+	}{ms}, &r)
+	return r, err
+}
+
+// Pull asks for the changes after cursor.
+func (c *Conn) Pull(ctx context.Context, cursor uint64, limit int) (protocol.PullResponse, error) {
+	var r protocol.PullResponse
+	q := url.Values{"cursor": {strconv.FormatUint(cursor, 10)}}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	err := c.do(ctx, http.MethodGet, protocol.PathPull+"?"+q.Encode(), nil, &r)
+	return r, err
+}
+
+// Enroll exchanges a token and a certificate request for a device certificate.
+func (c *Conn) Enroll(ctx context.Context, req protocol.EnrollRequest) (protocol.EnrollResponse, error) {
+	var r protocol.EnrollResponse
+	err := c.do(ctx, http.MethodPost, protocol.PathEnroll, req, &r)
+	return r, err
+}
+
+// Renew exchanges a certificate request for a fresh certificate.
+func (c *Conn) Renew(ctx context.Context, csrPEM string) (protocol.RenewResponse, error) {
+	var r protocol.RenewResponse
+	err := c.do(ctx, http.MethodPost, protocol.PathRenew, protocol.RenewRequest{CSR: csrPEM}, &r)
+	return r, err
+}

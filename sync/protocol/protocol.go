@@ -1,0 +1,300 @@
+// Package protocol defines the wire types that tandem-agent and tandem-hub
+// exchange, and the limits both sides hold to. It is the single place where
+// the sync contract of docs/DESIGN.md is written down as code.
+//
+// Every request carries the header Tandem-Protocol with Version. All bodies
+// are JSON; the hub decodes them strictly (unknown fields are refused), so a
+// field added here needs a new Version or must be optional on both sides.
+//
+// Endpoints (all over TLS; the agent pins the MSP's CA):
+//
+//	GET  /v1/health   no credential               → Health
+//	POST /v1/enroll   an enrollment token in body → EnrollResponse
+//	POST /v1/renew    device certificate (mTLS)   → RenewResponse
+//	POST /v1/push     device certificate          → PushResponse
+//	GET  /v1/pull     device certificate          → PullResponse (?cursor=N&limit=M)
+//	POST /v1/signin   a sign-in code in body      → SignInResponse
+//	/v1/admin/...     operator credential (Bearer), see package hub
+//
+// Errors are an ErrorBody with an HTTP status: 400 malformed, 401 no or bad
+// credential, 403 not allowed, 404 not found (also for other tenants'
+// objects), 409 sequence gap, 413 body too large, 429 too many failed
+// sign-ins (Retry-After set), 5xx the hub's own trouble (retry).
+package protocol
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"tandem/msp"
+)
+
+// Version is the protocol version this build speaks.
+const Version = "1"
+
+// Header names the request header that carries Version.
+const Header = "Tandem-Protocol"
+
+// Limits both sides keep to. The hub refuses larger requests; the agent
+// never builds them.
+const (
+	MaxBodyBytes     = 4 << 20 // a push body; 413 above it
+	MaxBatchBytes    = 1 << 20 // what the agent puts in one push, about
+	MaxBatch         = 250     // mutations in one push
+	MaxPullLimit     = 500     // changes in one pull page
+	DefaultPullLimit = 200
+	MaxSmallBody     = 64 << 10 // enroll, sign-in, admin bodies
+)
+
+// Paths of the API.
+const (
+	PathHealth = "/v1/health"
+	PathEnroll = "/v1/enroll"
+	PathRenew  = "/v1/renew"
+	PathPush   = "/v1/push"
+	PathPull   = "/v1/pull"
+	PathSignIn = "/v1/signin"
+)
+
+// Health is the answer of GET /v1/health.
+type Health struct {
+	Status   string    `json:"status"` // "ok"
+	Version  string    `json:"version"`
+	Protocol string    `json:"protocol"`
+	Time     time.Time `json:"time"` // the hub's clock, so agents can tell skew
+}
+
+// EnrollRequest exchanges a one-time enrollment token for a device
+// certificate. The device makes its own key pair and sends only a
+// certificate signing request (PEM, "CERTIFICATE REQUEST").
+type EnrollRequest struct {
+	Token    string `json:"token"`
+	CSR      string `json:"csr"`
+	Hostname string `json:"hostname"`
+	OS       string `json:"os,omitempty"`
+}
+
+// Validate checks the request's shape.
+func (r EnrollRequest) Validate() error {
+	var errs []error
+	if r.Token == "" {
+		errs = append(errs, errors.New("token: is missing; ask the MSP for an enrollment token (tandem-hub token create)"))
+	}
+	if r.CSR == "" {
+		errs = append(errs, errors.New("csr: is missing"))
+	}
+	if r.Hostname == "" {
+		errs = append(errs, errors.New("hostname: is missing"))
+	}
+	return errors.Join(errs...)
+}
+
+// EnrollResponse carries the device's identity and its first certificate.
+type EnrollResponse struct {
+	DeviceID    string     `json:"device_id"`
+	Tenant      msp.Tenant `json:"tenant"`
+	Certificate string     `json:"certificate"` // PEM, signed by the hub's CA
+	ExpiresAt   time.Time  `json:"expires_at"`
+}
+
+// RenewRequest asks for a fresh certificate for a new key pair, over the
+// connection authenticated by the current one. Credentials rotate this way.
+type RenewRequest struct {
+	CSR string `json:"csr"`
+}
+
+// RenewResponse is the renewed certificate.
+type RenewResponse struct {
+	Certificate string    `json:"certificate"`
+	ExpiresAt   time.Time `json:"expires_at"`
+}
+
+// SignInRequest exchanges a sign-in code from `tandem-hub user add` for a
+// user credential.
+type SignInRequest struct {
+	Code string `json:"code"`
+}
+
+// SignInResponse is a user credential and what it grants.
+type SignInResponse struct {
+	UserID  string   `json:"user_id"`
+	Name    string   `json:"name"`
+	Role    msp.Role `json:"role"`
+	Tenants []string `json:"tenants"`
+	Token   string   `json:"token"` // a bearer credential; keep it like a password
+}
+
+// MutationKind says what a Mutation carries.
+type MutationKind string
+
+// Kinds of mutation.
+const (
+	KindTicket    MutationKind = "ticket"    // Change: a ticket change
+	KindCheckIn   MutationKind = "checkin"   // CheckIn: a heartbeat
+	KindInventory MutationKind = "inventory" // Inventory: a full device report
+)
+
+// Mutation is one entry of the agent's outbox. Seq is the per-client
+// sequence number: the hub applies Seq n only after n-1.
+type Mutation struct {
+	Seq  uint64       `json:"seq"`
+	Kind MutationKind `json:"kind"`
+	// User is the OS account on the device that made a ticket change, as
+	// the agent identified it from the local API's peer credentials. The
+	// tenant and the device always come from the credential.
+	User      string         `json:"user,omitempty"`
+	Change    *msp.Change    `json:"change,omitempty"`
+	CheckIn   *CheckIn       `json:"checkin,omitempty"`
+	Inventory *msp.Inventory `json:"inventory,omitempty"`
+}
+
+// Validate checks the mutation's shape (the hub checks the content).
+func (m Mutation) Validate() error {
+	if m.Seq == 0 {
+		return errors.New("seq: must be 1 or more")
+	}
+	set := 0
+	for _, ok := range []bool{m.Change != nil, m.CheckIn != nil, m.Inventory != nil} {
+		if ok {
+			set++
+		}
+	}
+	if set != 1 {
+		return fmt.Errorf("mutation %d: exactly one of change, checkin and inventory must be set", m.Seq)
+	}
+	switch m.Kind {
+	case KindTicket:
+		if m.Change == nil {
+			return fmt.Errorf("mutation %d: a ticket mutation carries a change", m.Seq)
+		}
+	case KindCheckIn:
+		if m.CheckIn == nil {
+			return fmt.Errorf("mutation %d: a checkin mutation carries a checkin", m.Seq)
+		}
+	case KindInventory:
+		if m.Inventory == nil {
+			return fmt.Errorf("mutation %d: an inventory mutation carries an inventory", m.Seq)
+		}
+	default:
+		return fmt.Errorf("mutation %d: unknown kind %q; this hub knows ticket, checkin and inventory", m.Seq, m.Kind)
+	}
+	return nil
+}
+
+// CheckIn is a heartbeat: the device is alive, and a few facts that change
+// often enough not to wait for the next inventory.
+type CheckIn struct {
+	At            time.Time `json:"at"`
+	AgentVersion  string    `json:"agent_version"`
+	Uptime        int64     `json:"uptime_seconds,omitempty"`
+	QueuedChanges int       `json:"queued_changes"`
+}
+
+// PushRequest is a batch of mutations in sequence order.
+type PushRequest struct {
+	Mutations []Mutation `json:"mutations"`
+}
+
+// Outcome is what the hub did with one mutation.
+type Outcome string
+
+// Outcomes.
+const (
+	Applied   Outcome = "applied"   // applied now
+	Duplicate Outcome = "duplicate" // applied before; acknowledged again
+	Rejected  Outcome = "rejected"  // refused for good; the agent dead-letters it
+)
+
+// Result is the hub's answer for one mutation.
+type Result struct {
+	Seq     uint64     `json:"seq"`
+	Outcome Outcome    `json:"outcome"`
+	Error   *ErrorBody `json:"error,omitempty"` // set when Rejected
+}
+
+// PushResponse carries the hub's high-water mark for this client: every
+// mutation up to it has been applied or rejected, and the client drops them.
+// A mutation after a gap is not applied and not mentioned.
+type PushResponse struct {
+	HighWater uint64   `json:"high_water"`
+	Results   []Result `json:"results"`
+}
+
+// ChangeKind says what a pulled change carries.
+type ChangeKind string
+
+// Kinds of pulled change.
+const (
+	ChangeTicket ChangeKind = "ticket" // Ticket is the ticket's current state
+	ChangeTenant ChangeKind = "tenant" // Tenant is the tenant's current settings
+)
+
+// Change is one entry of the tenant's change feed, as the credential may
+// see it: the current state of a changed object.
+type Change struct {
+	Seq    uint64      `json:"seq"`
+	Kind   ChangeKind  `json:"kind"`
+	Ticket *msp.Ticket `json:"ticket,omitempty"`
+	Tenant *msp.Tenant `json:"tenant,omitempty"`
+}
+
+// PullResponse is one page of changes after the client's cursor. The client
+// stores Cursor with the page in one transaction and asks again while More.
+type PullResponse struct {
+	Changes []Change `json:"changes"`
+	Cursor  uint64   `json:"cursor"`
+	More    bool     `json:"more"`
+}
+
+// ErrorBody is every error the hub returns.
+type ErrorBody struct {
+	Code    string         `json:"code"`    // machine-readable: "invalid", "forbidden", ...
+	Message string         `json:"message"` // for people: what happened and what to do
+	Fields  []FieldProblem `json:"fields,omitempty"`
+}
+
+// FieldProblem names one wrong field of a request.
+type FieldProblem struct {
+	Field   string `json:"field"`
+	Problem string `json:"problem"`
+}
+
+func (e *ErrorBody) Error() string {
+	if e == nil {
+		return "<nil>"
+	}
+	return e.Message
+}
+
+// Error codes.
+const (
+	CodeInvalid      = "invalid"
+	CodeForbidden    = "forbidden"
+	CodeNotFound     = "not_found"
+	CodeTransition   = "transition"
+	CodeUnauthorized = "unauthorized"
+	CodeTooLarge     = "too_large"
+	CodeRateLimited  = "rate_limited"
+	CodeGap          = "sequence_gap"
+	CodeInternal     = "internal"
+	CodeUnavailable  = "unavailable"
+)
+
+// ErrorFor turns an error of package msp into an ErrorBody, keeping the
+// field problems so a form can show them beside the right input.
+func ErrorFor(err error) *ErrorBody {
+	b := &ErrorBody{Code: CodeInvalid, Message: err.Error()}
+	switch {
+	case errors.Is(err, msp.ErrForbidden):
+		b.Code = CodeForbidden
+	case errors.Is(err, msp.ErrTransition):
+		b.Code = CodeTransition
+	case errors.Is(err, msp.ErrNotFound):
+		b.Code = CodeNotFound
+	}
+	for _, p := range msp.FieldProblems(err) {
+		b.Fields = append(b.Fields, FieldProblem{Field: p.Field, Problem: p.Problem})
+	}
+	return b
+}

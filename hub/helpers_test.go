@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,7 +33,14 @@ type testHub struct {
 // startHub runs hub.Serve in a goroutine until the test ends.
 func startHub(tb testing.TB) *testHub {
 	tb.Helper()
-	dir := tb.TempDir()
+	h, _ := startHubIn(tb, tb.TempDir())
+	return h
+}
+
+// startHubIn runs a hub on data directory dir. stop ends it and waits; the
+// test's cleanup calls it too, so calling it early is optional.
+func startHubIn(tb testing.TB, dir string) (h *testHub, stop func()) {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan hub.Info, 1)
 	done := make(chan error, 1)
@@ -43,12 +51,16 @@ func startHub(tb testing.TB) *testHub {
 			Ready:  func(info hub.Info) { ready <- info },
 		})
 	}()
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			tb.Errorf("hub.Serve: %v", err)
-		}
-	})
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				tb.Errorf("hub.Serve: %v", err)
+			}
+		})
+	}
+	tb.Cleanup(stop)
 	var info hub.Info
 	select {
 	case info = <-ready:
@@ -66,7 +78,7 @@ func startHub(tb testing.TB) *testHub {
 	if err != nil {
 		tb.Fatalf("reading the hub's CA: %v", err)
 	}
-	return &testHub{dir: dir, info: info, admin: admin, caPEM: caPEM}
+	return &testHub{dir: dir, info: info, admin: admin, caPEM: caPEM}, stop
 }
 
 // tenant creates a tenant through the operator API.
@@ -292,4 +304,13 @@ func httpStatus(err error) int {
 		return he.Status
 	}
 	return 0
+}
+
+func mustJSON(tb testing.TB, v any) json.RawMessage {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatalf("encoding: %v", err)
+	}
+	return b
 }

@@ -336,9 +336,10 @@ func (s *Server) internal(w http.ResponseWriter, r *http.Request, doing string, 
 // failure it has written the error response and returns false.
 func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
 	body := http.MaxBytesReader(w, r.Body, limit)
-	err := jsonDecoder(body, true).Decode(v)
+	dec := jsonDecoder(body, true)
+	err := dec.Decode(v)
 	if err == nil {
-		if _, extra := jsonDecoder(body, true).Token(); extra != io.EOF {
+		if _, extra := dec.Token(); extra != io.EOF {
 			err = errors.New("the body holds more than one JSON value")
 		}
 	}

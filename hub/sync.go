@@ -30,6 +30,16 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, p principal) {
 			Message: fmt.Sprintf("a push holds at most %d changes, this one %d", protocol.MaxBatch, len(req.Mutations))})
 		return
 	}
+	for i, raw := range req.Mutations {
+		var head struct {
+			Seq uint64 `json:"seq"`
+		}
+		if err := json.Unmarshal(raw, &head); err != nil || head.Seq == 0 {
+			writeError(w, http.StatusBadRequest, &protocol.ErrorBody{Code: protocol.CodeInvalid,
+				Message: fmt.Sprintf("change %d of the push has no sequence number (seq 1 or more); nothing was applied", i+1)})
+			return
+		}
+	}
 	client := "device/" + p.device.ID
 	resp := protocol.PushResponse{Results: []protocol.Result{}}
 	for start := 0; start < len(req.Mutations); {
@@ -95,11 +105,8 @@ func (s *Server) applyOne(tx Tx, p principal, hw uint64, raw json.RawMessage) (r
 	var head struct {
 		Seq uint64 `json:"seq"`
 	}
-	if err := json.Unmarshal(raw, &head); err != nil || head.Seq == 0 {
-		// Without a sequence number the mutation cannot be placed; the
-		// agent never sends one, so treat it as the next and reject it.
-		head.Seq = hw + 1
-		return reject(head.Seq, fmt.Errorf("%w: the change has no readable sequence number", msp.ErrInvalid)), false, nil
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return protocol.Result{}, false, fmt.Errorf("reading a sequence number push checked: %w", err)
 	}
 	switch {
 	case head.Seq <= hw:
@@ -156,6 +163,10 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 		current = nil
 	} else if err != nil {
 		return err
+	}
+	if current != nil && current.Device != p.device.ID {
+		// A device acts only on its own tickets, whatever its users are called.
+		return fmt.Errorf("%w: ticket %s does not exist on this device", msp.ErrNotFound, c.TicketID)
 	}
 	next, err := msp.Apply(current, c, actor, now)
 	if err != nil {
@@ -266,6 +277,10 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request, p principal) {
 				return err
 			}
 			for _, e := range entries {
+				if len(resp.Changes) >= int(limit) {
+					resp.More = true
+					break
+				}
 				resp.Cursor = e.Seq
 				if c, ok, err := deviceView(tx, p, e); err != nil {
 					return err
@@ -274,7 +289,7 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request, p principal) {
 				}
 			}
 			scanned += len(entries)
-			resp.More = resp.Cursor < last
+			resp.More = resp.More || resp.Cursor < last
 			if len(entries) < int(limit) || !resp.More {
 				if len(entries) == 0 && cursor > last {
 					resp.Cursor = last // the client is ahead of a restored hub: start again

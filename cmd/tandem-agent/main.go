@@ -39,7 +39,14 @@ const usage = `tandem-agent: the Tandem endpoint agent
   tandem-agent run     [--data DIR]        run in the foreground
   tandem-agent status  [--json] [--data DIR]
   tandem-agent collect [--json | --glpi]   print this device's report
+  tandem-agent ticket new --title T --description D [--pillar P] [--category C]
+                          [--impact high|medium|low] [--urgency high|medium|low] [--json]
+  tandem-agent ticket list [--json]
+  tandem-agent ticket show ID
+  tandem-agent ticket reply ID --message M
   tandem-agent version
+
+The ticket commands talk to the running agent of --data DIR.
 
 --data defaults to $TANDEM_DATA, else the system's data directory.
 `
@@ -75,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return status(ctx, args[1:], stdout)
 	case "collect":
 		return collect(ctx, args[1:], stdout, stderr)
+	case "ticket":
+		return ticket(ctx, args[1:], stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "tandem-agent", version.Version)
 		return nil
@@ -180,12 +189,20 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	if a.Identity() == nil {
 		return fmt.Errorf("%w: enroll it first with tandem-agent enroll --hub URL --token TOKEN --ca FILE --data %s", client.ErrNotEnrolled, *data)
 	}
-	done := make(chan struct{})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{}, 2)
 	go func() {
-		defer close(done)
+		defer func() { done <- struct{}{} }()
 		collectLoop(ctx, a, log)
 	}()
-	defer func() { <-done }()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		if err := a.ServeLocalAPI(ctx, log); err != nil {
+			log.Error("the local API is not available; the tray and the ticket commands cannot reach the agent", "err", err)
+		}
+	}()
+	defer func() { cancel(); <-done; <-done }()
 	log.Info("agent running", "version", version.Version, "data", *data)
 	return a.Run(ctx)
 }

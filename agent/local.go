@@ -1,0 +1,50 @@
+package agent
+
+import (
+	"context"
+	"log/slog"
+
+	"tandem/localapi"
+)
+
+// localBackend adapts the agent to the local API's Backend.
+type localBackend struct{ *Agent }
+
+// RequesterID is the id the hub gives tickets raised by an OS user here.
+func (b localBackend) RequesterID(user string) string { return b.actor(user).ID }
+
+// SyncStatus reports the sync status in the local API's terms.
+func (b localBackend) SyncStatus() localapi.Status {
+	s := b.Status()
+	return localapi.Status{
+		Enrolled: s.Enrolled, Online: s.Online, HubURL: s.HubURL, Queued: s.Queued, Dead: s.Dead,
+		LastPush: s.LastPush, LastPull: s.LastPull, LastError: s.LastError, NextAttempt: s.NextAttempt,
+	}
+}
+
+// DeadLetters lists refused changes with the user who made them.
+func (b localBackend) DeadLetters() ([]localapi.DeadLetter, error) {
+	dead, err := b.Agent.DeadLetters()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]localapi.DeadLetter, 0, len(dead))
+	for _, d := range dead {
+		l := localapi.DeadLetter{Seq: d.Mutation.Seq, Kind: string(d.Mutation.Kind), RejectedAt: d.RejectedAt, User: d.Mutation.User}
+		if d.Mutation.Change != nil {
+			l.TicketID = d.Mutation.Change.TicketID
+			l.Kind = string(d.Mutation.Change.Kind)
+		}
+		if d.Error != nil {
+			l.Reason = d.Error.Message
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// ServeLocalAPI serves the local API on the socket in the data directory
+// until ctx ends.
+func (a *Agent) ServeLocalAPI(ctx context.Context, log *slog.Logger) error {
+	return localapi.NewServer(localBackend{a}, log).Serve(ctx, a.dir)
+}

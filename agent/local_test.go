@@ -1,0 +1,97 @@
+//go:build linux || darwin
+
+package agent_test
+
+import (
+	"context"
+	"errors"
+	"os/user"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"tandem/localapi"
+	"tandem/msp"
+)
+
+// The local API over its real socket: the caller is named by the kernel,
+// a ticket raised offline is saved at once and delivered later, and a
+// reply and "this is fixed" reach the hub.
+func TestLocalAPIRaiseReplyResolve(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := setUp(t, msp.ModeCoManaged)
+	dir := filepath.Dir(f.agent.DB().Dir())
+	served := make(chan error, 1)
+	go func() { served <- f.agent.ServeLocalAPI(ctx, quiet) }()
+	defer func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("ServeLocalAPI: %v", err)
+		}
+	}()
+	c := localapi.NewClient(dir)
+	var st localapi.Status
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if st, err = c.Status(ctx); err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("Status: %v", err)
+	}
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.User != me.Username || !st.Enrolled {
+		t.Fatalf("status %+v, want user %q and enrolled", st, me.Username)
+	}
+
+	_, err = c.Raise(ctx, localapi.NewTicket{Title: "", Pillar: msp.PillarHelpdesk, Category: msp.CategoryOther, Impact: msp.LevelLow, Urgency: msp.LevelLow})
+	var apiErr *localapi.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != 400 || apiErr.Body.Fields["ticket.title"] == "" && apiErr.Body.Fields["title"] == "" {
+		t.Fatalf("raising without a title: %v (%+v)", err, apiErr)
+	}
+
+	f.hub.stop() // offline: the ticket is saved and acknowledged anyway
+	tk, err := c.Raise(ctx, localapi.NewTicket{Title: "Scanner not sending to email", Description: "The Ricoh says SMTP error.",
+		Pillar: msp.PillarHelpdesk, Category: msp.CategoryOther, Impact: msp.LevelLow, Urgency: msp.LevelHigh})
+	if err != nil {
+		t.Fatalf("Raise offline: %v", err)
+	}
+	if tk.Priority == 0 || tk.Status != msp.StatusNew {
+		t.Fatalf("raised ticket: %+v", tk)
+	}
+	if _, err := c.Reply(ctx, tk.ID, "It started after the printer was moved."); err != nil {
+		t.Fatalf("Reply: %v", err)
+	}
+	if _, err := c.Reply(ctx, msp.NewTicketID(), "not mine"); !errors.As(err, &apiErr) || apiErr.Status != 404 {
+		t.Fatalf("reply to an unknown ticket: %v", err)
+	}
+	mine, err := c.Tickets(ctx)
+	if err != nil || len(mine) != 1 || len(mine[0].Comments) != 1 {
+		t.Fatalf("Tickets: %v %+v", err, mine)
+	}
+	if st, _ := c.Status(ctx); st.Queued != 2 {
+		t.Fatalf("queued %d, want 2", st.Queued)
+	}
+
+	startHub(t, f.hub.dir, f.hub.listen)
+	if err := f.agent.SyncOnce(ctx, f.conn); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Ticket(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Owner == "" {
+		t.Fatalf("the hub's routing did not come back: %+v", got)
+	}
+	hub := hubTickets(t, f)
+	if len(hub) != 1 || hub[0].ID != tk.ID || hub[0].Requester != me.Username+"@reception-pc" {
+		t.Fatalf("hub tickets: %+v", hub)
+	}
+}

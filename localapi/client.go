@@ -1,0 +1,139 @@
+package localapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"tandem/msp"
+)
+
+// ErrAgentNotRunning means nothing answers on the agent's socket.
+var ErrAgentNotRunning = errors.New("the Tandem agent is not running")
+
+// Client talks to the agent of one data directory.
+type Client struct {
+	socket string
+	http   *http.Client
+}
+
+// NewClient returns a client for the agent whose data directory is dir.
+func NewClient(dir string) *Client {
+	socket := filepath.Join(dir, SocketName)
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", socket)
+		},
+		MaxIdleConns: 1,
+	}
+	return &Client{socket: socket, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+}
+
+// APIError is an error answer of the agent.
+type APIError struct {
+	Status int
+	Body   Error
+}
+
+func (e *APIError) Error() string { return e.Body.Message }
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encoding the request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://agent"+path, body)
+	if err != nil {
+		return fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return fmt.Errorf("%w (nothing answers on %s); start it, or ask your IT support", ErrAgentNotRunning, c.socket)
+		}
+		return fmt.Errorf("asking the agent: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("reading the agent's answer: %w", err)
+	}
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error Error `json:"error"`
+		}
+		if json.Unmarshal(b, &e) != nil || e.Error.Message == "" {
+			e.Error.Message = "the agent answered " + resp.Status
+		}
+		return &APIError{Status: resp.StatusCode, Body: e.Error}
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("the agent's answer is not what this program expects: %w", err)
+		}
+	}
+	return nil
+}
+
+// Status returns the agent's sync status.
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var s Status
+	err := c.do(ctx, http.MethodGet, "/v1/status", nil, &s)
+	return s, err
+}
+
+// Tickets returns the caller's tickets.
+func (c *Client) Tickets(ctx context.Context) ([]msp.Ticket, error) {
+	var ts []msp.Ticket
+	err := c.do(ctx, http.MethodGet, "/v1/tickets", nil, &ts)
+	return ts, err
+}
+
+// Ticket returns one of the caller's tickets.
+func (c *Client) Ticket(ctx context.Context, id string) (msp.Ticket, error) {
+	var t msp.Ticket
+	err := c.do(ctx, http.MethodGet, "/v1/tickets/"+id, nil, &t)
+	return t, err
+}
+
+// Raise raises a ticket; it is saved at once and delivered when online.
+func (c *Client) Raise(ctx context.Context, n NewTicket) (msp.Ticket, error) {
+	var t msp.Ticket
+	err := c.do(ctx, http.MethodPost, "/v1/tickets", n, &t)
+	return t, err
+}
+
+// Reply adds a message to a ticket.
+func (c *Client) Reply(ctx context.Context, id, message string) (msp.Ticket, error) {
+	var t msp.Ticket
+	err := c.do(ctx, http.MethodPost, "/v1/tickets/"+id+"/replies", Reply{Message: message}, &t)
+	return t, err
+}
+
+// SetStatus resolves or reopens a ticket.
+func (c *Client) SetStatus(ctx context.Context, id string, s msp.Status) (msp.Ticket, error) {
+	var t msp.Ticket
+	err := c.do(ctx, http.MethodPost, "/v1/tickets/"+id+"/status", StatusRequest{Status: s}, &t)
+	return t, err
+}
+
+// DeadLetters returns the caller's changes the hub refused.
+func (c *Client) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
+	var d []DeadLetter
+	err := c.do(ctx, http.MethodGet, "/v1/dead-letters", nil, &d)
+	return d, err
+}

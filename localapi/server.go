@@ -1,0 +1,336 @@
+package localapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"tandem/msp"
+)
+
+// Backend is what the server needs from the agent.
+type Backend interface {
+	// Submit applies and queues a change made by an OS user.
+	Submit(ctx context.Context, user string, c msp.Change) (*msp.Ticket, error)
+	Tickets() ([]*msp.Ticket, error)
+	// RequesterID is the id the hub gives tickets raised by user here.
+	RequesterID(user string) string
+	SyncStatus() Status
+	DeadLetters() ([]DeadLetter, error)
+}
+
+// Server serves the local API on a unix socket.
+type Server struct {
+	backend Backend
+	log     *slog.Logger
+	// lookup names a user id; os/user by default.
+	lookup func(uid uint32) (string, error)
+}
+
+// NewServer returns a server over backend.
+func NewServer(backend Backend, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Server{backend: backend, log: log, lookup: lookupUser}
+}
+
+func lookupUser(uid uint32) (string, error) {
+	u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10))
+	if err != nil {
+		return "uid" + strconv.FormatUint(uint64(uid), 10), nil
+	}
+	return u.Username, nil
+}
+
+type userKey struct{}
+
+// Serve listens on dir/agent.sock until ctx ends. The socket is open to
+// every local user (mode 0666): each sees only their own data.
+func (s *Server) Serve(ctx context.Context, dir string) error {
+	path := filepath.Join(dir, SocketName)
+	if err := removeStaleSocket(path); err != nil {
+		return err
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return fmt.Errorf("opening the local API socket %s: %w", path, err)
+	}
+	defer os.Remove(path)
+	if err := os.Chmod(path, 0o666); err != nil {
+		ln.Close()
+		return fmt.Errorf("opening the local API socket to local users: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			uid, err := peerUID(c)
+			if err != nil {
+				return ctx // the handler refuses requests without a user
+			}
+			name, _ := s.lookup(uid)
+			return context.WithValue(ctx, userKey{}, name)
+		},
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("local API: %w", err)
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shut); err != nil {
+		s.log.Warn("local API: requests cut off at shutdown", "err", err)
+	}
+	<-errc
+	return nil
+}
+
+// removeStaleSocket removes a socket left by an agent that died, but not
+// one another agent still answers on.
+func removeStaleSocket(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checking %s: %w", path, err)
+	}
+	if fi.Mode()&os.ModeSocket == 0 {
+		return fmt.Errorf("%s exists and is not a socket; move it away", path)
+	}
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		c.Close()
+		return fmt.Errorf("another agent is serving on %s", path)
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("removing the stale socket %s: %w", path, err)
+	}
+	return nil
+}
+
+// Handler returns the routes. Requests must carry the caller in their
+// context (Serve puts it there from the peer credentials).
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", s.withUser(s.status))
+	mux.HandleFunc("GET /v1/tickets", s.withUser(s.list))
+	mux.HandleFunc("POST /v1/tickets", s.withUser(s.create))
+	mux.HandleFunc("GET /v1/tickets/{id}", s.withUser(s.show))
+	mux.HandleFunc("POST /v1/tickets/{id}/replies", s.withUser(s.reply))
+	mux.HandleFunc("POST /v1/tickets/{id}/status", s.withUser(s.setStatus))
+	mux.HandleFunc("GET /v1/dead-letters", s.withUser(s.dead))
+	return mux
+}
+
+func (s *Server) withUser(h func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, _ := r.Context().Value(userKey{}).(string)
+		if u == "" {
+			writeErr(w, http.StatusForbidden, Error{Message: "the agent could not tell which user is asking; connect over its socket"})
+			return
+		}
+		h(w, r, u)
+	}
+}
+
+func (s *Server) status(w http.ResponseWriter, _ *http.Request, u string) {
+	st := s.backend.SyncStatus()
+	st.User = u
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) mine(u string) ([]*msp.Ticket, error) {
+	all, err := s.backend.Tickets()
+	if err != nil {
+		return nil, err
+	}
+	id := s.backend.RequesterID(u)
+	out := []*msp.Ticket{}
+	for _, t := range all {
+		if t.Requester == id {
+			out = append(out, t.VisibleTo(msp.RoleEndUser))
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) list(w http.ResponseWriter, _ *http.Request, u string) {
+	ts, err := s.mine(u)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ts)
+}
+
+func (s *Server) find(u, id string) (*msp.Ticket, error) {
+	ts, err := s.mine(u)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		if t.ID == id {
+			return t, nil
+		}
+	}
+	return nil, nil
+}
+
+func (s *Server) show(w http.ResponseWriter, r *http.Request, u string) {
+	t, err := s.find(u, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if t == nil {
+		writeErr(w, http.StatusNotFound, Error{Message: "you have no ticket " + r.PathValue("id") + " on this computer"})
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
+func (s *Server) create(w http.ResponseWriter, r *http.Request, u string) {
+	var in NewTicket
+	if !decode(w, r, &in) {
+		return
+	}
+	id := msp.NewTicketID()
+	now := time.Now().UTC()
+	c := msp.Change{ID: msp.NewID(), Kind: msp.ChangeCreate, TicketID: id, At: now, Ticket: &msp.Ticket{
+		ID: id, Title: in.Title, Description: in.Description, Pillar: in.Pillar, Category: in.Category,
+		Impact: in.Impact, Urgency: in.Urgency, CreatedAt: now,
+	}}
+	s.submit(w, r, u, c, http.StatusCreated)
+}
+
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, u string) {
+	var in Reply
+	if !decode(w, r, &in) {
+		return
+	}
+	if !s.owns(w, u, r.PathValue("id")) {
+		return
+	}
+	c := msp.Change{ID: msp.NewID(), Kind: msp.ChangeComment, TicketID: r.PathValue("id"), At: time.Now().UTC(),
+		Comment: &msp.Comment{ID: msp.NewID(), Body: in.Message}}
+	s.submit(w, r, u, c, http.StatusOK)
+}
+
+func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, u string) {
+	var in StatusRequest
+	if !decode(w, r, &in) {
+		return
+	}
+	if !s.owns(w, u, r.PathValue("id")) {
+		return
+	}
+	c := msp.Change{ID: msp.NewID(), Kind: msp.ChangeStatus, TicketID: r.PathValue("id"), At: time.Now().UTC(), Status: in.Status}
+	s.submit(w, r, u, c, http.StatusOK)
+}
+
+func (s *Server) owns(w http.ResponseWriter, u, id string) bool {
+	t, err := s.find(u, id)
+	if err != nil {
+		s.fail(w, err)
+		return false
+	}
+	if t == nil {
+		writeErr(w, http.StatusNotFound, Error{Message: "you have no ticket " + id + " on this computer"})
+		return false
+	}
+	return true
+}
+
+func (s *Server) submit(w http.ResponseWriter, r *http.Request, u string, c msp.Change, status int) {
+	t, err := s.backend.Submit(r.Context(), u, c)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, status, t.VisibleTo(msp.RoleEndUser))
+}
+
+func (s *Server) dead(w http.ResponseWriter, _ *http.Request, u string) {
+	all, err := s.backend.DeadLetters()
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := []DeadLetter{}
+	for _, d := range all {
+		if d.User == u {
+			out = append(out, d)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// fail answers with the error: a refusal of the domain rules is the
+// caller's (400 with the fields), anything else the agent's (500).
+func (s *Server) fail(w http.ResponseWriter, err error) {
+	if msp.IsPermanent(err) {
+		e := Error{Message: err.Error()}
+		for _, p := range msp.FieldProblems(err) {
+			if e.Fields == nil {
+				e.Fields = map[string]string{}
+			}
+			e.Fields[p.Field] = p.Problem
+		}
+		status := http.StatusBadRequest
+		if errors.Is(err, msp.ErrForbidden) {
+			status = http.StatusForbidden
+		}
+		writeErr(w, status, e)
+		return
+	}
+	s.log.Error("local API request failed", "err", err)
+	writeErr(w, http.StatusInternalServerError, Error{Message: "the agent could not do that: " + err.Error()})
+}
+
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeErr(w, http.StatusRequestEntityTooLarge, Error{Message: fmt.Sprintf("the request is larger than %d KB", MaxBody>>10)})
+			return false
+		}
+		writeErr(w, http.StatusBadRequest, Error{Message: "the request is not valid JSON: " + err.Error()})
+		return false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		writeErr(w, http.StatusBadRequest, Error{Message: "the request holds more than one JSON value"})
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the client went away
+}
+
+func writeErr(w http.ResponseWriter, status int, e Error) {
+	writeJSON(w, status, struct {
+		Error Error `json:"error"`
+	}{e})
+}

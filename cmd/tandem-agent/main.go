@@ -16,6 +16,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/kardianos/service"
 	"io"
 	"log/slog"
 	"os"
@@ -27,6 +28,7 @@ import (
 	"time"
 
 	"tandem/agent"
+	"tandem/internal/logfile"
 	"tandem/internal/version"
 	"tandem/inventory"
 	"tandem/localdb"
@@ -36,6 +38,9 @@ import (
 const usage = `tandem-agent: the Tandem endpoint agent
 
   tandem-agent enroll  --hub URL --token TOKEN --ca FILE [--data DIR]
+  tandem-agent install --hub URL --token TOKEN --ca FILE [--data DIR]
+                       enroll, install the service and start it
+  tandem-agent uninstall | start | stop | restart   the service
   tandem-agent run     [--data DIR]        run in the foreground
   tandem-agent status  [--json] [--data DIR]
   tandem-agent collect [--json | --glpi]   print this device's report
@@ -84,6 +89,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return collect(ctx, args[1:], stdout, stderr)
 	case "ticket":
 		return ticket(ctx, args[1:], stdout)
+	case "install":
+		return install(ctx, args[1:], stdout)
+	case "uninstall", "start", "stop", "restart":
+		return control(args[0], args[1:], stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "tandem-agent", version.Version)
 		return nil
@@ -171,13 +180,34 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if !service.Interactive() {
+		return runAsService(*data)
+	}
+	log, closeLog := agentLogger(*data, stderr)
+	defer closeLog()
+	return serveAgent(ctx, *data, log)
+}
+
+// agentLogger logs to w (the journal under systemd) and to a size-capped
+// agent.log in the data directory.
+func agentLogger(dir string, w io.Writer) (*slog.Logger, func()) {
+	if err := os.MkdirAll(dir, 0o700); err == nil {
+		if f, err := logfile.Open(filepath.Join(dir, "agent.log"), 5<<20); err == nil {
+			return logger(io.MultiWriter(w, f)), func() { f.Close() }
+		}
+	}
+	return logger(w), func() {}
+}
+
+// serveAgent runs the agent until ctx ends: the sync loops, the collectors
+// and the local API. It closes the store before it returns.
+func serveAgent(ctx context.Context, data string, log *slog.Logger) error {
 	// A soft memory limit keeps the idle agent small: the garbage collector
 	// otherwise lets the heap grow to twice what badger's tables hold.
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(32 << 20)
 	}
-	log := logger(stderr)
-	a, err := agent.Open(ctx, *data, agent.Options{Logger: log})
+	a, err := agent.Open(ctx, data, agent.Options{Logger: log})
 	if err != nil {
 		return err
 	}
@@ -187,7 +217,7 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}()
 	if a.Identity() == nil {
-		return fmt.Errorf("%w: enroll it first with tandem-agent enroll --hub URL --token TOKEN --ca FILE --data %s", client.ErrNotEnrolled, *data)
+		return fmt.Errorf("%w: enroll it first with tandem-agent enroll --hub URL --token TOKEN --ca FILE --data %s", client.ErrNotEnrolled, data)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -203,7 +233,7 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}()
 	defer func() { cancel(); <-done; <-done }()
-	log.Info("agent running", "version", version.Version, "data", *data)
+	log.Info("agent running", "version", version.Version, "data", data)
 	return a.Run(ctx)
 }
 

@@ -81,7 +81,8 @@ type Agent struct {
 	ob   *outbox.Outbox
 	now  func() time.Time
 
-	kick chan struct{} // wakes the sync loop after a local change
+	kick    chan struct{} // wakes the sync loop after a local change
+	refresh chan struct{} // asks the collectors for a full inventory now
 
 	mu     sync.Mutex
 	id     *client.Identity
@@ -126,7 +127,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Agent, error) {
 	a := &Agent{
 		dir: dir, opts: opts, log: opts.Logger, db: db,
 		ob: outbox.New(localdb.ErrStop), now: time.Now,
-		kick: make(chan struct{}, 1),
+		kick: make(chan struct{}, 1), refresh: make(chan struct{}, 1),
 	}
 	id, err := client.LoadIdentity(dir)
 	switch {

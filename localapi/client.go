@@ -137,3 +137,8 @@ func (c *Client) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
 	err := c.do(ctx, http.MethodGet, "/v1/dead-letters", nil, &d)
 	return d, err
 }
+
+// Refresh asks the agent to collect a full inventory now.
+func (c *Client) Refresh(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/v1/refresh", struct{}{}, nil)
+}

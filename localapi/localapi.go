@@ -18,6 +18,7 @@
 //	POST /v1/tickets/{id}/replies    add a reply (Reply) → msp.Ticket
 //	POST /v1/tickets/{id}/status     "this is fixed" / "still broken" (StatusRequest)
 //	GET  /v1/dead-letters            the caller's changes the hub refused
+//	POST /v1/refresh                 collect a full inventory now
 package localapi
 
 import (

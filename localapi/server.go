@@ -27,6 +27,8 @@ type Backend interface {
 	RequesterID(user string) string
 	SyncStatus() Status
 	DeadLetters() ([]DeadLetter, error)
+	// Refresh asks for a full inventory now.
+	Refresh()
 }
 
 // Server serves the local API on a unix socket.
@@ -136,6 +138,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/tickets/{id}/replies", s.withUser(s.reply))
 	mux.HandleFunc("POST /v1/tickets/{id}/status", s.withUser(s.setStatus))
 	mux.HandleFunc("GET /v1/dead-letters", s.withUser(s.dead))
+	mux.HandleFunc("POST /v1/refresh", s.withUser(func(w http.ResponseWriter, _ *http.Request, _ string) {
+		s.backend.Refresh()
+		writeJSON(w, http.StatusAccepted, struct{}{})
+	}))
 	return mux
 }
 

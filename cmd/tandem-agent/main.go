@@ -32,6 +32,7 @@ import (
 	"tandem/internal/version"
 	"tandem/inventory"
 	"tandem/localdb"
+	"tandem/msp"
 	"tandem/sync/client"
 )
 
@@ -224,7 +225,7 @@ func serveAgent(ctx context.Context, data string, log *slog.Logger) error {
 	done := make(chan struct{}, 2)
 	go func() {
 		defer func() { done <- struct{}{} }()
-		collectLoop(ctx, a, log)
+		a.Collect(ctx, collector{log}, agent.Schedule{})
 	}()
 	go func() {
 		defer func() { done <- struct{}{} }()
@@ -237,22 +238,31 @@ func serveAgent(ctx context.Context, data string, log *slog.Logger) error {
 	return a.Run(ctx)
 }
 
-// collectLoop queues an inventory at start and every few hours.
-func collectLoop(ctx context.Context, a *agent.Agent, log *slog.Logger) {
-	for {
-		rep, err := inventory.Collect(ctx, inventory.Options{Logger: log})
-		if err == nil {
-			err = a.QueueInventory(ctx, rep.Inventory)
-		}
-		if err != nil && ctx.Err() == nil {
-			log.Warn("inventory not collected", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(4 * time.Hour):
-		}
+// collector is the agent's Collector over package inventory.
+type collector struct{ log *slog.Logger }
+
+func (c collector) note(warnings []string) {
+	for _, w := range warnings {
+		c.log.Debug("collection note", "note", w)
 	}
+}
+
+func (c collector) Inventory(ctx context.Context) (msp.Inventory, error) {
+	rep, err := inventory.Collect(ctx, inventory.Options{Logger: c.log})
+	c.note(rep.Warnings)
+	return rep.Inventory, err
+}
+
+func (c collector) Patches(ctx context.Context) (msp.PatchState, error) {
+	p, w, err := inventory.CollectPatches(ctx, inventory.Options{Logger: c.log})
+	c.note(w)
+	return p, err
+}
+
+func (c collector) Posture(ctx context.Context) (msp.Posture, error) {
+	p, w, err := inventory.CollectPosture(ctx, inventory.Options{Logger: c.log})
+	c.note(w)
+	return p, err
 }
 
 func status(ctx context.Context, args []string, stdout io.Writer) error {

@@ -89,3 +89,6 @@ func classifyWrite(dir string, err error) error {
 	}
 	return err
 }
+
+// FreeSpace returns the bytes free for unprivileged writes on dir's disk.
+func FreeSpace(dir string) (uint64, error) { return freeSpace(dir) }

@@ -44,6 +44,7 @@ const usage = `tandem-agent: the Tandem endpoint agent
   tandem-agent uninstall | start | stop | restart   the service
   tandem-agent run     [--data DIR]        run in the foreground
   tandem-agent status  [--json] [--data DIR]
+  tandem-agent doctor  [--data DIR]        explain what is wrong, in plain words
   tandem-agent collect [--json | --glpi]   print this device's report
   tandem-agent ticket new --title T --description D [--pillar P] [--category C]
                           [--impact high|medium|low] [--urgency high|medium|low] [--json]
@@ -90,6 +91,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return collect(ctx, args[1:], stdout, stderr)
 	case "ticket":
 		return ticket(ctx, args[1:], stdout)
+	case "doctor":
+		return doctor(ctx, args[1:], stdout)
 	case "install":
 		return install(ctx, args[1:], stdout)
 	case "uninstall", "start", "stop", "restart":

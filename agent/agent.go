@@ -168,12 +168,13 @@ func (a *Agent) Status() Status {
 	return s
 }
 
+// setStatus changes the status in memory; writeStatus publishes it to
+// the status file (once per sync round, not per batch).
 func (a *Agent) setStatus(fn func(*Status)) {
 	a.mu.Lock()
 	fn(&a.status)
 	a.status.UpdatedAt = a.now().UTC()
 	a.mu.Unlock()
-	a.writeStatus()
 }
 
 func (a *Agent) writeStatus() {

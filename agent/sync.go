@@ -29,7 +29,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	defer func() { conn.Close() }()
-	a.setStatus(func(*Status) {})
+	a.writeStatus()
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -67,6 +67,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			a.setStatus(func(s *Status) {
 				s.Online, s.LastError, s.NextAttempt = false, err.Error(), a.now().Add(wait).UTC()
 			})
+			a.writeStatus()
 		default:
 			if failures > 0 {
 				a.log.Info("back online")
@@ -104,6 +105,7 @@ func (a *Agent) SyncOnce(ctx context.Context, conn *client.Conn) error {
 		return err
 	}
 	a.setStatus(func(s *Status) { s.Online, s.LastError, s.NextAttempt = true, "", time.Time{} })
+	a.writeStatus()
 	return nil
 }
 
@@ -131,10 +133,10 @@ func (a *Agent) pushAll(ctx context.Context, conn *client.Conn) error {
 		if err != nil {
 			return fmt.Errorf("pushing %d changes: %w", len(batch), err)
 		}
-		var dead int
+		var dead, acked int
 		err = a.db.Update(ctx, func(tx *localdb.Tx) error {
-			d, err := a.ob.Acknowledge(tx, resp, a.now())
-			dead = len(d)
+			n, d, err := a.ob.Acknowledge(tx, resp, a.now())
+			dead, acked = len(d), n
 			for _, l := range d {
 				a.log.Warn("the hub refused a change; it is kept as a dead letter", "seq", l.Mutation.Seq, "kind", l.Mutation.Kind, "reason", l.Error.Message)
 			}
@@ -143,10 +145,11 @@ func (a *Agent) pushAll(ctx context.Context, conn *client.Conn) error {
 		if err != nil {
 			return fmt.Errorf("recording what the hub acknowledged: %w", err)
 		}
-		if err := a.refreshCounts(); err != nil {
-			return err
-		}
-		a.setStatus(func(s *Status) { s.LastPush = a.now().UTC() })
+		a.setStatus(func(s *Status) {
+			s.LastPush = a.now().UTC()
+			s.Queued = max(0, s.Queued-acked)
+			s.Dead += dead
+		})
 		if dead > 0 {
 			a.log.Info("dead letters", "new", dead)
 		}

@@ -54,8 +54,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+protocol.PathEnroll, s.limited(s.enroll))
 	mux.HandleFunc("POST "+protocol.PathSignIn, s.limited(s.signIn))
 	mux.HandleFunc("POST "+protocol.PathRenew, s.device(s.renew))
-	mux.HandleFunc("POST "+protocol.PathPush, s.device(s.push))
-	mux.HandleFunc("GET "+protocol.PathPull, s.device(s.pull))
+	mux.HandleFunc("POST "+protocol.PathPush, s.syncClient(s.push))
+	mux.HandleFunc("GET "+protocol.PathPull, s.syncClient(s.pull))
 	s.adminRoutes(mux)
 	return s.recover(mux)
 }
@@ -93,10 +93,76 @@ func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
 	})
 }
 
-// principal is who a request acts for, taken from its credential.
+// principal is who a request acts for, taken from its credential: a
+// device (certificate) or a signed-in person (user token).
 type principal struct {
-	tenant string
+	tenant string // a device's tenant; for a user, the tenant of this request
 	device Device
+	user   *User
+	// tenants caches tenant records for the length of one request.
+	tenants map[string]msp.Tenant
+}
+
+// clientID names the principal's push stream (its high-water mark).
+func (p principal) clientID() string {
+	if p.user != nil {
+		return "user/" + p.user.ID
+	}
+	return "device/" + p.device.ID
+}
+
+// inScope reports whether the principal may act in tenant.
+func (p principal) inScope(tenant string) bool {
+	if p.user != nil {
+		return slices.Contains(p.user.Tenants, tenant)
+	}
+	return tenant == p.tenant
+}
+
+// syncClient admits a device certificate or, failing that, a user token
+// (Authorization: Bearer), for the endpoints both may use.
+func (s *Server) syncClient(h func(http.ResponseWriter, *http.Request, principal)) http.HandlerFunc {
+	byDevice := s.device(h)
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			byDevice(w, r)
+			return
+		}
+		ip := clientIP(r)
+		if wait := s.limiter.blocked(ip, s.now()); wait > 0 {
+			tooMany(w, wait)
+			return
+		}
+		var u User
+		var refused bool
+		err := s.store.View(r.Context(), func(tx Tx) error {
+			sec, err := tx.Secret(hashSecret(strings.TrimSpace(token)))
+			if errors.Is(err, ErrNotFound) || (err == nil && (sec.Kind != SecretUserToken || !s.now().Before(sec.ExpiresAt))) {
+				refused = true
+				return nil
+			} else if err != nil {
+				return err
+			}
+			u, err = tx.User(sec.User)
+			return err
+		})
+		if err != nil {
+			s.internal(w, r, "checking a sign-in", err)
+			return
+		}
+		if refused {
+			s.limiter.fail(ip, s.now())
+			writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
+				Message: "this sign-in is no longer valid; sign in again with a new code"})
+			return
+		}
+		p := principal{user: &u}
+		if len(u.Tenants) == 1 {
+			p.tenant = u.Tenants[0]
+		}
+		h(w, r, p)
+	}
 }
 
 type ctxKey struct{}

@@ -130,7 +130,7 @@ func simAgent(ctx context.Context, id *client.Identity, n int, tick time.Duratio
 	user := fmt.Sprintf("user%d", n+1)
 	next := func(m protocol.Mutation) protocol.Mutation { seq++; m.Seq = seq; return m }
 
-	inv := simInventory(id, n, rng)
+	inv := simInventory(n, rng)
 	batch := []protocol.Mutation{next(protocol.Mutation{Kind: protocol.KindInventory, Inventory: &inv})}
 	timer := time.NewTimer(time.Duration(rng.Int64N(int64(tick))))
 	defer timer.Stop()
@@ -140,6 +140,9 @@ func simAgent(ctx context.Context, id *client.Identity, n int, tick time.Duratio
 			return ctx.Err()
 		case <-timer.C:
 		}
+		// A round that started finishes after the simulation's deadline,
+		// so that what it counts is what the hub holds.
+		round, cancelRound := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		now := time.Now().UTC()
 		batch = append(batch, next(protocol.Mutation{Kind: protocol.KindCheckIn, CheckIn: &protocol.CheckIn{At: now, AgentVersion: "simulated"}}))
 		if rng.IntN(20) == 0 {
@@ -156,7 +159,6 @@ func simAgent(ctx context.Context, id *client.Identity, n int, tick time.Duratio
 				batch = append(batch, next(protocol.Mutation{Kind: protocol.KindTicket, User: user,
 					Change: &msp.Change{ID: msp.NewID(), Kind: msp.ChangeCreate, TicketID: t.ID, Ticket: t, At: now}}))
 				mine = append(mine, t.ID)
-				atomic.AddInt64(&res.Tickets, 1)
 			} else {
 				tid := mine[rng.IntN(len(mine))]
 				batch = append(batch, next(protocol.Mutation{Kind: protocol.KindTicket, User: user,
@@ -164,7 +166,7 @@ func simAgent(ctx context.Context, id *client.Identity, n int, tick time.Duratio
 						Comment: &msp.Comment{ID: msp.NewID(), Body: "Any news on this? It is still happening."}}}))
 			}
 		}
-		resp, err := conn.Push(ctx, batch)
+		resp, err := conn.Push(round, batch)
 		if err != nil {
 			atomic.AddInt64(&res.Errors, 1)
 		} else {
@@ -175,11 +177,16 @@ func simAgent(ctx context.Context, id *client.Identity, n int, tick time.Duratio
 					kept = append(kept, m)
 				} else {
 					atomic.AddInt64(&res.Mutations, 1)
+					if m.Kind == protocol.KindTicket && m.Change.Kind == msp.ChangeCreate {
+						atomic.AddInt64(&res.Tickets, 1) // counted once the hub has it
+					}
 				}
 			}
 			batch = kept
 		}
-		if page, err := conn.Pull(ctx, cursor, protocol.DefaultPullLimit); err != nil {
+		page, err := conn.Pull(round, cursor, protocol.DefaultPullLimit)
+		cancelRound()
+		if err != nil {
 			atomic.AddInt64(&res.Errors, 1)
 		} else {
 			cursor = page.Cursor
@@ -189,7 +196,7 @@ func simAgent(ctx context.Context, id *client.Identity, n int, tick time.Duratio
 	}
 }
 
-func simInventory(id *client.Identity, n int, rng *rand.Rand) msp.Inventory {
+func simInventory(n int, rng *rand.Rand) msp.Inventory {
 	now := time.Now().UTC()
 	inv := msp.Inventory{
 		Hostname: fmt.Sprintf("sim-%04d", n+1), OS: simOS[n%len(simOS)],
@@ -207,6 +214,17 @@ func simInventory(id *client.Identity, n int, rng *rand.Rand) msp.Inventory {
 		inv.Patches.RebootRequired = rng.IntN(2) == 0
 	}
 	inv.Patches.LastChecked = now
-	_ = id // the identity names the device; the inventory carries only what an agent collects
+	state := func(okOneIn int, evidence string) msp.Check {
+		if rng.IntN(okOneIn) == 0 {
+			return msp.Check{State: msp.CheckFailing, Evidence: evidence + ": off"}
+		}
+		return msp.Check{State: msp.CheckOK, Evidence: evidence + ": on"}
+	}
+	inv.Posture = msp.Posture{
+		Firewall:         state(10, "Windows Firewall, domain profile"),
+		DiskEncryption:   state(5, "BitLocker on C:"),
+		AutomaticUpdates: state(8, "Windows Update automatic updates"),
+		Antivirus:        state(20, "Microsoft Defender real-time protection"),
+	}
 	return inv
 }

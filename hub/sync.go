@@ -36,11 +36,12 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, p principal) {
 		}
 		if err := json.Unmarshal(raw, &head); err != nil || head.Seq == 0 {
 			writeError(w, http.StatusBadRequest, &protocol.ErrorBody{Code: protocol.CodeInvalid,
-				Message: fmt.Sprintf("change %d of the push has no sequence number (seq 1 or more); nothing was applied", i+1)})
+				Message: fmt.Sprintf("change %d of the push has no valid sequence number (seq must be a whole number from 1); nothing was applied", i+1)})
 			return
 		}
 	}
-	client := "device/" + p.device.ID
+	client := p.clientID()
+	p.tenants = map[string]msp.Tenant{}
 	resp := protocol.PushResponse{Results: []protocol.Result{}}
 	for start := 0; start < len(req.Mutations); {
 		end, size := start, 0
@@ -125,10 +126,14 @@ func (s *Server) applyOne(tx Tx, p principal, hw uint64, raw json.RawMessage) (r
 	switch m.Kind {
 	case protocol.KindTicket:
 		err = s.applyTicket(tx, p, m, now)
-	case protocol.KindCheckIn:
-		err = s.applyCheckIn(tx, p, *m.CheckIn, now)
-	case protocol.KindInventory:
-		err = s.applyInventory(tx, p, *m.Inventory, now)
+	case protocol.KindCheckIn, protocol.KindInventory:
+		if p.user != nil {
+			err = fmt.Errorf("%w: only a device reports check-ins and inventories", msp.ErrForbidden)
+		} else if m.Kind == protocol.KindCheckIn {
+			err = s.applyCheckIn(tx, p, *m.CheckIn, now)
+		} else {
+			err = s.applyInventory(tx, p, *m.Inventory, now)
+		}
 	}
 	if msp.IsPermanent(err) {
 		return reject(m.Seq, err), false, nil
@@ -154,9 +159,19 @@ func endUserID(user string, d Device) string {
 
 func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.Time) error {
 	c := *m.Change
-	actor := msp.Actor{ID: endUserID(m.User, p.device), Role: msp.RoleEndUser, Tenant: p.tenant, Device: p.device.ID}
 	if err := msp.ValidateID("ticket_id", c.TicketID); err != nil {
 		return err
+	}
+	if p.user != nil {
+		tenant, err := userTenant(tx, p, c)
+		if err != nil {
+			return err
+		}
+		p.tenant = tenant
+	}
+	actor := msp.Actor{ID: endUserID(m.User, p.device), Role: msp.RoleEndUser, Tenant: p.tenant, Device: p.device.ID}
+	if p.user != nil {
+		actor = msp.Actor{ID: p.user.ID, Role: p.user.Role, Tenant: p.tenant}
 	}
 	current, err := tx.Ticket(p.tenant, c.TicketID)
 	if errors.Is(err, ErrNotFound) {
@@ -164,7 +179,7 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 	} else if err != nil {
 		return err
 	}
-	if current != nil && current.Device != p.device.ID {
+	if p.user == nil && current != nil && current.Device != p.device.ID {
 		// A device acts only on its own tickets, whatever its users are called.
 		return fmt.Errorf("%w: ticket %s does not exist on this device", msp.ErrNotFound, c.TicketID)
 	}
@@ -173,15 +188,45 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 		return err
 	}
 	if current == nil {
-		tenant, err := tx.Tenant(p.tenant)
-		if err != nil {
-			return err
+		tenant, ok := p.tenants[p.tenant]
+		if !ok {
+			if tenant, err = tx.Tenant(p.tenant); err != nil {
+				return err
+			}
+			if p.tenants != nil {
+				p.tenants[p.tenant] = tenant
+			}
 		}
 		route(next, tenant, now)
 	} else if next.Revision == current.Revision {
 		return nil // a replay of something already applied
 	}
 	return tx.PutTicket(next)
+}
+
+// userTenant finds the tenant a signed-in person's ticket change acts in:
+// the tenant a new ticket names (or their only one), or the tenant in
+// their scope that holds the ticket. Other tenants' tickets do not exist
+// for them.
+func userTenant(tx Tx, p principal, c msp.Change) (string, error) {
+	if c.Kind == msp.ChangeCreate && c.Ticket != nil {
+		t := c.Ticket.Tenant
+		if t == "" {
+			t = p.tenant
+		}
+		if t == "" || !p.inScope(t) {
+			return "", fmt.Errorf("%w: say which of your organisations the ticket is for", msp.ErrForbidden)
+		}
+		return t, nil
+	}
+	for _, t := range p.user.Tenants {
+		if _, err := tx.Ticket(t, c.TicketID); err == nil {
+			return t, nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("%w: ticket %s does not exist", msp.ErrNotFound, c.TicketID)
 }
 
 // route gives a new ticket its owner from the tenant's responsibility
@@ -265,6 +310,19 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request, p principal) {
 		return
 	}
 	limit = min(limit, protocol.MaxPullLimit)
+	if p.user != nil {
+		if t := q.Get("tenant"); t != "" {
+			if !p.inScope(t) {
+				writeError(w, http.StatusNotFound, &protocol.ErrorBody{Code: protocol.CodeNotFound, Message: "no organisation " + t + " in your scope"})
+				return
+			}
+			p.tenant = t
+		}
+		if p.tenant == "" {
+			writeError(w, http.StatusBadRequest, &protocol.ErrorBody{Code: protocol.CodeInvalid, Message: "tenant: you serve several organisations; say which one to pull"})
+			return
+		}
+	}
 	resp := protocol.PullResponse{Changes: []protocol.Change{}, Cursor: cursor}
 	err = s.store.View(r.Context(), func(tx Tx) error {
 		// Scan a few pages of feed to fill one page of what this device
@@ -314,6 +372,9 @@ func deviceView(tx Tx, p principal, e FeedEntry) (protocol.Change, bool, error) 
 			return protocol.Change{}, false, nil
 		} else if err != nil {
 			return protocol.Change{}, false, err
+		}
+		if p.user != nil {
+			return protocol.Change{Seq: e.Seq, Kind: protocol.ChangeTicket, Ticket: t.VisibleTo(p.user.Role)}, true, nil
 		}
 		if t.Device != p.device.ID {
 			return protocol.Change{}, false, nil

@@ -10,6 +10,10 @@
 //	outbox/<8-byte seq>   a protocol.Mutation as JSON, Seq set
 //	dead/<8-byte seq>     a DeadLetter as JSON
 //	counter/outbox        the last sequence number handed out
+//	counter/outbox-acked  the last sequence number the hub acknowledged
+//
+// Scans start after the acknowledged mark, so the tombstones badger keeps
+// for delivered entries are never walked again.
 package outbox
 
 import (
@@ -37,6 +41,7 @@ const (
 	spaceOutbox = "outbox"
 	spaceDead   = "dead"
 	counterName = "outbox"
+	ackedName   = "outbox-acked"
 )
 
 // Outbox works on transactions of one store.
@@ -54,6 +59,15 @@ func key(space string, seq uint64) []byte {
 }
 
 func prefix(space string) []byte { return []byte(space + "/") }
+
+// start returns where scans of the queue begin: after the acknowledged mark.
+func start(tx KV) ([]byte, error) {
+	acked, err := tx.Counter(ackedName)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: reading the acknowledged mark: %w", err)
+	}
+	return key(spaceOutbox, acked+1), nil
+}
 
 // Enqueue gives m the next sequence number and stores it. Call it in the
 // transaction that makes the local change m describes.
@@ -81,7 +95,11 @@ func (o *Outbox) Enqueue(tx KV, m protocol.Mutation) (uint64, error) {
 func (o *Outbox) Batch(tx KV, max, maxBytes int) ([]json.RawMessage, error) {
 	var out []json.RawMessage
 	size := 0
-	err := tx.Scan(prefix(spaceOutbox), nil, func(_, val []byte) error {
+	from, err := start(tx)
+	if err != nil {
+		return nil, err
+	}
+	err = tx.Scan(prefix(spaceOutbox), from, func(_, val []byte) error {
 		if len(out) >= max || (len(out) > 0 && size+len(val) > maxBytes) {
 			return o.Stop
 		}
@@ -98,7 +116,11 @@ func (o *Outbox) Batch(tx KV, max, maxBytes int) ([]json.RawMessage, error) {
 // Pending calls fn with every queued mutation in order (to re-apply local
 // changes over what the hub sent, or to count them).
 func (o *Outbox) Pending(tx KV, fn func(protocol.Mutation) error) error {
-	return tx.Scan(prefix(spaceOutbox), nil, func(k, val []byte) error {
+	from, err := start(tx)
+	if err != nil {
+		return err
+	}
+	return tx.Scan(prefix(spaceOutbox), from, func(k, val []byte) error {
 		var m protocol.Mutation
 		if err := json.Unmarshal(val, &m); err != nil {
 			return fmt.Errorf("outbox: queued change %x is damaged: %w", k, err)
@@ -109,8 +131,12 @@ func (o *Outbox) Pending(tx KV, fn func(protocol.Mutation) error) error {
 
 // Len counts the queued mutations.
 func (o *Outbox) Len(tx KV) (int, error) {
+	from, err := start(tx)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
-	err := tx.Scan(prefix(spaceOutbox), nil, func(_, _ []byte) error { n++; return nil })
+	err = tx.Scan(prefix(spaceOutbox), from, func(_, _ []byte) error { n++; return nil })
 	return n, err
 }
 
@@ -124,8 +150,9 @@ type DeadLetter struct {
 
 // Acknowledge applies the hub's answer to a push: every mutation up to
 // highWater leaves the outbox; those the hub rejected move to the dead
-// letters with their reason. It returns the rejected mutations.
-func (o *Outbox) Acknowledge(tx KV, resp protocol.PushResponse, now time.Time) ([]DeadLetter, error) {
+// letters with their reason. It returns how many left the queue and the
+// rejected mutations.
+func (o *Outbox) Acknowledge(tx KV, resp protocol.PushResponse, now time.Time) (int, []DeadLetter, error) {
 	rejected := map[uint64]*protocol.ErrorBody{}
 	for _, r := range resp.Results {
 		if r.Outcome == protocol.Rejected {
@@ -134,7 +161,11 @@ func (o *Outbox) Acknowledge(tx KV, resp protocol.PushResponse, now time.Time) (
 	}
 	var dead []DeadLetter
 	var done [][]byte
-	err := tx.Scan(prefix(spaceOutbox), nil, func(k, val []byte) error {
+	from, err := start(tx)
+	if err != nil {
+		return 0, nil, err
+	}
+	err = tx.Scan(prefix(spaceOutbox), from, func(k, val []byte) error {
 		seq := binary.BigEndian.Uint64(k[len(k)-8:])
 		if seq > resp.HighWater {
 			return o.Stop
@@ -153,23 +184,29 @@ func (o *Outbox) Acknowledge(tx KV, resp protocol.PushResponse, now time.Time) (
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("outbox: reading acknowledged changes: %w", err)
+		return 0, nil, fmt.Errorf("outbox: reading acknowledged changes: %w", err)
 	}
 	for _, d := range dead {
 		b, err := json.Marshal(d)
 		if err != nil {
-			return nil, fmt.Errorf("outbox: encoding a refused change: %w", err)
+			return 0, nil, fmt.Errorf("outbox: encoding a refused change: %w", err)
 		}
 		if err := tx.Put(key(spaceDead, d.Mutation.Seq), b); err != nil {
-			return nil, fmt.Errorf("outbox: keeping a refused change: %w", err)
+			return 0, nil, fmt.Errorf("outbox: keeping a refused change: %w", err)
 		}
 	}
 	for _, k := range done {
 		if err := tx.Delete(k); err != nil {
-			return nil, fmt.Errorf("outbox: removing an acknowledged change: %w", err)
+			return 0, nil, fmt.Errorf("outbox: removing an acknowledged change: %w", err)
 		}
 	}
-	return dead, nil
+	if len(done) > 0 {
+		last := binary.BigEndian.Uint64(done[len(done)-1][len(done[len(done)-1])-8:])
+		if err := tx.Put([]byte("counter/"+ackedName), binary.BigEndian.AppendUint64(nil, last)); err != nil {
+			return 0, nil, fmt.Errorf("outbox: recording the acknowledged mark: %w", err)
+		}
+	}
+	return len(done), dead, nil
 }
 
 // Dead returns the dead letters, oldest first.

@@ -11,15 +11,17 @@
 //	GET  /v1/health   no credential               → Health
 //	POST /v1/enroll   an enrollment token in body → EnrollResponse
 //	POST /v1/renew    device certificate (mTLS)   → RenewResponse
-//	POST /v1/push     device certificate          → PushResponse
-//	GET  /v1/pull     device certificate          → PullResponse (?cursor=N&limit=M)
+//	POST /v1/push     device certificate or user token → PushResponse
+//	GET  /v1/pull     device certificate or user token → PullResponse
+//	                  (?cursor=N&limit=M; a user serving several tenants adds &tenant=ID)
 //	POST /v1/signin   a sign-in code in body      → SignInResponse
 //	/v1/admin/...     operator credential (Bearer), see package hub
 //
 // Errors are an ErrorBody with an HTTP status: 400 malformed, 401 no or bad
 // credential, 403 not allowed, 404 not found (also for other tenants'
-// objects), 409 sequence gap, 413 body too large, 429 too many failed
-// sign-ins (Retry-After set), 5xx the hub's own trouble (retry).
+// objects), 413 body too large, 429 too many failed sign-ins (Retry-After
+// set), 5xx the hub's own trouble (retry). A sequence gap in a push is not
+// an error: the answer's high_water stops before the gap.
 package protocol
 
 import (
@@ -276,7 +278,6 @@ const (
 	CodeUnauthorized = "unauthorized"
 	CodeTooLarge     = "too_large"
 	CodeRateLimited  = "rate_limited"
-	CodeGap          = "sequence_gap"
 	CodeInternal     = "internal"
 	CodeUnavailable  = "unavailable"
 )

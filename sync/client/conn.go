@@ -52,9 +52,10 @@ func (e *HTTPError) Permanent() bool {
 
 // Conn talks to one hub as one device.
 type Conn struct {
-	base string
-	http *retryablehttp.Client
-	log  *slog.Logger
+	base  string
+	token string
+	http  *retryablehttp.Client
+	log   *slog.Logger
 }
 
 // ConnOptions tune a Conn.
@@ -67,7 +68,11 @@ type ConnOptions struct {
 	RetryWaitMin, RetryWaitMax time.Duration
 	// Timeout bounds one attempt (default 60s).
 	Timeout time.Duration
-	Logger  *slog.Logger
+	// Token, when set, is a signed-in person's credential (from sign-in),
+	// sent as a bearer token: the requests act for that person, not the
+	// device.
+	Token  string
+	Logger *slog.Logger
 }
 
 // NewConn returns a connection to the hub at hubURL that trusts only the CA
@@ -119,7 +124,7 @@ func NewConn(hubURL string, caPEM []byte, cert *tls.Certificate, o ConnOptions) 
 		Backoff:      Backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	return &Conn{base: strings.TrimRight(hubURL, "/"), http: rc, log: o.Logger}, nil
+	return &Conn{base: strings.TrimRight(hubURL, "/"), token: o.Token, http: rc, log: o.Logger}, nil
 }
 
 // Close releases idle connections.
@@ -180,6 +185,9 @@ func (c *Conn) do(ctx context.Context, method, path string, in, out any) error {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", version.UserAgent("tandem-agent"))
 	req.Header.Set(protocol.Header, protocol.Version)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("the hub at %s cannot be reached: %w", c.base, err)
@@ -234,8 +242,17 @@ func (c *Conn) PushRaw(ctx context.Context, ms []json.RawMessage) (protocol.Push
 
 // Pull asks for the changes after cursor.
 func (c *Conn) Pull(ctx context.Context, cursor uint64, limit int) (protocol.PullResponse, error) {
+	return c.PullTenant(ctx, "", cursor, limit)
+}
+
+// PullTenant asks for one tenant's changes after cursor: a person who
+// serves several organisations pulls each on its own cursor.
+func (c *Conn) PullTenant(ctx context.Context, tenant string, cursor uint64, limit int) (protocol.PullResponse, error) {
 	var r protocol.PullResponse
 	q := url.Values{"cursor": {strconv.FormatUint(cursor, 10)}}
+	if tenant != "" {
+		q.Set("tenant", tenant)
+	}
 	if limit > 0 {
 		q.Set("limit", strconv.Itoa(limit))
 	}
@@ -254,5 +271,13 @@ func (c *Conn) Enroll(ctx context.Context, req protocol.EnrollRequest) (protocol
 func (c *Conn) Renew(ctx context.Context, csrPEM string) (protocol.RenewResponse, error) {
 	var r protocol.RenewResponse
 	err := c.do(ctx, http.MethodPost, protocol.PathRenew, protocol.RenewRequest{CSR: csrPEM}, &r)
+	return r, err
+}
+
+// SignIn exchanges a sign-in code from `tandem-hub user add` for a person's
+// credential.
+func (c *Conn) SignIn(ctx context.Context, code string) (protocol.SignInResponse, error) {
+	var r protocol.SignInResponse
+	err := c.do(ctx, http.MethodPost, protocol.PathSignIn, protocol.SignInRequest{Code: code}, &r)
 	return r, err
 }

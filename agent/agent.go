@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"tandem/internal/atomicfile"
+	"tandem/localapi"
 	"tandem/localdb"
 	"tandem/msp"
 	"tandem/sync/client"
@@ -87,6 +88,8 @@ type Agent struct {
 	mu     sync.Mutex
 	id     *client.Identity
 	status Status
+
+	ev events
 }
 
 // Status is what `tandem-agent status` tells.
@@ -303,6 +306,8 @@ func (a *Agent) Submit(ctx context.Context, user string, c msp.Change) (*msp.Tic
 	a.status.Queued++
 	a.mu.Unlock()
 	a.wake()
+	a.emitTicket(out)
+	a.emitStatus()
 	return out, nil
 }
 
@@ -367,4 +372,21 @@ func (a *Agent) Tenant() (msp.Tenant, error) {
 	var t msp.Tenant
 	err := a.db.View(func(tx *localdb.Tx) error { return tx.GetJSON(keyTenant, &t) })
 	return t, err
+}
+
+func (a *Agent) emitTicket(t *msp.Ticket) {
+	replies := 0
+	for _, c := range t.Comments {
+		if c.Kind == msp.CommentKindReply && c.Role != msp.RoleEndUser && !c.Internal {
+			replies++
+		}
+	}
+	st := a.Status()
+	a.emit(localapi.Event{Kind: localapi.EventTicket, TicketID: t.ID, Status: t.Status, Replies: replies,
+		Online: st.Online, Queued: st.Queued, Requester: t.Requester})
+}
+
+func (a *Agent) emitStatus() {
+	st := a.Status()
+	a.emit(localapi.Event{Kind: localapi.EventStatus, Online: st.Online, Queued: st.Queued})
 }

@@ -56,6 +56,24 @@ func TestLocalAPIRaiseReplyResolve(t *testing.T) {
 		t.Fatalf("raising without a title: %v (%+v)", err, apiErr)
 	}
 
+	events := make(chan localapi.Event, 64)
+	go func() { _ = c.Events(ctx, func(e localapi.Event) { events <- e }) }()
+	waitEvent := func(what string, ok func(localapi.Event) bool) {
+		t.Helper()
+		timeout := time.After(20 * time.Second)
+		for {
+			select {
+			case e := <-events:
+				if ok(e) {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("no %s event within 20 s", what)
+			}
+		}
+	}
+	waitEvent("first status", func(e localapi.Event) bool { return e.Kind == localapi.EventStatus })
+
 	f.hub.stop() // offline: the ticket is saved and acknowledged anyway
 	tk, err := c.Raise(ctx, localapi.NewTicket{Title: "Scanner not sending to email", Description: "The Ricoh says SMTP error.",
 		Pillar: msp.PillarHelpdesk, Category: msp.CategoryOther, Impact: msp.LevelLow, Urgency: msp.LevelHigh})
@@ -90,6 +108,8 @@ func TestLocalAPIRaiseReplyResolve(t *testing.T) {
 	if got.Owner == "" {
 		t.Fatalf("the hub's routing did not come back: %+v", got)
 	}
+	waitEvent("queued ticket", func(e localapi.Event) bool { return e.Kind == localapi.EventTicket && e.TicketID == tk.ID && e.Queued > 0 })
+	waitEvent("drained", func(e localapi.Event) bool { return e.Kind == localapi.EventDrained && e.Queued == 0 })
 	hub := hubTickets(t, f)
 	if len(hub) != 1 || hub[0].ID != tk.ID || hub[0].Requester != me.Username+"@reception-pc" {
 		t.Fatalf("hub tickets: %+v", hub)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"tandem/internal/version"
+	"tandem/localapi"
 	"tandem/localdb"
 	"tandem/msp"
 	"tandem/sync/client"
@@ -68,9 +69,13 @@ func (a *Agent) Run(ctx context.Context) error {
 				s.Online, s.LastError, s.NextAttempt = false, err.Error(), a.now().Add(wait).UTC()
 			})
 			a.writeStatus()
+			if failures == 1 {
+				a.emitStatus()
+			}
 		default:
 			if failures > 0 {
 				a.log.Info("back online")
+				a.emitStatus()
 			}
 			failures = 0
 			wait = jitterAround(a.opts.PullInterval)
@@ -111,6 +116,7 @@ func (a *Agent) SyncOnce(ctx context.Context, conn *client.Conn) error {
 
 func (a *Agent) pushAll(ctx context.Context, conn *client.Conn) error {
 	maxBatch, maxBytes := protocol.MaxBatch, protocol.MaxBatchBytes
+	pushed := false
 	for {
 		var batch []json.RawMessage
 		err := a.db.View(func(tx *localdb.Tx) error {
@@ -122,8 +128,13 @@ func (a *Agent) pushAll(ctx context.Context, conn *client.Conn) error {
 			return err
 		}
 		if len(batch) == 0 {
+			if pushed {
+				st := a.Status()
+				a.emit(localapi.Event{Kind: localapi.EventDrained, Online: true, Queued: st.Queued})
+			}
 			return nil
 		}
+		pushed = true
 		resp, err := conn.PushRaw(ctx, batch)
 		var he *client.HTTPError
 		if errors.As(err, &he) && he.Status == http.StatusRequestEntityTooLarge && len(batch) > 1 {
@@ -207,7 +218,9 @@ func (a *Agent) pullAll(ctx context.Context, conn *client.Conn) error {
 // transaction, then re-applies the still-queued local changes on top, so
 // what the user sees includes both.
 func (a *Agent) applyPage(ctx context.Context, page protocol.PullResponse) error {
-	return a.db.Update(ctx, func(tx *localdb.Tx) error {
+	var changed []*msp.Ticket
+	err := a.db.Update(ctx, func(tx *localdb.Tx) error {
+		changed = changed[:0]
 		pending := map[string][]protocol.Mutation{}
 		if err := a.ob.Pending(tx, func(m protocol.Mutation) error {
 			if m.Kind == protocol.KindTicket && m.Change != nil {
@@ -229,9 +242,17 @@ func (a *Agent) applyPage(ctx context.Context, page protocol.PullResponse) error
 						t = next
 					}
 				}
+				prev, err := a.localTicket(tx, t.ID)
+				if err != nil {
+					return err
+				}
+				if prev != nil && prev.Revision == t.Revision && prev.Status == t.Status && len(prev.Comments) == len(t.Comments) {
+					continue // nothing new for the person
+				}
 				if err := tx.PutJSON(localdb.Key(localdb.SpaceTicket, t.ID), t); err != nil {
 					return err
 				}
+				changed = append(changed, t)
 			case protocol.ChangeTenant:
 				if c.Tenant != nil {
 					if err := tx.PutJSON(keyTenant, c.Tenant); err != nil {
@@ -243,6 +264,13 @@ func (a *Agent) applyPage(ctx context.Context, page protocol.PullResponse) error
 		b, _ := json.Marshal(page.Cursor)
 		return tx.Put(keyCursor, b)
 	})
+	if err != nil {
+		return err
+	}
+	for _, t := range changed {
+		a.emitTicket(t)
+	}
+	return nil
 }
 
 // heartbeatLoop queues a check-in about every HeartbeatInterval, but never

@@ -1,6 +1,7 @@
 package localapi
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"tandem/msp"
@@ -141,4 +143,39 @@ func (c *Client) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
 // Refresh asks the agent to collect a full inventory now.
 func (c *Client) Refresh(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, "/v1/refresh", struct{}{}, nil)
+}
+
+// Events calls fn with each event the agent streams until ctx ends or the
+// stream breaks (the agent stopped); the tray then reconnects.
+func (c *Client) Events(ctx context.Context, fn func(Event)) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://agent/v1/events", nil)
+	if err != nil {
+		return fmt.Errorf("building the request: %w", err)
+	}
+	stream := &http.Client{Transport: c.http.Transport} // no overall timeout: it is a stream
+	resp, err := stream.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w (%v)", ErrAgentNotRunning, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("the agent refused the event stream: %s", resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var e Event
+		if err := json.Unmarshal([]byte(data), &e); err != nil {
+			return fmt.Errorf("the agent sent an event this program does not understand: %w", err)
+		}
+		fn(e)
+	}
+	if err := sc.Err(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("the event stream broke: %w", err)
+	}
+	return ctx.Err()
 }

@@ -19,6 +19,7 @@
 //	POST /v1/tickets/{id}/status     "this is fixed" / "still broken" (StatusRequest)
 //	GET  /v1/dead-letters            the caller's changes the hub refused
 //	POST /v1/refresh                 collect a full inventory now
+//	GET  /v1/events                  server-sent events for the tray (Event)
 package localapi
 
 import (
@@ -82,4 +83,27 @@ type DeadLetter struct {
 type Error struct {
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"` // field → problem, for a form
+}
+
+// EventKind says what happened.
+type EventKind string
+
+// Kinds of event.
+const (
+	EventTicket  EventKind = "ticket"  // a ticket changed (status, reply, owner)
+	EventStatus  EventKind = "status"  // online/offline or the queue changed
+	EventDrained EventKind = "drained" // every queued change reached the hub
+)
+
+// Event is one server-sent event of GET /v1/events.
+type Event struct {
+	Kind     EventKind  `json:"kind"`
+	TicketID string     `json:"ticket_id,omitempty"`
+	Status   msp.Status `json:"status,omitempty"`  // the ticket's status now
+	Replies  int        `json:"replies,omitempty"` // replies from support on the ticket
+	Online   bool       `json:"online"`
+	Queued   int        `json:"queued_changes"`
+	// Requester is whose ticket it is; the server sends a person only
+	// their own tickets' events.
+	Requester string `json:"-"`
 }

@@ -29,6 +29,9 @@ type Backend interface {
 	DeadLetters() ([]DeadLetter, error)
 	// Refresh asks for a full inventory now.
 	Refresh()
+	// Subscribe streams the agent's events until the returned function is
+	// called.
+	Subscribe() (<-chan Event, func())
 }
 
 // Server serves the local API on a unix socket.
@@ -138,6 +141,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/tickets/{id}/replies", s.withUser(s.reply))
 	mux.HandleFunc("POST /v1/tickets/{id}/status", s.withUser(s.setStatus))
 	mux.HandleFunc("GET /v1/dead-letters", s.withUser(s.dead))
+	mux.HandleFunc("GET /v1/events", s.withUser(s.events))
 	mux.HandleFunc("POST /v1/refresh", s.withUser(func(w http.ResponseWriter, _ *http.Request, _ string) {
 		s.backend.Refresh()
 		writeJSON(w, http.StatusAccepted, struct{}{})
@@ -286,6 +290,53 @@ func (s *Server) dead(w http.ResponseWriter, _ *http.Request, u string) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// events streams the agent's events as server-sent events, each a JSON
+// Event; a person receives ticket events of their own tickets only. A
+// comment line every 25 s keeps idle connections open through proxies.
+func (s *Server) events(w http.ResponseWriter, r *http.Request, u string) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		writeErr(w, http.StatusInternalServerError, Error{Message: "streaming is not available"})
+		return
+	}
+	ch, stop := s.backend.Subscribe()
+	defer stop()
+	if rc := http.NewResponseController(w); rc != nil {
+		_ = rc.SetWriteDeadline(time.Time{}) // a stream has no write deadline
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	// The first event is the current state, so a tray that connects (or
+	// reconnects) needs no separate status call.
+	st := s.backend.SyncStatus()
+	if b, err := json.Marshal(Event{Kind: EventStatus, Online: st.Online, Queued: st.Queued}); err == nil {
+		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", EventStatus, b)
+	}
+	fl.Flush()
+	me := s.backend.RequesterID(u)
+	keepalive := time.NewTicker(25 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-keepalive.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+		case e := <-ch:
+			if e.Kind == EventTicket && e.Requester != me {
+				continue
+			}
+			b, err := json.Marshal(e)
+			if err != nil {
+				continue
+			}
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Kind, b)
+		}
+		fl.Flush()
+	}
 }
 
 // fail answers with the error: a refusal of the domain rules is the

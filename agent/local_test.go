@@ -108,7 +108,9 @@ func TestLocalAPIRaiseReplyResolve(t *testing.T) {
 	if got.Owner == "" {
 		t.Fatalf("the hub's routing did not come back: %+v", got)
 	}
-	waitEvent("queued ticket", func(e localapi.Event) bool { return e.Kind == localapi.EventTicket && e.TicketID == tk.ID && e.Queued > 0 })
+	waitEvent("queued ticket", func(e localapi.Event) bool {
+		return e.Kind == localapi.EventTicket && e.TicketID == tk.ID && e.Queued > 0
+	})
 	waitEvent("drained", func(e localapi.Event) bool { return e.Kind == localapi.EventDrained && e.Queued == 0 })
 	hub := hubTickets(t, f)
 	if len(hub) != 1 || hub[0].ID != tk.ID || hub[0].Requester != me.Username+"@reception-pc" {

@@ -27,7 +27,7 @@ RUN_DEBS   := xvfb xauth x11-utils xdotool trayer dbus-x11 imagemagick
 # Pure-Go binaries: these must cross-build with CGO_ENABLED=0 for every OS.
 PURE_CMDS := tandem-agent tandem-hub
 
-.PHONY: all run test deps check-go build build-pure cross lint test-go fuzz bench footprint clean
+.PHONY: all run test deps check-go build build-pure cross lint test-go fuzz bench footprint agent-footprint clean
 
 all: build
 
@@ -75,6 +75,11 @@ bench: deps
 
 footprint: deps
 	$(GO) test -run '^$$' -bench IdleFootprint -benchtime 1x ./localdb/
+
+# The running agent (hub on loopback, enrolled agent, idle) over WINDOW seconds.
+WINDOW ?= 600
+agent-footprint: build
+	@scripts/agent-footprint.sh $(BIN) $(WINDOW)
 
 run: build
 	@scripts/run.sh $(BIN) $(RUNDIR)

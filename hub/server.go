@@ -32,6 +32,7 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	limiter  *failLimiter
+	group    groupCommit
 }
 
 // NewServer returns the API over store, signing with ca and admitting the

@@ -49,35 +49,13 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, p principal) {
 			size += len(req.Mutations[end])
 			end++
 		}
-		var results []protocol.Result
-		var hw uint64
-		var gap bool
-		err := s.store.Update(r.Context(), func(tx Tx) error {
-			results, gap = nil, false
-			var err error
-			if hw, err = tx.HighWater(client); err != nil {
-				return err
-			}
-			for _, raw := range req.Mutations[start:end] {
-				res, stop, err := s.applyOne(tx, p, hw, raw)
-				if err != nil {
-					return err
-				}
-				if stop {
-					gap = true
-					break
-				}
-				results = append(results, res)
-				if res.Seq > hw {
-					hw = res.Seq
-				}
-			}
-			return tx.SetHighWater(client, hw)
-		})
-		if err != nil {
-			s.internal(w, r, "saving the pushed changes", err)
+		job := &chunkJob{p: p, raws: req.Mutations[start:end], size: size}
+		s.applyChunk(r.Context(), job)
+		if job.err != nil {
+			s.internal(w, r, "saving the pushed changes", job.err)
 			return
 		}
+		results, hw, gap := job.results, job.hw, job.gap
 		resp.Results = append(resp.Results, results...)
 		resp.HighWater = hw
 		if gap {

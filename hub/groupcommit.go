@@ -1,0 +1,120 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	"tandem/sync/protocol"
+)
+
+// chunkJob is one chunk of one push: mutations of one client to apply
+// after its high-water mark, in one transaction with the new mark.
+type chunkJob struct {
+	p    principal
+	raws []json.RawMessage
+	size int
+
+	// Set by the commit that carried the job.
+	results []protocol.Result
+	hw      uint64
+	gap     bool
+	err     error
+	done    chan struct{}
+}
+
+// groupCommit merges the chunks of concurrent pushes into one store
+// transaction, so that many devices checking in at once share one durable
+// write (the store's sync is the cost of a push). There is no background
+// goroutine: the first waiting request commits for everybody queued behind
+// it, then the next leader takes what arrived meanwhile.
+type groupCommit struct {
+	mu      sync.Mutex
+	queue   []*chunkJob
+	leading bool
+}
+
+// maxGroupBytes bounds what one merged transaction holds.
+const maxGroupBytes = maxChunkBytes
+
+// applyChunk queues job and returns when a commit has carried it.
+func (s *Server) applyChunk(ctx context.Context, job *chunkJob) {
+	job.done = make(chan struct{})
+	g := &s.group
+	g.mu.Lock()
+	g.queue = append(g.queue, job)
+	if g.leading {
+		g.mu.Unlock()
+		<-job.done
+		return
+	}
+	g.leading = true
+	for {
+		// Take what is queued, up to the size bound.
+		var batch []*chunkJob
+		size := 0
+		i := 0
+		for i < len(g.queue) && (i == 0 || size+g.queue[i].size <= maxGroupBytes) {
+			size += g.queue[i].size
+			i++
+		}
+		batch, g.queue = g.queue[:i:i], g.queue[i:]
+		g.mu.Unlock()
+
+		if err := s.commitGroup(context.WithoutCancel(ctx), batch); err != nil && len(batch) > 1 {
+			// One job's trouble (too large a transaction, a bad record)
+			// must not fail the others: commit each on its own.
+			for _, j := range batch {
+				_ = s.commitGroup(context.WithoutCancel(ctx), []*chunkJob{j}) // the error is in j.err
+			}
+		}
+		for _, j := range batch {
+			close(j.done)
+		}
+
+		g.mu.Lock()
+		if len(g.queue) == 0 {
+			g.leading = false
+			g.mu.Unlock()
+			break
+		}
+	}
+	<-job.done
+}
+
+// commitGroup applies every job of batch in one transaction. Jobs of the
+// same client follow each other in the transaction and see each other's
+// high-water marks. If the transaction fails, every job in it fails.
+func (s *Server) commitGroup(ctx context.Context, batch []*chunkJob) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		for _, j := range batch {
+			j.results, j.gap, j.hw = nil, false, 0
+			client := j.p.clientID()
+			hw, err := tx.HighWater(client)
+			if err != nil {
+				return err
+			}
+			for _, raw := range j.raws {
+				res, stop, err := s.applyOne(tx, j.p, hw, raw)
+				if err != nil {
+					return err
+				}
+				if stop {
+					j.gap = true
+					break
+				}
+				j.results = append(j.results, res)
+				hw = max(hw, res.Seq)
+			}
+			j.hw = hw
+			if err := tx.SetHighWater(client, hw); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, j := range batch {
+		j.err = err
+	}
+	return err
+}

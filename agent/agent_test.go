@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -30,8 +29,8 @@ type runningHub struct {
 	done        chan error
 }
 
-func startHub(t *testing.T, dir, listen string) *runningHub {
-	t.Helper()
+func startHub(tb testing.TB, dir, listen string) *runningHub {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &runningHub{dir: dir, cancel: cancel, done: make(chan error, 1)}
 	ready := make(chan hub.Info, 1)
@@ -41,12 +40,12 @@ func startHub(t *testing.T, dir, listen string) *runningHub {
 	select {
 	case h.info = <-ready:
 	case err := <-h.done:
-		t.Fatalf("hub.Serve: %v", err)
+		tb.Fatalf("hub.Serve: %v", err)
 	case <-time.After(30 * time.Second):
-		t.Fatal("the hub did not start in 30 s")
+		tb.Fatal("the hub did not start in 30 s")
 	}
 	h.listen = h.info.Listen
-	t.Cleanup(h.stop)
+	tb.Cleanup(h.stop)
 	return h
 }
 
@@ -66,43 +65,24 @@ type fixture struct {
 	conn   *client.Conn
 }
 
-// setUp starts a hub, creates a tenant and enrolls one agent into it.
+// setUp starts a hub, creates a tenant, enrolls an agent into it and opens
+// the agent with transport settings for loopback.
 func setUp(t *testing.T, mode msp.ServiceMode) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	h := startHub(t, t.TempDir(), "127.0.0.1:0")
-	admin, err := hub.DialAdmin(h.dir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tn, err := admin.CreateTenant(ctx, "Demo Accounting", mode, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := admin.CreateToken(ctx, tn.ID, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caPEM, err := os.ReadFile(h.info.CAFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := enrollDir(t, mode)
 	opts := agent.Options{Logger: quiet, Hostname: "reception-pc",
 		Conn: client.ConnOptions{RetryMax: 1, RetryWaitMin: 10 * time.Millisecond, RetryWaitMax: 50 * time.Millisecond, Timeout: 10 * time.Second}}
-	a, err := agent.Open(ctx, t.TempDir(), opts)
+	a, err := agent.Open(context.Background(), e.dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	if err := a.Enroll(ctx, client.EnrollOptions{HubURL: h.info.URL, Token: tok.Token, CAPEM: caPEM}); err != nil {
-		t.Fatal(err)
-	}
 	conn, err := a.Identity().Conn(opts.Conn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(conn.Close)
-	return &fixture{hub: h, admin: admin, tenant: tn, agent: a, conn: conn}
+	return &fixture{hub: e.hub, admin: e.admin, tenant: e.tenant, agent: a, conn: conn}
 }
 
 func newTicket(title string) msp.Change {

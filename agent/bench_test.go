@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"tandem/agent"
+	"tandem/msp"
 )
 
 // BenchmarkDrain10k measures how long an agent takes to deliver 10,000
@@ -17,7 +18,7 @@ func BenchmarkDrain10k(b *testing.B) {
 	var timed time.Duration
 	for range b.N {
 		b.StopTimer()
-		e := enrollDir(b)
+		e := enrollDir(b, msp.ModeCoManaged)
 		a, err := agent.Open(context.Background(), e.dir, agent.Options{Logger: quiet, Hostname: "reception-pc", Conn: fastConn})
 		if err != nil {
 			b.Fatal(err)

@@ -63,7 +63,7 @@ func TestKill9DuringWritesAndDelivery(t *testing.T) {
 	if testing.Short() {
 		rounds = 3
 	}
-	e := enrollDir(t)
+	e := enrollDir(t, msp.ModeCoManaged)
 	tickets := map[string]bool{}
 	comments := map[string]string{} // comment id → ticket id
 	for round := range rounds {

@@ -25,27 +25,6 @@ import (
 	"tandem/sync/client"
 )
 
-// serveHub is startHub for tests and benchmarks alike.
-func serveHub(tb testing.TB, dir string) *runningHub {
-	tb.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	h := &runningHub{dir: dir, cancel: cancel, done: make(chan error, 1)}
-	ready := make(chan hub.Info, 1)
-	go func() {
-		h.done <- hub.Serve(ctx, hub.Config{Dir: dir, Listen: "127.0.0.1:0", Logger: quiet, Ready: func(i hub.Info) { ready <- i }})
-	}()
-	select {
-	case h.info = <-ready:
-	case err := <-h.done:
-		tb.Fatalf("hub.Serve: %v", err)
-	case <-time.After(30 * time.Second):
-		tb.Fatal("the hub did not start in 30 s")
-	}
-	h.listen = h.info.Listen
-	tb.Cleanup(h.stop)
-	return h
-}
-
 // enrolledDir is a running hub with one tenant and an agent data directory
 // enrolled into it; the agent is closed again, so that a test can open the
 // directory in this process or in a child.
@@ -56,15 +35,15 @@ type enrolledDir struct {
 	dir    string
 }
 
-func enrollDir(tb testing.TB) *enrolledDir {
+func enrollDir(tb testing.TB, mode msp.ServiceMode) *enrolledDir {
 	tb.Helper()
 	ctx := context.Background()
-	h := serveHub(tb, tb.TempDir())
+	h := startHub(tb, tb.TempDir(), "127.0.0.1:0")
 	admin, err := hub.DialAdmin(h.dir, "")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tn, err := admin.CreateTenant(ctx, "Demo Accounting", msp.ModeCoManaged, nil)
+	tn, err := admin.CreateTenant(ctx, "Demo Accounting", mode, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -319,7 +298,7 @@ func TestDeliveryThroughFaultyNetwork(t *testing.T) {
 		n = 1_000
 	}
 	ctx := context.Background()
-	e := enrollDir(t)
+	e := enrollDir(t, msp.ModeCoManaged)
 	a, err := agent.Open(ctx, e.dir, agent.Options{Logger: quiet, Hostname: "reception-pc", Conn: fastConn})
 	if err != nil {
 		t.Fatal(err)

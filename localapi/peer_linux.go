@@ -1,32 +1,12 @@
 package localapi
 
-import (
-	"fmt"
-	"net"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// peerUID returns the user id of the process at the other end of a unix
-// socket connection, from the kernel (SO_PEERCRED): it cannot be forged.
-func peerUID(c net.Conn) (uint32, error) {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return 0, fmt.Errorf("not a unix socket connection")
-	}
-	raw, err := uc.SyscallConn()
+// socketPeerUID reads SO_PEERCRED.
+func socketPeerUID(fd int) (uint32, error) {
+	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
 	if err != nil {
-		return 0, fmt.Errorf("reading peer credentials: %w", err)
-	}
-	var cred *unix.Ucred
-	var serr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, serr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	}); err != nil {
-		return 0, fmt.Errorf("reading peer credentials: %w", err)
-	}
-	if serr != nil {
-		return 0, fmt.Errorf("reading peer credentials: %w", serr)
+		return 0, err
 	}
 	return cred.Uid, nil
 }

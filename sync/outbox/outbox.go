@@ -10,7 +10,7 @@
 //	outbox/<8-byte seq>   a protocol.Mutation as JSON, Seq set
 //	dead/<8-byte seq>     a DeadLetter as JSON
 //	counter/outbox        the last sequence number handed out
-//	counter/outbox-acked  the last sequence number the hub acknowledged
+//	outbox-mark/acked     the last sequence number the hub acknowledged (8 bytes)
 //
 // Scans start after the acknowledged mark, so the tombstones badger keeps
 // for delivered entries are never walked again.
@@ -32,8 +32,8 @@ type KV interface {
 	Put(key, val []byte) error
 	Delete(key []byte) error
 	Scan(prefix, start []byte, fn func(key, val []byte) error) error
+	Has(key []byte) (bool, error)
 	Next(counter string) (uint64, error)
-	Counter(counter string) (uint64, error)
 }
 
 // Spaces and the counter the outbox uses.
@@ -41,7 +41,6 @@ const (
 	spaceOutbox = "outbox"
 	spaceDead   = "dead"
 	counterName = "outbox"
-	ackedName   = "outbox-acked"
 )
 
 // Outbox works on transactions of one store.
@@ -60,9 +59,22 @@ func key(space string, seq uint64) []byte {
 
 func prefix(space string) []byte { return []byte(space + "/") }
 
+// ackedKey holds the acknowledged mark (outside the queue's prefix).
+var ackedKey = []byte("outbox-mark/acked")
+
 // start returns where scans of the queue begin: after the acknowledged mark.
 func start(tx KV) ([]byte, error) {
-	acked, err := tx.Counter(ackedName)
+	var acked uint64
+	has, err := tx.Has(ackedKey)
+	if err == nil && has {
+		var b []byte
+		if b, err = tx.Get(ackedKey); err == nil && len(b) != 8 {
+			err = fmt.Errorf("it is %d bytes, not 8", len(b))
+		}
+		if err == nil {
+			acked = binary.BigEndian.Uint64(b)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("outbox: reading the acknowledged mark: %w", err)
 	}
@@ -202,7 +214,7 @@ func (o *Outbox) Acknowledge(tx KV, resp protocol.PushResponse, now time.Time) (
 	}
 	if len(done) > 0 {
 		last := binary.BigEndian.Uint64(done[len(done)-1][len(done[len(done)-1])-8:])
-		if err := tx.Put([]byte("counter/"+ackedName), binary.BigEndian.AppendUint64(nil, last)); err != nil {
+		if err := tx.Put(ackedKey, binary.BigEndian.AppendUint64(nil, last)); err != nil {
 			return 0, nil, fmt.Errorf("outbox: recording the acknowledged mark: %w", err)
 		}
 	}

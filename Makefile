@@ -22,7 +22,7 @@ RUNDIR  ?= $(CURDIR)/.run
 BUILD_DEBS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libxkbcommon-dev libwayland-dev \
 	libayatana-appindicator3-dev
-RUN_DEBS   := xvfb xauth x11-utils xdotool trayer dbus-x11 imagemagick
+RUN_DEBS   := xvfb xauth x11-utils x11-xserver-utils xdotool trayer dbus-x11 dunst imagemagick
 
 # Pure-Go binaries: these must cross-build with CGO_ENABLED=0 for every OS.
 PURE_CMDS := tandem-agent tandem-hub
@@ -60,7 +60,7 @@ lint: check-go
 	$(GO) vet ./...
 
 test-go: deps
-	$(GO) test -race -timeout 20m ./...
+	TANDEM_E2E=require $(GO) test -race -timeout 20m ./...
 
 # Short fuzzing runs of the decoders and the merge function (longer runs: FUZZTIME=5m; counts avoid a Go 1.26 fuzz-coordinator stall at the deadline, golang/go#75804).
 FUZZTIME ?= 100000x

@@ -84,11 +84,13 @@ var forbidden = map[string][]string{
 	"hub":           {"main", "cmd", "app", "agent", "localapi", "inventory", "sync/outbox"}, // the embedded store is localdb; simulate drives sync/client
 	"agent":         {"main", "cmd", "app", "hub"},
 	"app":           {"main", "cmd", "agent", "hub", "localdb", "sync/outbox"},
+	"tray":          {"main", "cmd", "app", "agent", "hub", "localdb", "sync/outbox", "sync/client", "inventory"},
 }
 
 // forbiddenExternal lists modules a layer must not link, directly or not.
 var forbiddenExternal = map[string][]string{
 	"app":           {"github.com/dgraph-io/badger"},
+	"tray":          {"github.com/dgraph-io/badger", "fyne.io/fyne"},
 	"msp":           {"github.com/dgraph-io/badger", "fyne.io/fyne", "github.com/getlantern/systray"},
 	"agent":         {"fyne.io/fyne", "github.com/getlantern/systray"},
 	"hub":           {"fyne.io/fyne", "github.com/getlantern/systray"},

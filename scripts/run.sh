@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the whole product locally on its embedded defaults: a hub with its
-# embedded store, a tenant, an agent enrolled into it, and the desktop window.
+# embedded store, a tenant, an agent enrolled into it, the tray and the
+# new-ticket window (or, with no display, how to use the command line).
 # Everything lives under RUNDIR; Ctrl-C stops it all.
 #
 # usage: scripts/run.sh BIN RUNDIR
@@ -47,16 +48,29 @@ echo "== starting tandem-agent (data in $agentdir)"
 pids+=($!)
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-	echo "== opening the Tandem window"
-	TANDEM_DATA=$agentdir "$bin/tandem" about &
+	echo "== starting the tray and opening the new-ticket window"
+	if [ -x "$bin/tandem-tray" ]; then
+		PATH="$bin:$PATH" "$bin/tandem-tray" --data "$agentdir" >"$rundir/tray.log" 2>&1 &
+		pids+=($!)
+	fi
+	"$bin/tandem" open new-ticket --data "$agentdir" >"$rundir/window.log" 2>&1 &
 	pids+=($!)
+	echo
+	echo "Running. Logs: $rundir/hub.log, $rundir/agent.log, $rundir/tray.log"
+	echo "The Tandem icon is in the system tray: raise a ticket, follow your tickets."
 else
-	echo "(no display: the window is not opened; the hub and the agent keep running)"
+	echo
+	echo "No display was found (DISPLAY and WAYLAND_DISPLAY are empty), so the tray and the"
+	echo "windows are not started. The hub and the agent are running; from the command line:"
+	echo
+	echo "  raise a ticket:   $bin/tandem-agent ticket new --data $agentdir --title 'Printer offline' --description 'The 2nd floor printer shows offline'"
+	echo "  your tickets:     $bin/tandem-agent ticket list --data $agentdir"
+	echo "  one ticket:       $bin/tandem-agent ticket show ID --data $agentdir"
+	echo "  reply:            $bin/tandem-agent ticket reply ID --message 'It works again' --data $agentdir"
+	echo "  sync status:      $bin/tandem-agent status --data $agentdir"
+	echo "  the hub's view:   $bin/tandem-hub tickets --data $hubdir --tenant $tenant"
+	echo
+	echo "Logs: $rundir/hub.log, $rundir/agent.log"
 fi
-
-echo
-echo "Running. Logs: $rundir/hub.log, $rundir/agent.log"
-echo "Try:  $bin/tandem-agent status --data $agentdir"
-echo "      $bin/tandem-hub devices --data $hubdir --tenant $tenant"
 echo "Ctrl-C stops everything."
 wait -n "${pids[@]}" || true

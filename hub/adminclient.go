@@ -148,3 +148,31 @@ func (c *AdminClient) Devices(ctx context.Context, tenant string) ([]DeviceSumma
 	err := c.do(ctx, http.MethodGet, PathAdminDevices+"?tenant="+url.QueryEscape(tenant), nil, &out)
 	return out, err
 }
+
+// UpdateTenant replaces the settings of the tenant t.ID with t.
+func (c *AdminClient) UpdateTenant(ctx context.Context, t msp.Tenant) (msp.Tenant, error) {
+	var out msp.Tenant
+	err := c.do(ctx, http.MethodPut, PathAdminTenants, t, &out)
+	return out, err
+}
+
+// Tenant returns the tenant with the given id.
+func (c *AdminClient) Tenant(ctx context.Context, id string) (msp.Tenant, error) {
+	all, err := c.Tenants(ctx)
+	if err != nil {
+		return msp.Tenant{}, err
+	}
+	for _, t := range all {
+		if t.ID == id {
+			return t, nil
+		}
+	}
+	return msp.Tenant{}, fmt.Errorf("no tenant %s; list them with tandem-hub tenant list", id)
+}
+
+// SweepSLA asks the hub to run its SLA sweep now.
+func (c *AdminClient) SweepSLA(ctx context.Context) (SweepStats, error) {
+	var out SweepStats
+	err := c.do(ctx, http.MethodPost, PathAdminSweep, nil, &out)
+	return out, err
+}

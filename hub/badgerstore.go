@@ -25,6 +25,10 @@ import (
 //	counter/feed/<tenant>                 the tenant's last feed sequence
 //	h-user/<user>                         User
 //	h-secret/<sha256>                     Secret
+//	h-open/<tenant>/<ticket>              empty: the ticket's status is open
+//	h-hist/<tenant>/<ticket>              TicketHistory
+//	h-alerts/<tenant>/<device>            DeviceAlerts
+//	h-meta/open-index                     present once h-open is complete
 const (
 	spTenant  = "h-tenant"
 	spToken   = "h-token"
@@ -36,6 +40,10 @@ const (
 	spFeedIdx = "h-feedidx"
 	spUser    = "h-user"
 	spSecret  = "h-secret"
+	spOpen    = "h-open"
+	spHist    = "h-hist"
+	spAlerts  = "h-alerts"
+	spMeta    = "h-meta"
 )
 
 // BadgerStore is the embedded Store.
@@ -49,7 +57,58 @@ func OpenBadgerStore(ctx context.Context, dir string, opts localdb.Options) (*Ba
 	if err != nil {
 		return nil, err
 	}
-	return &BadgerStore{db: db}, nil
+	s := &BadgerStore{db: db}
+	if err := s.indexOpenTickets(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("indexing the open tickets of a store written by an older hub: %w", err)
+	}
+	return s, nil
+}
+
+// indexOpenTickets builds the open-ticket index of a store written before
+// the hub kept one, once.
+func (s *BadgerStore) indexOpenTickets(ctx context.Context) error {
+	marker := k(spMeta, "open-index")
+	done := false
+	if err := s.db.View(func(tx *localdb.Tx) error {
+		_, err := tx.Get(marker)
+		switch {
+		case err == nil:
+			done = true
+		case !errors.Is(err, localdb.ErrNotFound):
+			return err
+		}
+		return nil
+	}); err != nil || done {
+		return err
+	}
+	var keys [][]byte
+	if err := s.db.View(func(tx *localdb.Tx) error {
+		return scanJSON(tx, localdb.Prefix(spTicket), func(t msp.Ticket) bool {
+			if t.Status.IsOpen() {
+				keys = append(keys, k(spOpen, t.Tenant, t.ID))
+			}
+			return true
+		})
+	}); err != nil {
+		return err
+	}
+	for len(keys) > 0 {
+		n := min(len(keys), 1000)
+		batch := keys[:n]
+		keys = keys[n:]
+		if err := s.db.Update(ctx, func(tx *localdb.Tx) error {
+			for _, key := range batch {
+				if err := tx.Put(key, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return s.db.Update(ctx, func(tx *localdb.Tx) error { return tx.Put(marker, []byte{1}) })
 }
 
 // Update implements Store.
@@ -138,7 +197,61 @@ func (b badgerTx) PutTicket(t *msp.Ticket) error {
 	if err := b.tx.PutJSON(k(spTicket, t.Tenant, t.ID), t); err != nil {
 		return err
 	}
+	var err error
+	if t.Status.IsOpen() {
+		err = b.tx.Put(k(spOpen, t.Tenant, t.ID), nil)
+	} else {
+		err = b.tx.Delete(k(spOpen, t.Tenant, t.ID))
+	}
+	if err != nil {
+		return err
+	}
 	return b.noteFeed(t.Tenant, "ticket", t.ID)
+}
+
+func (b badgerTx) OpenTickets(tenant string, fn func(*msp.Ticket) bool) error {
+	prefix := k(spOpen, tenant, "")
+	var ids []string
+	if err := b.tx.ScanKeys(prefix, nil, func(key []byte) error {
+		ids = append(ids, string(key[len(prefix):]))
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		t, err := b.Ticket(tenant, id)
+		if errors.Is(err, ErrNotFound) {
+			continue // an index entry without its ticket; the next PutTicket mends it
+		}
+		if err != nil {
+			return err
+		}
+		if !t.Status.IsOpen() {
+			continue
+		}
+		if !fn(t) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (b badgerTx) History(tenant, ticket string) (h TicketHistory, err error) {
+	err = b.get(k(spHist, tenant, ticket), "history of ticket "+ticket, &h)
+	return h, err
+}
+
+func (b badgerTx) PutHistory(h TicketHistory) error {
+	return b.tx.PutJSON(k(spHist, h.Tenant, h.Ticket), h)
+}
+
+func (b badgerTx) DeviceAlerts(tenant, device string) (a DeviceAlerts, err error) {
+	err = b.get(k(spAlerts, tenant, device), "alerts of device "+device, &a)
+	return a, err
+}
+
+func (b badgerTx) PutDeviceAlerts(a DeviceAlerts) error {
+	return b.tx.PutJSON(k(spAlerts, a.Tenant, a.Device), a)
 }
 
 func (b badgerTx) Tickets(tenant string, fn func(*msp.Ticket) bool) error {

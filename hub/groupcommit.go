@@ -17,6 +17,7 @@ type chunkJob struct {
 
 	// Set by the commit that carried the job.
 	results []protocol.Result
+	events  []TicketEvent // told after the commit
 	hw      uint64
 	gap     bool
 	err     error
@@ -88,14 +89,14 @@ func (s *Server) applyChunk(ctx context.Context, job *chunkJob) {
 func (s *Server) commitGroup(ctx context.Context, batch []*chunkJob) error {
 	err := s.store.Update(ctx, func(tx Tx) error {
 		for _, j := range batch {
-			j.results, j.gap, j.hw = nil, false, 0
+			j.results, j.events, j.gap, j.hw = nil, nil, false, 0
 			client := j.p.clientID()
 			hw, err := tx.HighWater(client)
 			if err != nil {
 				return err
 			}
 			for _, raw := range j.raws {
-				res, stop, err := s.applyOne(tx, j.p, hw, raw)
+				res, stop, err := s.applyOne(tx, j.p, hw, raw, &j.events)
 				if err != nil {
 					return err
 				}
@@ -115,6 +116,9 @@ func (s *Server) commitGroup(ctx context.Context, batch []*chunkJob) error {
 	})
 	for _, j := range batch {
 		j.err = err
+		if err != nil {
+			j.events = nil
+		}
 	}
 	return err
 }

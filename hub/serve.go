@@ -15,6 +15,9 @@ import (
 	"tandem/internal/atomicfile"
 	"time"
 
+	"tandem/hub/metrics"
+	"tandem/hub/webhook"
+	"tandem/internal/version"
 	"tandem/localdb"
 )
 
@@ -31,6 +34,20 @@ type Config struct {
 	Logger  *slog.Logger
 	// Ready, if set, is called once the hub listens.
 	Ready func(Info)
+	// Events, if set, is told about ticket events (see EventSink).
+	Events EventSink
+	// SLAInterval is how often the SLA sweep runs; DefaultSLAInterval if
+	// zero, never if negative (tests that drive SweepSLA themselves).
+	SLAInterval time.Duration
+	// Now, if set, replaces time.Now as the hub's clock (tests).
+	Now func() time.Time
+	// Server, if set, is called with the server before it serves, so a
+	// test or an embedding program can drive it (SweepSLA).
+	Server func(*Server)
+	// MetricsListen, if set, is an address such as 127.0.0.1:9464 where
+	// GET /metrics is served without a credential, besides GET /metrics
+	// on the hub's own address behind the operator credential.
+	MetricsListen string
 }
 
 // Info is what a running hub tells about itself; it is also written to
@@ -103,6 +120,28 @@ func Serve(ctx context.Context, cfg Config) error {
 		}
 	}()
 
+	hookStore, err := webhook.OpenStore(ctx, filepath.Join(cfg.Dir, "webhooks"), localdb.Options{Profile: cfg.Profile, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := hookStore.Close(); err != nil {
+			log.Error("closing the webhook store", "err", err)
+		}
+	}()
+	mx := metrics.NewHub(metrics.HubOptions{
+		Version: version.Version, Log: log, QueueDepth: hookStore.Depth,
+		Snapshot: func(ctx context.Context) (metrics.Snapshot, error) { return MetricsSnapshot(ctx, store, time.Now()) },
+	})
+	hooks := webhook.New(hookStore, webhook.Options{Log: log, Observe: mx.Webhook})
+	var mln net.Listener
+	if cfg.MetricsListen != "" {
+		if mln, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			return fmt.Errorf("listening for metrics on %s: %w", cfg.MetricsListen, err)
+		}
+		defer func() { _ = mln.Close() }() // closed already by mx.Serve on a normal stop
+	}
+
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w (is another hub running, or the port taken?)", cfg.Listen, err)
@@ -114,6 +153,13 @@ func Serve(ctx context.Context, cfg Config) error {
 		return err
 	}
 	srv := NewServer(store, ca, hashSecret(operator), log)
+	srv.SetClock(cfg.Now)
+	srv.SetEventSink(Sinks{cfg.Events, WebhookSink(hooks, mx, log)})
+	srv.SetMetrics(mx)
+	srv.SetWebhooks(hooks)
+	if cfg.Server != nil {
+		cfg.Server(srv)
+	}
 	hs := srv.HTTPServer(cert)
 
 	port := ln.Addr().(*net.TCPAddr).Port
@@ -131,6 +177,34 @@ func Serve(ctx context.Context, cfg Config) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ServeTLS(ln, "", "") }()
+	slaCtx, stopSLA := context.WithCancel(ctx)
+	slaDone := make(chan struct{})
+	go func() {
+		defer close(slaDone)
+		if cfg.SLAInterval >= 0 {
+			srv.RunSLA(slaCtx, cfg.SLAInterval)
+		}
+	}()
+	defer func() { stopSLA(); <-slaDone }()
+	bgCtx, stopBG := context.WithCancel(ctx)
+	bgDone := make(chan struct{}, 2)
+	go func() {
+		defer func() { bgDone <- struct{}{} }()
+		if err := hooks.Run(bgCtx); err != nil {
+			log.Error("webhook deliveries stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer func() { bgDone <- struct{}{} }()
+		if mln == nil {
+			return
+		}
+		log.Info("metrics listening", "addr", mln.Addr().String())
+		if err := mx.Serve(bgCtx, mln); err != nil {
+			log.Error("metrics stopped", "err", err)
+		}
+	}()
+	defer func() { stopBG(); <-bgDone; <-bgDone }()
 	log.Info("hub listening", "url", info.URL, "ca_fingerprint", info.CAFingerprint)
 	if cfg.Ready != nil {
 		cfg.Ready(info)

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"tandem/hub/metrics"
+	"tandem/hub/webhook"
 	"tandem/internal/version"
 	"tandem/msp"
 	"tandem/sync/protocol"
@@ -33,7 +35,18 @@ type Server struct {
 	now      func() time.Time
 	limiter  *failLimiter
 	group    groupCommit
+	events   EventSink           // nil: no events
+	metrics  *metrics.Hub        // nil: no metrics
+	webhooks *webhook.Dispatcher // nil: no webhook admin API
 }
+
+// SetMetrics makes the server count into m and serve GET /metrics; call it
+// before the server handles requests.
+func (s *Server) SetMetrics(m *metrics.Hub) { s.metrics = m }
+
+// SetWebhooks makes the server serve the webhook admin API over d; call it
+// before the server handles requests.
+func (s *Server) SetWebhooks(d *webhook.Dispatcher) { s.webhooks = d }
 
 // NewServer returns the API over store, signing with ca and admitting the
 // operator whose credential hashes to operatorHash.
@@ -55,9 +68,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+protocol.PathEnroll, s.limited(s.enroll))
 	mux.HandleFunc("POST "+protocol.PathSignIn, s.limited(s.signIn))
 	mux.HandleFunc("POST "+protocol.PathRenew, s.device(s.renew))
-	mux.HandleFunc("POST "+protocol.PathPush, s.syncClient(s.push))
-	mux.HandleFunc("GET "+protocol.PathPull, s.syncClient(s.pull))
+	mux.Handle("POST "+protocol.PathPush, s.metrics.Instrument("push", s.syncClient(s.push)))
+	mux.Handle("GET "+protocol.PathPull, s.metrics.Instrument("pull", s.syncClient(s.pull)))
 	s.adminRoutes(mux)
+	s.reportRoutes(mux, s.metrics, s.webhooks)
+	s.opsRoutes(mux)
+	s.blobRoutes(mux)
 	return s.recover(mux)
 }
 

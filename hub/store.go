@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"tandem/msp"
@@ -56,6 +57,23 @@ type Tx interface {
 	// is creation order for UUIDv7 ids), until fn returns false.
 	Tickets(tenant string, fn func(*msp.Ticket) bool) error
 
+	// OpenTickets calls fn for each of the tenant's tickets whose status
+	// is open (msp.Status.IsOpen: new, open, in progress, waiting on the
+	// customer, reopened), in id order, until fn returns false. The SLA
+	// sweep reads it, so it must not scan resolved and closed tickets.
+	OpenTickets(tenant string, fn func(*msp.Ticket) bool) error
+
+	// History is the hub's record beside a ticket that feeds its SLA
+	// clocks; ErrNotFound if there is none (a ticket stored before the
+	// hub kept one).
+	History(tenant, ticket string) (TicketHistory, error)
+	PutHistory(h TicketHistory) error
+
+	// DeviceAlerts is the proactive-alert state of a device; ErrNotFound
+	// if it has none yet.
+	DeviceAlerts(tenant, device string) (DeviceAlerts, error)
+	PutDeviceAlerts(a DeviceAlerts) error
+
 	// HighWater is the last sequence number applied for a push client.
 	HighWater(client string) (uint64, error)
 	SetHighWater(client string, seq uint64) error
@@ -73,6 +91,62 @@ type Tx interface {
 	Secret(hash string) (Secret, error)
 	PutSecret(s Secret) error
 	DeleteSecret(hash string) error
+}
+
+// TicketHistory is what the hub keeps beside a ticket, in its own record,
+// to run the ticket's SLA clocks and escalations: its status changes at the
+// hub's time, its first staff response and what the hub already did.
+type TicketHistory struct {
+	Tenant string `json:"tenant"`
+	Ticket string `json:"ticket"`
+	// Statuses are the ticket's status changes after it was created.
+	Statuses []msp.StatusChange `json:"statuses,omitempty"`
+	// FirstResponseAt is when the IT lead or a technician first replied to
+	// the requester (a public reply; not a hub note); zero until then.
+	FirstResponseAt time.Time `json:"first_response_at,omitzero"`
+	// RoutedAt is when the ticket got its current owner from routing.
+	RoutedAt time.Time `json:"routed_at,omitzero"`
+	// RouteUntil is when the matrix hands an unanswered ticket of this
+	// kind to another party; zero if it never does or once the ticket
+	// was answered, overflowed or escalated.
+	RouteUntil time.Time `json:"route_until,omitzero"`
+	// Done lists what the hub did once and must not do again:
+	// "response-at-risk", "resolution-at-risk", "response-breached",
+	// "resolution-breached", "overflow", "escalated".
+	Done []string `json:"done,omitempty"`
+}
+
+// Has reports whether the hub already did step.
+func (h *TicketHistory) Has(step string) bool { return slices.Contains(h.Done, step) }
+
+// Mark records that the hub did step; it reports false if it already had.
+func (h *TicketHistory) Mark(step string) bool {
+	if h.Has(step) {
+		return false
+	}
+	h.Done = append(h.Done, step)
+	return true
+}
+
+// Timeline returns what msp.ComputeSLA needs for tk.
+func (h TicketHistory) Timeline(tk *msp.Ticket) msp.SLATimeline {
+	return msp.SLATimeline{Priority: tk.Priority, CreatedAt: tk.CreatedAt, FirstResponseAt: h.FirstResponseAt, Statuses: h.Statuses}
+}
+
+// DeviceAlerts is the proactive-alert state of one device.
+type DeviceAlerts struct {
+	Tenant string `json:"tenant"`
+	Device string `json:"device"`
+	// SecurityPendingSince is when security updates were first seen
+	// pending without a break; zero when none are.
+	SecurityPendingSince time.Time `json:"security_pending_since,omitzero"`
+	// RestartPendingSince is when a pending restart was first seen; zero
+	// when none is.
+	RestartPendingSince time.Time `json:"restart_pending_since,omitzero"`
+	// Open maps each condition that holds and has raised a ticket to that
+	// ticket's id. The ticket may have been resolved by staff meanwhile;
+	// the hub raises no new one until the condition clears.
+	Open map[string]string `json:"open,omitempty"`
 }
 
 // FeedEntry is one entry of a tenant's change feed.

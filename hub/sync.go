@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +56,7 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, p principal) {
 			s.internal(w, r, "saving the pushed changes", job.err)
 			return
 		}
+		s.emit(context.WithoutCancel(r.Context()), job.events)
 		results, hw, gap := job.results, job.hw, job.gap
 		resp.Results = append(resp.Results, results...)
 		resp.HighWater = hw
@@ -73,6 +75,16 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, p principal) {
 			return
 		}
 	}
+	var applied, rejected int
+	for _, res := range resp.Results {
+		switch res.Outcome {
+		case protocol.Applied:
+			applied++
+		case protocol.Rejected:
+			rejected++
+		}
+	}
+	s.metrics.Changes(applied, rejected)
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -80,7 +92,10 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, p principal) {
 // when the mutation is not the next in sequence (it waits for a later push).
 // A mutation the hub refuses for good is a Rejected result, not an error:
 // it is consumed like an applied one so it never blocks the queue.
-func (s *Server) applyOne(tx Tx, p principal, hw uint64, raw json.RawMessage) (res protocol.Result, stop bool, err error) {
+//
+// The events of an applied mutation are appended to evs, for the caller
+// to tell once the transaction commits.
+func (s *Server) applyOne(tx Tx, p principal, hw uint64, raw json.RawMessage, evs *[]TicketEvent) (res protocol.Result, stop bool, err error) {
 	var head struct {
 		Seq uint64 `json:"seq"`
 	}
@@ -101,16 +116,17 @@ func (s *Server) applyOne(tx Tx, p principal, hw uint64, raw json.RawMessage) (r
 		return reject(m.Seq, fmt.Errorf("%w: %v", msp.ErrInvalid, err)), false, nil
 	}
 	now := s.now().UTC()
+	var mine []TicketEvent
 	switch m.Kind {
 	case protocol.KindTicket:
-		err = s.applyTicket(tx, p, m, now)
+		mine, err = s.applyTicket(tx, p, m, now)
 	case protocol.KindCheckIn, protocol.KindInventory:
 		if p.user != nil {
 			err = fmt.Errorf("%w: only a device reports check-ins and inventories", msp.ErrForbidden)
 		} else if m.Kind == protocol.KindCheckIn {
-			err = s.applyCheckIn(tx, p, *m.CheckIn, now)
+			mine, err = s.applyCheckIn(tx, p, *m.CheckIn, now)
 		} else {
-			err = s.applyInventory(tx, p, *m.Inventory, now)
+			mine, err = s.applyInventory(tx, p, *m.Inventory, now)
 		}
 	}
 	if msp.IsPermanent(err) {
@@ -118,6 +134,9 @@ func (s *Server) applyOne(tx Tx, p principal, hw uint64, raw json.RawMessage) (r
 	}
 	if err != nil {
 		return protocol.Result{}, false, err
+	}
+	if evs != nil {
+		*evs = append(*evs, mine...)
 	}
 	return protocol.Result{Seq: m.Seq, Outcome: protocol.Applied}, false, nil
 }
@@ -135,15 +154,18 @@ func endUserID(user string, d Device) string {
 	return user + "@" + d.Hostname
 }
 
-func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.Time) error {
+func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.Time) ([]TicketEvent, error) {
 	c := *m.Change
 	if err := msp.ValidateID("ticket_id", c.TicketID); err != nil {
-		return err
+		return nil, err
+	}
+	if c.Kind == msp.ChangeSLA {
+		return nil, fmt.Errorf("%w: only the hub records SLA clocks", msp.ErrForbidden)
 	}
 	if p.user != nil {
 		tenant, err := userTenant(tx, p, c)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		p.tenant = tenant
 	}
@@ -155,31 +177,54 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 	if errors.Is(err, ErrNotFound) {
 		current = nil
 	} else if err != nil {
-		return err
+		return nil, err
 	}
-	if p.user == nil && current != nil && current.Device != p.device.ID {
-		// A device acts only on its own tickets, whatever its users are called.
-		return fmt.Errorf("%w: ticket %s does not exist on this device", msp.ErrNotFound, c.TicketID)
+	if p.user == nil && current != nil && (current.Device != p.device.ID || current.Alert != nil) {
+		// A device acts only on its own tickets, whatever its users are
+		// called, and never on the alert tickets the hub raised about it.
+		return nil, fmt.Errorf("%w: ticket %s does not exist on this device", msp.ErrNotFound, c.TicketID)
 	}
 	next, err := msp.Apply(current, c, actor, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	if current != nil && next.Revision == current.Revision {
+		return nil, nil // a replay of something already applied
+	}
+	tenant, err := p.tenant1(tx)
+	if err != nil {
+		return nil, err
+	}
+	var h TicketHistory
 	if current == nil {
-		tenant, ok := p.tenants[p.tenant]
-		if !ok {
-			if tenant, err = tx.Tenant(p.tenant); err != nil {
-				return err
-			}
-			if p.tenants != nil {
-				p.tenants[p.tenant] = tenant
-			}
-		}
-		route(next, tenant, now)
-	} else if next.Revision == current.Revision {
-		return nil // a replay of something already applied
+		h = routeNew(next, tenant, now)
+	} else if h, err = historyOf(tx, current); err != nil {
+		return nil, err
 	}
-	return tx.PutTicket(next)
+	noteHistory(&h, current, next, now)
+	setSLA(next, h, tenant, now, s.log)
+	if err := tx.PutTicket(next); err != nil {
+		return nil, err
+	}
+	if err := tx.PutHistory(h); err != nil {
+		return nil, err
+	}
+	return ticketEvents(current, next, now), nil
+}
+
+// tenant1 returns the principal's tenant record, read once per push.
+func (p principal) tenant1(tx Tx) (msp.Tenant, error) {
+	if t, ok := p.tenants[p.tenant]; ok {
+		return t, nil
+	}
+	t, err := tx.Tenant(p.tenant)
+	if err != nil {
+		return msp.Tenant{}, fmt.Errorf("reading tenant %s: %w", p.tenant, err)
+	}
+	if p.tenants != nil {
+		p.tenants[p.tenant] = t
+	}
+	return t, nil
 }
 
 // userTenant finds the tenant a signed-in person's ticket change acts in:
@@ -207,58 +252,37 @@ func userTenant(tx Tx, p principal, c msp.Change) (string, error) {
 	return "", fmt.Errorf("%w: ticket %s does not exist", msp.ErrNotFound, c.TicketID)
 }
 
-// route gives a new ticket its owner from the tenant's responsibility
-// matrix at the time it arrives, and records why in a routing note.
-func route(t *msp.Ticket, tenant msp.Tenant, now time.Time) {
-	open := tenant.InBusinessHours(now)
-	owner, err := tenant.Responsibilities().OwnerFor(t.Pillar, t.Category, open)
-	when := "outside business hours"
-	if open {
-		when = "in business hours"
-	}
-	var reason string
-	switch {
-	case err != nil || owner == "":
-		owner = msp.PartyMSP
-		reason = "No owner is set for this kind of request, so it goes to the MSP."
-	case owner == msp.PartyShared:
-		// Shared work starts with the internal team while it is at work.
-		owner = msp.PartyInternal
-		if !open {
-			owner = msp.PartyMSP
-		}
-		reason = fmt.Sprintf("This kind of request is shared; %s it goes to %s.", when, owner.Label())
-	default:
-		reason = fmt.Sprintf("The responsibility matrix gives this kind of request to %s %s.", owner.Label(), when)
-	}
-	if tenant.Mode == msp.ModeFullyManaged {
-		owner = msp.PartyMSP
-		reason = "The MSP looks after everything for this organisation."
-	}
-	t.Owner = owner
-	t.Comments = append(t.Comments, msp.Comment{
-		ID: msp.NewID(), Author: "hub", Role: msp.RoleSystem, Body: reason,
-		Kind: msp.CommentKindRouting, CreatedAt: now,
-	})
-}
-
-func (s *Server) applyCheckIn(tx Tx, p principal, c protocol.CheckIn, now time.Time) error {
+func (s *Server) applyCheckIn(tx Tx, p principal, c protocol.CheckIn, now time.Time) ([]TicketEvent, error) {
 	d, err := tx.Device(p.tenant, p.device.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	before := d.LastSeen
 	d.LastSeen = now
 	d.AgentVersion = c.AgentVersion
-	return tx.PutDevice(d)
+	if err := tx.PutDevice(d); err != nil {
+		return nil, err
+	}
+	tenant, err := p.tenant1(tx)
+	if err != nil {
+		return nil, err
+	}
+	if pol := tenant.AlertRules(); pol.SilentAfter > 0 && now.Sub(before) <= pol.SilentAfter {
+		// The sweep raises a silence alert only after SilentAfter without a
+		// check-in, and resolves it itself if the policy changed since, so a
+		// device heard from within that time has none to clear: skip the read.
+		return nil, nil
+	}
+	return s.deviceHeard(tx, p, d, nil, now)
 }
 
-func (s *Server) applyInventory(tx Tx, p principal, inv msp.Inventory, now time.Time) error {
+func (s *Server) applyInventory(tx Tx, p principal, inv msp.Inventory, now time.Time) ([]TicketEvent, error) {
 	if err := inv.Validate(); err != nil {
-		return err
+		return nil, err
 	}
 	d, err := tx.Device(p.tenant, p.device.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	d.LastSeen, d.Inventoried = now, now
 	if inv.Hostname != "" {
@@ -268,9 +292,22 @@ func (s *Server) applyInventory(tx Tx, p principal, inv msp.Inventory, now time.
 		d.OS = os
 	}
 	if err := tx.PutInventory(p.tenant, p.device.ID, inv); err != nil {
-		return err
+		return nil, err
 	}
-	return tx.PutDevice(d)
+	if err := tx.PutDevice(d); err != nil {
+		return nil, err
+	}
+	return s.deviceHeard(tx, p, d, &inv, now)
+}
+
+// deviceHeard runs the proactive alerts of a device that just checked in
+// (inv nil) or sent its inventory.
+func (s *Server) deviceHeard(tx Tx, p principal, d Device, inv *msp.Inventory, now time.Time) ([]TicketEvent, error) {
+	tenant, err := p.tenant1(tx)
+	if err != nil {
+		return nil, err
+	}
+	return s.checkAlerts(tx, tenant, d, inv, now)
 }
 
 // pull returns the changes after the client's cursor that the device may
@@ -354,7 +391,8 @@ func deviceView(tx Tx, p principal, e FeedEntry) (protocol.Change, bool, error) 
 		if p.user != nil {
 			return protocol.Change{Seq: e.Seq, Kind: protocol.ChangeTicket, Ticket: t.VisibleTo(p.user.Role)}, true, nil
 		}
-		if t.Device != p.device.ID {
+		if t.Device != p.device.ID || t.Alert != nil {
+			// Alert tickets are for staff, not for whoever uses the device.
 			return protocol.Change{}, false, nil
 		}
 		return protocol.Change{Seq: e.Seq, Kind: protocol.ChangeTicket, Ticket: t.VisibleTo(msp.RoleEndUser)}, true, nil

@@ -45,6 +45,7 @@ const (
 	ChangeAssign       ChangeKind = "assign"       // set Owner and/or Assignee
 	ChangeReprioritise ChangeKind = "reprioritise" // set Impact and Urgency; Priority follows
 	ChangeAttach       ChangeKind = "attach"       // add Change.Attachment
+	ChangeSLA          ChangeKind = "sla"          // the hub records Change.SLA, the SLA state it computed
 )
 
 // Change is one mutation of one ticket, made by an actor on some replica and
@@ -69,6 +70,8 @@ type Change struct {
 	Impact  Level `json:"impact,omitempty"`  // reprioritise
 	Urgency Level `json:"urgency,omitempty"` // reprioritise
 
+	SLA *SLAState `json:"sla,omitempty"` // sla
+
 	At time.Time `json:"at"` // when the actor made it, on their clock
 }
 
@@ -80,7 +83,7 @@ var changeFields = []struct {
 	isSet func(c *Change) bool
 }{
 	{"ticket", []ChangeKind{ChangeCreate}, func(c *Change) bool { return c.Ticket != nil }},
-	{"comment", []ChangeKind{ChangeComment, ChangeStatus}, func(c *Change) bool { return c.Comment != nil }},
+	{"comment", []ChangeKind{ChangeComment, ChangeStatus, ChangeAssign}, func(c *Change) bool { return c.Comment != nil }},
 	{"attachment", []ChangeKind{ChangeAttach}, func(c *Change) bool { return c.Attachment != nil }},
 	{"status", []ChangeKind{ChangeStatus}, func(c *Change) bool { return c.Status != "" }},
 	{"title", []ChangeKind{ChangeEdit}, func(c *Change) bool { return c.Title != nil }},
@@ -90,6 +93,7 @@ var changeFields = []struct {
 	{"assignee", []ChangeKind{ChangeAssign}, func(c *Change) bool { return c.Assignee != nil }},
 	{"impact", []ChangeKind{ChangeReprioritise}, func(c *Change) bool { return c.Impact != 0 }},
 	{"urgency", []ChangeKind{ChangeReprioritise}, func(c *Change) bool { return c.Urgency != 0 }},
+	{"sla", []ChangeKind{ChangeSLA}, func(c *Change) bool { return c.SLA != nil }},
 }
 
 // Validate checks the change on its own, without the ticket or the actor:
@@ -166,9 +170,18 @@ func (c Change) Validate() error {
 		} else {
 			add(prefixField("attachment", c.Attachment.Validate()))
 		}
+	case ChangeSLA:
+		switch {
+		case c.SLA == nil:
+			add(invalid("sla", "is missing"))
+		case c.SLA.IsZero():
+			add(invalid("sla", "is empty; an SLA change records a computed state"))
+		default:
+			add(prefixField("sla", c.SLA.Validate()))
+		}
 	default:
 		known = false
-		add(invalid("kind", "%q is not a kind of change; use create, comment, status, edit, assign, reprioritise or attach", clip(string(c.Kind))))
+		add(invalid("kind", "%q is not a kind of change; use create, comment, status, edit, assign, reprioritise, attach or sla", clip(string(c.Kind))))
 	}
 	if c.Comment != nil {
 		add(prefixField("comment", c.Comment.draftValidate()))
@@ -243,6 +256,11 @@ func (cm Comment) draftValidate() error {
 //     changed since BaseRevision are applied.
 //   - A closed ticket still takes comments and attachments, but no edit,
 //     assignment, reprioritisation or status change.
+//   - Only the hub records SLA state (ChangeSLA) and raises alert tickets
+//     (a create whose ticket has Alert set); an SLA change that says what
+//     the ticket already holds, computed at another time, is a no-op.
+//   - An assignment may carry a comment (the hub's routing and escalation
+//     notes, or a person's reason).
 //   - The result passes Validate.
 //
 // Errors wrap ErrInvalid (malformed change or a result that would not be
@@ -296,11 +314,18 @@ func Apply(t *Ticket, c Change, a Actor, now time.Time) (*Ticket, error) {
 	case ChangeEdit:
 		changed, err = applyEdit(out, c, a, now, next)
 	case ChangeAssign:
-		changed, err = applyAssign(out, c, a)
+		changed, err = applyAssign(out, c, a, now)
 	case ChangeReprioritise:
 		changed, err = applyReprioritise(out, c, a)
 	case ChangeAttach:
 		changed, err = addAttachment(out, *c.Attachment, c, now)
+	case ChangeSLA:
+		if a.Role != RoleSystem {
+			return nil, forbidden("only the hub records SLA clocks")
+		}
+		if !out.SLA.SameAs(*c.SLA) {
+			out.SLA, changed = *c.SLA, true
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -361,6 +386,10 @@ func create(c Change, a Actor, now time.Time) (*Ticket, error) {
 			out.Device = a.Device
 		}
 	}
+	if out.Alert != nil && a.Role != RoleSystem {
+		return nil, forbidden("only the hub raises alert tickets")
+	}
+	out.SLA = SLAState{} // the hub computes it
 	out.Status = StatusNew
 	out.Priority, _ = PriorityFor(out.Impact, out.Urgency) // checked by ValidateDraft
 	out.CreatedAt = pastOrNow(out.CreatedAt, c.At, now)
@@ -530,7 +559,7 @@ func conflictBody(title, description *string) string {
 	return b.String()
 }
 
-func applyAssign(out *Ticket, c Change, a Actor) (bool, error) {
+func applyAssign(out *Ticket, c Change, a Actor, now time.Time) (bool, error) {
 	if !a.Role.IsStaff() && a.Role != RoleSystem {
 		return false, forbidden("only the IT lead, technicians and the hub can choose who owns or works a ticket")
 	}
@@ -543,6 +572,13 @@ func applyAssign(out *Ticket, c Change, a Actor) (bool, error) {
 	}
 	if c.Assignee != nil && *c.Assignee != out.Assignee {
 		out.Assignee, changed = *c.Assignee, true
+	}
+	if c.Comment != nil {
+		added, err := addComment(out, *c.Comment, c, a, now)
+		if err != nil {
+			return false, err
+		}
+		changed = changed || added
 	}
 	return changed, nil
 }

@@ -95,6 +95,10 @@ type Holiday struct {
 // RegionSouthAfrica names South Africa's public holidays in Holidays.Region.
 const RegionSouthAfrica = "ZA"
 
+// RegionNone in Holidays.Region means no public holidays. It differs from
+// "" only in a Tenant, where zero Holidays mean DefaultHolidays.
+const RegionNone = "none"
+
 // MaxHolidayEdits caps Holidays.Extra and Holidays.Removed each.
 const MaxHolidayEdits = 1000
 
@@ -104,7 +108,8 @@ const MaxHolidayEdits = 1000
 // the business works although they are public holidays. Removed wins over
 // Extra.
 type Holidays struct {
-	// Region is RegionSouthAfrica or "" for no public holidays.
+	// Region is RegionSouthAfrica, or "" or RegionNone for no public
+	// holidays.
 	Region  string    `json:"region,omitempty"`
 	Extra   []Holiday `json:"extra,omitempty"`
 	Removed []Date    `json:"removed,omitempty"`
@@ -117,8 +122,8 @@ func DefaultHolidays() Holidays { return Holidays{Region: RegionSouthAfrica} }
 // MaxHolidayEdits of each.
 func (h Holidays) Validate() error {
 	var errs []error
-	if h.Region != "" && h.Region != RegionSouthAfrica {
-		errs = append(errs, invalid("region", "%q has no public holiday rules in Tandem; use %q or leave it empty and list the days under extra", clip(h.Region), RegionSouthAfrica))
+	if h.Region != "" && h.Region != RegionSouthAfrica && h.Region != RegionNone {
+		errs = append(errs, invalid("region", "%q has no public holiday rules in Tandem; use %q, or %q and list the days under extra", clip(h.Region), RegionSouthAfrica, RegionNone))
 	}
 	if len(h.Extra) > MaxHolidayEdits {
 		errs = append(errs, invalid("extra", "lists %d days; the most allowed is %d", len(h.Extra), MaxHolidayEdits))

@@ -19,7 +19,7 @@ const MaxSLATarget = 90 * 24 * time.Hour
 
 // DefaultAtRiskPercent is the share of a target left, in percent, below
 // which a running clock is at risk.
-const DefaultAtRiskPercent = 20
+const DefaultAtRiskPercent = 25
 
 // SLATarget is what one priority promises, in business time of the
 // tenant's calendar (or real time if AllHours).
@@ -93,7 +93,7 @@ type SLAPolicy struct {
 	P3 SLATarget `json:"p3"`
 	P4 SLATarget `json:"p4"`
 	// AtRiskPercent: a running clock with less than this share of its
-	// target left is at risk; 0 means DefaultAtRiskPercent (20).
+	// target left is at risk; 0 means DefaultAtRiskPercent (25: at risk once 75% of the target is used).
 	AtRiskPercent int `json:"at_risk_percent,omitempty"`
 }
 
@@ -107,7 +107,7 @@ type SLAPolicy struct {
 //
 // P1 runs on 24/7 time because the MSP owns after-hours cover in both
 // service modes; a tenant without it sets P1.AllHours to false. A clock is
-// at risk with less than 20% of its target left.
+// at risk with less than 25% of its target left (75% used).
 func DefaultSLAPolicy() SLAPolicy {
 	return SLAPolicy{
 		P1: SLATarget{Response: time.Hour, Resolution: 4 * time.Hour, AllHours: true},

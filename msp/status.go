@@ -13,15 +13,15 @@ import (
 //	new                  open                 it-lead, technician, system (routing)
 //	new                  in-progress          it-lead, technician
 //	new                  waiting-on-customer  it-lead, technician
-//	new                  resolved             it-lead, technician
+//	new                  resolved             it-lead, technician, system (an alert whose condition cleared)
 //	new                  closed               it-lead, technician (duplicate, spam)
 //	open                 in-progress          it-lead, technician
 //	open                 waiting-on-customer  it-lead, technician
-//	open                 resolved             it-lead, technician
+//	open                 resolved             it-lead, technician, system (an alert whose condition cleared)
 //	open                 closed               it-lead, technician
 //	in-progress          open                 it-lead, technician
 //	in-progress          waiting-on-customer  it-lead, technician
-//	in-progress          resolved             it-lead, technician
+//	in-progress          resolved             it-lead, technician, system (an alert whose condition cleared)
 //	in-progress          closed               it-lead, technician
 //	waiting-on-customer  open                 it-lead, technician, end-user (a reply from the requester does this)
 //	waiting-on-customer  in-progress          it-lead, technician
@@ -32,7 +32,7 @@ import (
 //	reopened             open                 it-lead, technician
 //	reopened             in-progress          it-lead, technician
 //	reopened             waiting-on-customer  it-lead, technician
-//	reopened             resolved             it-lead, technician
+//	reopened             resolved             it-lead, technician, system (an alert whose condition cleared)
 //	reopened             closed               it-lead, technician
 //	closed               (none: closed is final; raise a new ticket)
 var transitions = map[Status]map[Status][]Role{
@@ -40,19 +40,19 @@ var transitions = map[Status]map[Status][]Role{
 		StatusOpen:     {RoleITLead, RoleTechnician, RoleSystem},
 		StatusProgress: staffRoles,
 		StatusWaiting:  staffRoles,
-		StatusResolved: staffRoles,
+		StatusResolved: staffAndSystem,
 		StatusClosed:   staffRoles,
 	},
 	StatusOpen: {
 		StatusProgress: staffRoles,
 		StatusWaiting:  staffRoles,
-		StatusResolved: staffRoles,
+		StatusResolved: staffAndSystem,
 		StatusClosed:   staffRoles,
 	},
 	StatusProgress: {
 		StatusOpen:     staffRoles,
 		StatusWaiting:  staffRoles,
-		StatusResolved: staffRoles,
+		StatusResolved: staffAndSystem,
 		StatusClosed:   staffRoles,
 	},
 	StatusWaiting: {
@@ -69,7 +69,7 @@ var transitions = map[Status]map[Status][]Role{
 		StatusOpen:     staffRoles,
 		StatusProgress: staffRoles,
 		StatusWaiting:  staffRoles,
-		StatusResolved: staffRoles,
+		StatusResolved: staffAndSystem,
 		StatusClosed:   staffRoles,
 	},
 	StatusClosed: {},
@@ -77,6 +77,10 @@ var transitions = map[Status]map[Status][]Role{
 
 // staffRoles are the people who work tickets.
 var staffRoles = []Role{RoleITLead, RoleTechnician}
+
+// staffAndSystem adds the hub, which resolves alert tickets whose
+// condition cleared.
+var staffAndSystem = []Role{RoleITLead, RoleTechnician, RoleSystem}
 
 // statusOrder lists the statuses in the order of a ticket's life.
 var statusOrder = []Status{StatusNew, StatusOpen, StatusProgress, StatusWaiting, StatusResolved, StatusReopened, StatusClosed}

@@ -21,6 +21,11 @@ var allowedSteps = func() map[string]bool {
 		add(StatusOpen, to, staff...)
 		add(StatusReopened, to, staff...)
 	}
+	// The hub resolves alert tickets whose condition cleared.
+	add(StatusNew, StatusResolved, RoleSystem)
+	add(StatusOpen, StatusResolved, RoleSystem)
+	add(StatusProgress, StatusResolved, RoleSystem)
+	add(StatusReopened, StatusResolved, RoleSystem)
 	add(StatusNew, StatusOpen, RoleITLead, RoleTechnician, RoleSystem)
 	add(StatusReopened, StatusOpen, staff...)
 	for _, to := range []Status{StatusOpen, StatusWaiting, StatusResolved, StatusClosed} {

@@ -55,6 +55,76 @@ type Tenant struct {
 	// Matrix is the tenant's responsibility matrix; empty means
 	// DefaultMatrix(Mode). See Responsibilities.
 	Matrix Matrix `json:"matrix,omitempty"`
+	// Holidays are the days the tenant keeps closed; the zero value means
+	// DefaultHolidays (South Africa's public holidays). A tenant with no
+	// public holidays at all sets Region to RegionNone. See HolidayRules.
+	Holidays Holidays `json:"holidays,omitzero"`
+	// SLA is the tenant's SLA policy; the zero value means
+	// DefaultSLAPolicy. See SLAPolicy.
+	SLA SLAPolicy `json:"sla,omitzero"`
+	// OverflowAfter is how long a ticket owned by internal IT (or shared)
+	// may wait for its first answer before the hub hands it to the MSP;
+	// zero means DefaultOverflowAfter (30 minutes). In JSON it is
+	// nanoseconds, like every time.Duration.
+	OverflowAfter time.Duration `json:"overflow_after,omitempty"`
+	// Alerts are the thresholds of the hub's proactive alerts; the zero
+	// value means DefaultAlertPolicy. See AlertRules.
+	Alerts AlertPolicy `json:"alerts,omitzero"`
+}
+
+// DefaultOverflowAfter is how long an internal-owned ticket waits for a
+// first answer before the MSP takes it, when the tenant names no time.
+const DefaultOverflowAfter = 30 * time.Minute
+
+// MaxOverflowAfter caps Tenant.OverflowAfter: a week.
+const MaxOverflowAfter = 7 * 24 * time.Hour
+
+// HolidayRules returns the tenant's holidays, or DefaultHolidays if it
+// names none.
+func (t Tenant) HolidayRules() Holidays {
+	h := t.Holidays
+	if h.Region == "" && len(h.Extra) == 0 && len(h.Removed) == 0 {
+		return DefaultHolidays()
+	}
+	return h
+}
+
+// SLAPolicy returns the tenant's SLA policy, or DefaultSLAPolicy if it
+// names none.
+func (t Tenant) SLAPolicy() SLAPolicy {
+	if t.SLA == (SLAPolicy{}) {
+		return DefaultSLAPolicy()
+	}
+	return t.SLA
+}
+
+// Overflow returns how long an internal-owned ticket may wait for a first
+// answer before the MSP takes it: OverflowAfter or DefaultOverflowAfter.
+func (t Tenant) Overflow() time.Duration {
+	if t.OverflowAfter <= 0 {
+		return DefaultOverflowAfter
+	}
+	return t.OverflowAfter
+}
+
+// Calendar returns the tenant's business-hours calendar with its holidays.
+// It fails if the zone does not load or no day is open; callers fall back
+// to a 24/7 calendar then (see SLACalendar).
+func (t Tenant) Calendar() (*Calendar, error) {
+	return TenantCalendar(t, t.HolidayRules())
+}
+
+// SLACalendar returns the calendar the tenant's SLA clocks run on: its
+// business calendar, or a 24/7 one in its zone (or UTC) if the tenant has
+// no open day. It never returns nil.
+func (t Tenant) SLACalendar() *Calendar {
+	if c, err := t.Calendar(); err == nil {
+		return c
+	}
+	if c, err := AllHoursCalendar(t.TimeZone); err == nil {
+		return c
+	}
+	return &Calendar{loc: time.UTC, allHours: true}
 }
 
 // Branding is how the MSP presents itself to the tenant's staff.
@@ -140,6 +210,17 @@ func (t Tenant) Validate() error {
 	if len(t.Matrix) > 0 {
 		add(t.Matrix.Validate())
 	}
+	add(prefixField("holidays", t.Holidays.Validate()))
+	if t.SLA != (SLAPolicy{}) {
+		add(prefixField("sla", t.SLA.Validate()))
+	}
+	switch {
+	case t.OverflowAfter < 0:
+		add(invalid("overflow_after", "must not be negative; use 0 for the default of %s", DefaultOverflowAfter))
+	case t.OverflowAfter > MaxOverflowAfter:
+		add(invalid("overflow_after", "is %s; the longest allowed is a week (%s)", t.OverflowAfter, MaxOverflowAfter))
+	}
+	add(prefixField("alerts", t.Alerts.Validate()))
 	return errors.Join(errs...)
 }
 

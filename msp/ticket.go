@@ -62,6 +62,14 @@ type Ticket struct {
 
 	TitleRevision       int64 `json:"title_rev"`
 	DescriptionRevision int64 `json:"description_rev"`
+
+	// SLA is where the SLA clocks stood when the hub last computed them;
+	// zero until the hub has. Only the hub sets it (ChangeSLA, or with the
+	// change it applies).
+	SLA SLAState `json:"sla,omitzero"`
+	// Alert marks a ticket the hub raised for a proactive alert; nil for
+	// tickets people raise.
+	Alert *AlertRef `json:"alert,omitempty"`
 }
 
 // Comment is one entry in a ticket's conversation. Comments are append-only and
@@ -148,6 +156,10 @@ func (t *Ticket) Validate() error {
 		seen[c.ID] = true
 	}
 	errs = append(errs, t.timeProblems()...)
+	add(prefixField("sla", t.SLA.Validate()))
+	if t.Alert != nil {
+		add(prefixField("alert", t.Alert.Validate()))
+	}
 	if t.Revision < 1 {
 		errs = append(errs, invalid("revision", "must be at least 1, not %d", t.Revision))
 	}
@@ -248,6 +260,10 @@ func (t *Ticket) Clone() *Ticket {
 	c := *t
 	c.Comments = slices.Clone(t.Comments)
 	c.Attachments = slices.Clone(t.Attachments)
+	if t.Alert != nil {
+		a := *t.Alert
+		c.Alert = &a
+	}
 	return &c
 }
 

@@ -3,6 +3,9 @@
 //	tandem-hub serve --data DIR --listen ADDR      run the hub
 //	tandem-hub tenant create --name N --mode M     create a tenant (prints its id)
 //	tandem-hub tenant list                         list tenants
+//	tandem-hub tenant show --id ID                 SLA, hours, holidays, alerts
+//	tandem-hub tenant set --id ID --sla-p1-response 1h ...   change them
+//	tandem-hub sla sweep                           run the SLA sweep now
 //	tandem-hub token create --tenant ID [--ttl D]  one-time enrollment token
 //	tandem-hub user add --tenant ID --role R --name N   prints a sign-in code
 //	tandem-hub tickets --tenant ID [--json]        the tenant's tickets
@@ -37,15 +40,26 @@ import (
 
 const usage = `tandem-hub: the MSP's Tandem server
 
-  tandem-hub serve    --data DIR [--listen :8443] [--name HOST] [--msp NAME]
+  tandem-hub serve    --data DIR [--listen :8443] [--name HOST] [--msp NAME] [--sla-interval 1m]
   tandem-hub tenant create --name NAME --mode co-managed|fully-managed
                       [--support-name N --support-phone P --support-email E]
   tandem-hub tenant list
+  tandem-hub tenant show --id ID [--json]
+  tandem-hub tenant set  --id ID [--sla-pN-response D] [--sla-pN-resolution D]
+                      [--sla-pN-clock business|24x7] [--sla-at-risk-percent N] [--sla-reset]
+                      [--time-zone Z] [--hours mon-fri=08:00-17:00,...]
+                      [--holidays-region ZA|none] [--holiday-add YYYY-MM-DD[=Name]]...
+                      [--holiday-work YYYY-MM-DD]... [--overflow 30m]
+                      [--alert-silent 24h] [--alert-disk-percent 90] [--alert-security-days 14]
+                      [--alert-restart-days 7] [--alert-posture on|off]
+  tandem-hub sla sweep
   tandem-hub token create --tenant ID [--ttl 24h]
   tandem-hub user add --tenant ID --role it-lead|technician --name NAME
   tandem-hub tickets  --tenant ID [--json]
   tandem-hub devices  --tenant ID [--json]
   tandem-hub simulate --tenant ID --devices N --duration D
+  tandem-hub report   --tenant ID --month YYYY-MM --html FILE --pdf FILE
+  tandem-hub webhook add|list|remove|test|dead|retry --tenant ID [--url URL --events ticket.*,sla.*]
   tandem-hub version
 
 Operator commands find the hub with --data DIR (the directory serve uses)
@@ -75,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{"no command given"}
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "tenant" || cmd == "token" || cmd == "user") && len(rest) > 0 {
+	if (cmd == "tenant" || cmd == "token" || cmd == "user" || cmd == "sla") && len(rest) > 0 {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -85,6 +99,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tenantCreate(ctx, rest, stdout)
 	case "tenant list":
 		return tenantList(ctx, rest, stdout)
+	case "tenant show":
+		return tenantShow(ctx, rest, stdout)
+	case "tenant set":
+		return tenantSet(ctx, rest, stdout)
+	case "sla sweep":
+		return slaSweep(ctx, rest, stdout)
 	case "token create":
 		return tokenCreate(ctx, rest, stdout)
 	case "user add":
@@ -95,6 +115,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return devices(ctx, rest, stdout)
 	case "simulate":
 		return simulate(ctx, rest, stdout, stderr)
+	case "report":
+		return reportCmd(ctx, rest, stdout)
+	case "webhook":
+		return webhookCmd(ctx, rest, stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "tandem-hub", version.Version)
 		return nil
@@ -128,6 +152,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	listen := fs.String("listen", ":8443", "address to listen on")
 	name := fs.String("name", "", "public host name of the hub (for its certificate and URL)")
 	mspName := fs.String("msp", "", "the MSP's name, for the CA (first start only)")
+	metricsListen := fs.String("metrics-listen", "", "also serve GET /metrics without a credential on this address, such as 127.0.0.1:9464")
+	slaEvery := fs.Duration("sla-interval", hub.DefaultSLAInterval, "how often the SLA sweep runs (escalations, overflow, silent devices)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -141,6 +167,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	return hub.Serve(ctx, hub.Config{
 		Dir: *data, Listen: *listen, Names: names, Name: *mspName, Profile: localdb.Server, Logger: log,
+		MetricsListen: *metricsListen,
+		SLAInterval:   max(*slaEvery, time.Second),
 		Ready: func(info hub.Info) {
 			fmt.Fprintf(stdout, "tandem-hub %s listening on %s\n", version.Version, info.URL)
 			fmt.Fprintf(stdout, "CA certificate: %s\nCA SHA-256 fingerprint: %s\n", info.CAFile, info.CAFingerprint)
@@ -293,9 +321,10 @@ func tickets(ctx context.Context, args []string, stdout io.Writer) error {
 		return printJSON(stdout, ts)
 	}
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tPRIORITY\tSTATUS\tOWNER\tTITLE")
+	fmt.Fprintln(w, "ID\tPRIORITY\tSTATUS\tOWNER\tSLA\tTITLE")
+	now := time.Now()
 	for _, t := range ts {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Priority, t.Status.Label(), t.Owner.Label(), t.Title)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Priority, t.Status.Label(), t.Owner.Label(), slaText(t, now), t.Title)
 	}
 	return w.Flush()
 }

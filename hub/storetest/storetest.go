@@ -36,6 +36,8 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"HighWaterPerClient", testHighWater},
 		{"ConcurrentHighWater", testConcurrentHighWater},
 		{"CanceledContext", testCanceled},
+		{"OpenTickets", testOpenTickets},
+		{"HistoryAndAlerts", testHistoryAndAlerts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,6 +15,10 @@
 //	GET  /v1/pull     device certificate or user token → PullResponse
 //	                  (?cursor=N&limit=M; a user serving several tenants adds &tenant=ID)
 //	POST /v1/signin   a sign-in code in body      → SignInResponse
+//	PUT  /v1/blobs/{sha256}  device certificate (or user token, ?tenant=ID):
+//	                  the bytes of an attachment  → BlobResponse (201 new, 200 already kept)
+//	GET  /v1/blobs/{sha256}?tenant=ID  operator credential or a signed-in
+//	                  IT lead or technician of the tenant → the bytes
 //	/v1/admin/...     operator credential (Bearer), see package hub
 //
 // Errors are an ErrorBody with an HTTP status: 400 malformed, 401 no or bad
@@ -57,7 +61,38 @@ const (
 	PathPush   = "/v1/push"
 	PathPull   = "/v1/pull"
 	PathSignIn = "/v1/signin"
+	PathBlobs  = "/v1/blobs/" // + the SHA-256 of the bytes, lower-case hex
 )
+
+// MaxBlobBytes caps one attachment's bytes on the wire (413 above it).
+const MaxBlobBytes = msp.MaxAttachmentBytes
+
+// BlobPath returns the path of the blob whose SHA-256 is sum (hex).
+func BlobPath(sum string) string { return PathBlobs + sum }
+
+// ValidBlobID reports whether s is a SHA-256 in lower-case hex, the only
+// name a blob has.
+func ValidBlobID(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// BlobResponse answers a blob upload. Blobs are content-addressed and
+// kept per tenant: sending the same bytes again is harmless (Created is
+// then false), which makes the upload idempotent.
+type BlobResponse struct {
+	SHA256  string `json:"sha256"`
+	Size    int64  `json:"size"`
+	Created bool   `json:"created"`
+}
 
 // Health is the answer of GET /v1/health.
 type Health struct {

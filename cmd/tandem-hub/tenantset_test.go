@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"tandem/hub"
+	"tandem/msp"
+)
+
+func TestParseHours(t *testing.T) {
+	t.Parallel()
+	b, err := parseHours("mon-fri=08:00-17:00,sat=09:00-13:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := hoursText(b); got != "mon 08:00-17:00, tue 08:00-17:00, wed 08:00-17:00, thu 08:00-17:00, fri 08:00-17:00, sat 09:00-13:00" {
+		t.Errorf("hours = %q", got)
+	}
+	if b, err := parseHours("fri-mon=07:00-19:00"); err != nil || b.Day(time.Sunday) == nil || b.Day(time.Tuesday) != nil {
+		t.Errorf("a range across the week end: %v %+v", err, b)
+	}
+	for _, bad := range []string{"mon=8-5", "moon=08:00-17:00", "mon-fri", "mon=08:00-25:00"} {
+		if _, err := parseHours(bad); err == nil {
+			t.Errorf("parseHours(%q) accepted", bad)
+		}
+	}
+}
+
+func TestTenantSetAndShow(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan hub.Info, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- hub.Serve(ctx, hub.Config{Dir: dir, Listen: "127.0.0.1:0", SLAInterval: -1,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(i hub.Info) { ready <- i }})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	select {
+	case <-ready:
+	case err := <-done:
+		done <- err
+		t.Fatalf("Serve: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the hub did not start")
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"tenant", "create", "--data", dir, "--name", "Acme", "--mode", "co-managed"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(out.String())
+
+	out.Reset()
+	err := run(ctx, []string{"tenant", "set", "--data", dir, "--id", id,
+		"--sla-p1-response", "30m", "--sla-p2-clock", "24x7", "--overflow", "45m",
+		"--holidays-region", "none", "--holiday-add", "2026-12-28=Shutdown", "--hours", "mon-fri=07:30-16:30",
+		"--alert-disk-percent", "85", "--alert-posture", "off"}, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("tenant set: %v", err)
+	}
+	for _, want := range []string{`P1\s+30m\s+4h\s+24/7`, `P2\s+4h\s+8h\s+24/7`, `P3\s+8h\s+24h\s+business hours`, `after 45m without`, `mon 07:30-16:30`, `above 85%`, `security baseline\s+off`} {
+		if !regexp.MustCompile(want).MatchString(out.String()) {
+			t.Errorf("tenant set printed no %q:\n%s", want, out.String())
+		}
+	}
+	c, err := hub.DialAdmin(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn, err := c.Tenant(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tn.SLA.P1.Response != 30*time.Minute || !tn.SLA.P2.AllHours || tn.OverflowAfter != 45*time.Minute ||
+		tn.Holidays.Region != msp.RegionNone || len(tn.Holidays.Extra) != 1 || tn.Alerts.DiskFullPercent != 85 || !tn.Alerts.NoPosture {
+		t.Errorf("stored tenant = %+v", tn)
+	}
+
+	// A bad value changes nothing and says why.
+	err = run(ctx, []string{"tenant", "set", "--data", dir, "--id", id, "--sla-p1-resolution", "10m"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "resolution") {
+		t.Errorf("a resolution shorter than the response: %v", err)
+	}
+	if err := run(ctx, []string{"tenant", "set", "--data", dir, "--id", id}, io.Discard, io.Discard); err == nil {
+		t.Error("tenant set with nothing to change succeeded")
+	}
+	out.Reset()
+	if err := run(ctx, []string{"tenant", "show", "--data", dir, "--id", id}, &out, io.Discard); err != nil || !regexp.MustCompile(`P1\s+30m`).MatchString(out.String()) {
+		t.Errorf("tenant show: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"sla", "sweep", "--data", dir}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "1 tenants, 0 open tickets") {
+		t.Errorf("sla sweep: %v %q", err, out.String())
+	}
+}

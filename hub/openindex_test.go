@@ -1,0 +1,68 @@
+package hub
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"tandem/localdb"
+	"tandem/msp"
+)
+
+// A store written by a hub that kept no open-ticket index gets one when it
+// is opened.
+func TestOpenIndexBuiltForOldStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	opts := localdb.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s, err := OpenBadgerStore(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC)
+	var open, resolved *msp.Ticket
+	for i, st := range []msp.Status{msp.StatusOpen, msp.StatusResolved} {
+		tk := &msp.Ticket{
+			ID: msp.NewTicketID(), Tenant: "acme", Requester: "jane", Title: "T", Pillar: msp.PillarHelpdesk, Category: "printing",
+			Impact: msp.LevelMedium, Urgency: msp.LevelMedium, Priority: msp.P3, Status: st, Owner: msp.PartyMSP,
+			CreatedAt: t0, UpdatedAt: t0, Revision: int64(i + 1), TitleRevision: 1, DescriptionRevision: 1,
+		}
+		if st == msp.StatusResolved {
+			tk.ResolvedAt, resolved = t0, tk
+		} else {
+			open = tk
+		}
+		if err := s.Update(ctx, func(tx Tx) error { return tx.PutTicket(tk) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Make it look like an older hub's store: no index, no marker.
+	if err := s.db.Update(ctx, func(tx *localdb.Tx) error {
+		if err := tx.Delete(k(spMeta, "open-index")); err != nil {
+			return err
+		}
+		return tx.Delete(k(spOpen, "acme", open.ID))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = OpenBadgerStore(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var got []string
+	if err := s.View(ctx, func(tx Tx) error {
+		return tx.OpenTickets("acme", func(tk *msp.Ticket) bool { got = append(got, tk.ID); return true })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != open.ID {
+		t.Errorf("OpenTickets after reopening = %v, want only %s (not the resolved %s)", got, open.ID, resolved.ID)
+	}
+}

@@ -1,0 +1,432 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"tandem/msp"
+)
+
+// Names of the hub components that act as RoleSystem on tickets.
+const (
+	actorRouting = "hub-routing"
+	actorSLA     = "hub-sla"
+	actorAlerts  = "hub-alerts"
+)
+
+// Steps the hub takes once per ticket (TicketHistory.Done).
+const (
+	stepResponseAtRisk     = "response-at-risk"
+	stepResolutionAtRisk   = "resolution-at-risk"
+	stepResponseBreached   = "response-breached"
+	stepResolutionBreached = "resolution-breached"
+	stepOverflow           = "overflow"
+	stepEscalated          = "escalated"
+)
+
+// DefaultSLAInterval is how often the SLA sweep runs.
+const DefaultSLAInterval = time.Minute
+
+// routeNew gives a ticket just created its owner from msp.Route, clears
+// its assignee and records why in a routing note the requester sees. It is
+// part of the create, so the ticket keeps revision 1. It returns the
+// ticket's new history.
+func routeNew(t *msp.Ticket, tenant msp.Tenant, now time.Time) TicketHistory {
+	d := msp.Route(tenant, t, now)
+	t.Owner, t.Assignee = d.Owner, ""
+	t.Comments = append(t.Comments, msp.Comment{
+		ID: msp.NewID(), Author: actorRouting, Role: msp.RoleSystem, Body: d.Reason,
+		Kind: msp.CommentKindRouting, CreatedAt: now,
+	})
+	return TicketHistory{Tenant: t.Tenant, Ticket: t.ID, RoutedAt: now, RouteUntil: d.Until}
+}
+
+// historyOf reads a ticket's history, or rebuilds what it can from the
+// ticket for one stored before the hub kept histories.
+func historyOf(tx Tx, t *msp.Ticket) (TicketHistory, error) {
+	h, err := tx.History(t.Tenant, t.ID)
+	if err == nil {
+		return h, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return TicketHistory{}, fmt.Errorf("reading the history of ticket %s: %w", t.ID, err)
+	}
+	h = TicketHistory{Tenant: t.Tenant, Ticket: t.ID, RoutedAt: t.CreatedAt}
+	if t.Status != msp.StatusNew {
+		// The time of the change is lost; the last update is the best guess.
+		h.Statuses = append(h.Statuses, msp.StatusChange{At: t.UpdatedAt, Status: t.Status})
+	}
+	for _, c := range t.Comments {
+		if isFirstResponse(c) {
+			h.FirstResponseAt = c.CreatedAt
+			break
+		}
+	}
+	return h, nil
+}
+
+// isFirstResponse reports whether c answers the requester: a reply by the
+// IT lead or a technician that the requester sees.
+func isFirstResponse(c msp.Comment) bool {
+	return c.Kind == msp.CommentKindReply && !c.Internal && c.Role.IsStaff()
+}
+
+// noteHistory records in h what changed from before (nil for a new
+// ticket) to after, at hub time now.
+func noteHistory(h *TicketHistory, before, after *msp.Ticket, now time.Time) {
+	if before != nil && before.Status != after.Status {
+		h.Statuses = append(h.Statuses, msp.StatusChange{At: now, Status: after.Status})
+	}
+	if h.FirstResponseAt.IsZero() {
+		from := 0
+		if before != nil {
+			from = min(len(before.Comments), len(after.Comments))
+		}
+		for _, c := range after.Comments[from:] {
+			if isFirstResponse(c) {
+				h.FirstResponseAt = now
+				break
+			}
+		}
+	}
+	if acknowledged(after, *h) {
+		h.RouteUntil = time.Time{} // someone has it: the matrix no longer moves it
+	}
+}
+
+// acknowledged reports whether someone has taken up the ticket: answered
+// the requester, moved it on from new, or taken it on by name.
+func acknowledged(t *msp.Ticket, h TicketHistory) bool {
+	return !h.FirstResponseAt.IsZero() || t.Status != msp.StatusNew || t.Assignee != ""
+}
+
+// computeSLA returns the ticket's clocks at now under the tenant's policy.
+func computeSLA(t *msp.Ticket, h TicketHistory, tenant msp.Tenant, cal *msp.Calendar, now time.Time) (msp.ClockState, error) {
+	cs, err := msp.ComputeSLA(h.Timeline(t), tenant.SLAPolicy(), cal, now)
+	if err != nil {
+		return msp.ClockState{}, fmt.Errorf("computing the SLA of ticket %s: %w", t.ID, err)
+	}
+	return cs, nil
+}
+
+// setSLA stores on t the SLA state it has at now, as part of the change
+// being applied. A failure is logged: the sweep tries again.
+func setSLA(t *msp.Ticket, h TicketHistory, tenant msp.Tenant, now time.Time, log *slog.Logger) {
+	cs, err := computeSLA(t, h, tenant, tenant.SLACalendar(), now)
+	if err != nil {
+		log.Warn("SLA not computed", "tenant", t.Tenant, "ticket", t.ID, "err", err)
+		return
+	}
+	t.SLA = msp.StateOf(cs, now)
+}
+
+// advance does what is due on one open ticket at now: the matrix
+// hand-over of an unanswered ticket, the overflow to the MSP, at-risk and
+// breach events, escalation of a breach to the MSP, and the SLA state.
+// Every change to the ticket goes through msp.Apply as the hub. It
+// returns the ticket (t itself if nothing changed), whether h changed,
+// and the events to tell after the commit.
+func advance(tenant msp.Tenant, cal *msp.Calendar, t *msp.Ticket, h *TicketHistory, now time.Time) (*msp.Ticket, bool, []TicketEvent, error) {
+	orig := t
+	histChanged := false
+	var evs []TicketEvent
+	apply := func(c msp.Change, actorID string) error {
+		c.ID, c.TicketID, c.At = msp.NewID(), t.ID, now
+		next, err := msp.Apply(t, c, msp.Actor{ID: actorID, Role: msp.RoleSystem, Tenant: t.Tenant}, now)
+		if err != nil {
+			return fmt.Errorf("the hub's own %s change to ticket %s was refused: %w", c.Kind, t.ID, err)
+		}
+		t = next
+		return nil
+	}
+	note := func(kind, body string, author string) *msp.Comment {
+		return &msp.Comment{ID: msp.NewID(), Author: author, Role: msp.RoleSystem, Kind: kind, Body: body}
+	}
+	mspName := tenant.Branding.Name
+	if mspName == "" {
+		mspName = "the MSP"
+	}
+	toMSP := func(kind, body, step string) error {
+		h.Mark(step)
+		h.RouteUntil, h.RoutedAt = time.Time{}, now
+		histChanged = true
+		if t.Owner == msp.PartyMSP {
+			return nil
+		}
+		empty := ""
+		return apply(msp.Change{Kind: msp.ChangeAssign, Owner: msp.PartyMSP, Assignee: &empty, Comment: note(kind, body, actorSLA)}, actorSLA)
+	}
+
+	policy := tenant.SLAPolicy()
+	target, err := policy.Target(t.Priority)
+	if err != nil {
+		return orig, false, nil, fmt.Errorf("ticket %s: %w", t.ID, err)
+	}
+	clockCal := cal
+	if target.AllHours {
+		clockCal = cal.AllHours()
+	}
+
+	if !acknowledged(t, *h) {
+		if !h.RouteUntil.IsZero() && !now.Before(h.RouteUntil) {
+			d := msp.Route(tenant, t, now)
+			h.RoutedAt, h.RouteUntil = now, d.Until
+			histChanged = true
+			if d.Owner != t.Owner {
+				empty := ""
+				if err := apply(msp.Change{Kind: msp.ChangeAssign, Owner: d.Owner, Assignee: &empty,
+					Comment: note(msp.CommentKindRouting, "Nobody had picked this up yet, so it moves on with the hour: "+d.Reason, actorRouting)}, actorRouting); err != nil {
+					return orig, false, nil, err
+				}
+			}
+		}
+		if (t.Owner == msp.PartyInternal || t.Owner == msp.PartyShared) && !h.Has(stepOverflow) {
+			since := h.RoutedAt
+			if since.IsZero() {
+				since = t.CreatedAt
+			}
+			if over := tenant.Overflow(); clockCal.Between(since, now) >= over {
+				body := fmt.Sprintf("Nobody answered within %s, so %s takes over this ticket.", words(over), mspName)
+				if err := toMSP(msp.CommentKindEscalation, body, stepOverflow); err != nil {
+					return orig, false, nil, err
+				}
+			}
+		}
+	}
+
+	cs, err := computeSLA(t, *h, tenant, cal, now)
+	if err != nil {
+		return orig, false, nil, err
+	}
+	sla := func(k EventKind, clock string) TicketEvent {
+		return TicketEvent{Kind: k, Tenant: t.Tenant, At: now, Clock: clock}
+	}
+	var slaEvs []TicketEvent
+	if cs.Response.AtRisk && h.Mark(stepResponseAtRisk) {
+		histChanged = true
+		slaEvs = append(slaEvs, sla(EventSLAAtRisk, "response"))
+	}
+	if cs.Resolution.AtRisk && h.Mark(stepResolutionAtRisk) {
+		histChanged = true
+		slaEvs = append(slaEvs, sla(EventSLAAtRisk, "resolution"))
+	}
+	for _, b := range []struct {
+		breached    bool
+		step, clock string
+		due         time.Time
+		what        string
+	}{
+		{cs.Response.Breached, stepResponseBreached, "response", cs.Response.Due, "first response"},
+		{cs.Resolution.Breached, stepResolutionBreached, "resolution", cs.Resolution.Due, "resolution"},
+	} {
+		if !b.breached || !h.Mark(b.step) {
+			continue
+		}
+		histChanged = true
+		slaEvs = append(slaEvs, sla(EventSLABreached, b.clock))
+		if t.Owner != msp.PartyMSP && !h.Has(stepEscalated) {
+			// Internal or shared: internal IT answers shared tickets first.
+			body := fmt.Sprintf("The %s target was missed (due %s) while %s had this ticket, so %s takes it over.",
+				b.what, b.due.In(cal.Location()).Format("Mon 2 Jan 15:04"), msp.PartyInternal.Label(), mspName)
+			if err := toMSP(msp.CommentKindEscalation, body, stepEscalated); err != nil {
+				return orig, false, nil, err
+			}
+		}
+	}
+
+	if st := msp.StateOf(cs, now); !t.SLA.SameAs(st) {
+		if err := apply(msp.Change{Kind: msp.ChangeSLA, SLA: &st}, actorSLA); err != nil {
+			return orig, false, nil, err
+		}
+	}
+	if t != orig {
+		evs = append(evs, ticketEvents(orig, t, now)...)
+	}
+	for _, ev := range slaEvs {
+		ev.Ticket = t
+		evs = append(evs, ev)
+	}
+	return t, histChanged, evs, nil
+}
+
+// words writes a duration for people: "30 min", "2 h", "1 h 30 min".
+func words(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d/time.Minute))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d h", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%d h %d min", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+// SweepStats counts what one SLA sweep did.
+type SweepStats struct {
+	Tenants  int // tenants swept
+	Open     int // open tickets looked at
+	Changed  int // tickets the sweep changed (SLA state, owner, notes)
+	Events   int // events told
+	Devices  int // devices checked for silence
+	Failures int // tickets or tenants skipped after an error (logged)
+}
+
+// sweepBatch bounds the tickets one sweep transaction writes.
+const sweepBatch = 200
+
+// SweepSLA runs the SLA sweep once at the server's time: for every open
+// ticket of every tenant it does what advance says is due, and it raises
+// or resolves the "device silent" alert of every device. Work is found in
+// read-only transactions and written in small ones; events are told after
+// each commits. A tenant or ticket that fails is logged and skipped so one
+// bad record cannot stop the others; the error returned is the first
+// store failure, if any.
+func (s *Server) SweepSLA(ctx context.Context) (SweepStats, error) {
+	now := s.now().UTC()
+	var st SweepStats
+	var tenants []msp.Tenant
+	if err := s.store.View(ctx, func(tx Tx) (err error) {
+		tenants, err = tx.Tenants()
+		return err
+	}); err != nil {
+		return st, fmt.Errorf("sla sweep: reading tenants: %w", err)
+	}
+	var firstErr error
+	keep := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	for _, tn := range tenants {
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
+		st.Tenants++
+		if err := s.sweepTenant(ctx, tn, now, &st); err != nil {
+			st.Failures++
+			s.log.Error("SLA sweep failed for a tenant", "tenant", tn.ID, "err", err)
+			keep(err)
+		}
+		if err := s.sweepDevices(ctx, tn, now, &st); err != nil {
+			st.Failures++
+			s.log.Error("device silence check failed for a tenant", "tenant", tn.ID, "err", err)
+			keep(err)
+		}
+	}
+	return st, firstErr
+}
+
+func (s *Server) sweepTenant(ctx context.Context, tn msp.Tenant, now time.Time, st *SweepStats) error {
+	cal := tn.SLACalendar()
+	// Find the tickets with something to do without writing.
+	var due []string
+	err := s.store.View(ctx, func(tx Tx) error {
+		due = due[:0]
+		var ferr error
+		err := tx.OpenTickets(tn.ID, func(t *msp.Ticket) bool {
+			st.Open++
+			h, err := historyOf(tx, t)
+			if err != nil {
+				ferr = err
+				return false
+			}
+			next, hc, evs, err := advance(tn, cal, t, &h, now)
+			if err != nil {
+				st.Failures++
+				s.log.Warn("SLA sweep skipped a ticket", "tenant", tn.ID, "ticket", t.ID, "err", err)
+				return true
+			}
+			if next != t || hc || len(evs) > 0 {
+				due = append(due, t.ID)
+			}
+			return true
+		})
+		return errors.Join(err, ferr)
+	})
+	if err != nil {
+		return fmt.Errorf("finding due tickets: %w", err)
+	}
+	for len(due) > 0 {
+		n := min(len(due), sweepBatch)
+		batch := due[:n]
+		due = due[n:]
+		var evs []TicketEvent
+		changed := 0
+		err := s.store.Update(ctx, func(tx Tx) error {
+			evs, changed = evs[:0], 0
+			for _, id := range batch {
+				t, err := tx.Ticket(tn.ID, id)
+				if errors.Is(err, ErrNotFound) {
+					continue
+				} else if err != nil {
+					return err
+				}
+				if !t.Status.IsOpen() {
+					continue // closed meanwhile
+				}
+				h, err := historyOf(tx, t)
+				if err != nil {
+					return err
+				}
+				next, hc, tevs, err := advance(tn, cal, t, &h, now)
+				if err != nil {
+					s.log.Warn("SLA sweep skipped a ticket", "tenant", tn.ID, "ticket", id, "err", err)
+					continue
+				}
+				if next != t {
+					changed++
+					if err := tx.PutTicket(next); err != nil {
+						return err
+					}
+				}
+				if hc || next != t {
+					if err := tx.PutHistory(h); err != nil {
+						return err
+					}
+				}
+				evs = append(evs, tevs...)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("saving the SLA sweep: %w", err)
+		}
+		st.Changed += changed
+		st.Events += len(evs)
+		s.emit(ctx, evs)
+	}
+	return nil
+}
+
+// RunSLA runs SweepSLA every interval (DefaultSLAInterval if zero or
+// less) until ctx ends, starting with one sweep at once. It returns when
+// ctx ends; the caller owns the goroutine it runs on.
+func (s *Server) RunSLA(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = DefaultSLAInterval
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		if st, err := s.SweepSLA(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("SLA sweep", "err", err, "tenants", st.Tenants, "open", st.Open)
+		} else if st.Changed > 0 || st.Events > 0 {
+			s.log.Info("SLA sweep", "tenants", st.Tenants, "open", st.Open, "changed", st.Changed, "events", st.Events)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// SetClock makes the server read time from now instead of time.Now, for
+// tests and simulations. Call it before the server handles requests.
+func (s *Server) SetClock(now func() time.Time) {
+	if now != nil {
+		s.now = now
+	}
+}

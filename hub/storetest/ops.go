@@ -1,0 +1,134 @@
+package storetest
+
+import (
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"tandem/hub"
+	"tandem/msp"
+)
+
+// testOpenTickets: OpenTickets lists exactly the tickets whose status is
+// open, in id order, follows status changes both ways, keeps tenants
+// apart and stops early.
+func testOpenTickets(t *testing.T, s hub.Store) {
+	a := tenant("Acme")
+	var all []*msp.Ticket
+	update(t, s, func(tx hub.Tx) error {
+		for i, st := range []msp.Status{msp.StatusNew, msp.StatusOpen, msp.StatusProgress, msp.StatusWaiting, msp.StatusReopened, msp.StatusResolved, msp.StatusClosed} {
+			tk := ticket(a.ID, "dev", "Ticket "+string(st))
+			tk.Status = st
+			tk.UpdatedAt = t0.Add(time.Duration(i+1) * time.Minute)
+			if st == msp.StatusResolved || st == msp.StatusClosed {
+				tk.ResolvedAt = tk.UpdatedAt
+			}
+			if st == msp.StatusClosed {
+				tk.ClosedAt = tk.UpdatedAt
+			}
+			all = append(all, tk)
+			if err := tx.PutTicket(tk); err != nil {
+				return err
+			}
+		}
+		return tx.PutTicket(ticket(a.ID+"x", "dev", "Other tenant"))
+	})
+	openIDs := func() []string {
+		var got []string
+		view(t, s, func(tx hub.Tx) error {
+			return tx.OpenTickets(a.ID, func(tk *msp.Ticket) bool {
+				if tk.Tenant != a.ID || !tk.Status.IsOpen() {
+					t.Errorf("OpenTickets returned ticket %q of tenant %s in status %s", tk.Title, tk.Tenant, tk.Status)
+				}
+				got = append(got, tk.ID)
+				return true
+			})
+		})
+		return got
+	}
+	var want []string
+	for _, tk := range all[:5] {
+		want = append(want, tk.ID)
+	}
+	slices.Sort(want)
+	if got := openIDs(); !slices.Equal(got, want) {
+		t.Errorf("OpenTickets = %v\nwant %v", got, want)
+	}
+
+	// Resolving leaves the list; reopening comes back.
+	first := all[0]
+	update(t, s, func(tx hub.Tx) error {
+		r := first.Clone()
+		r.Status, r.ResolvedAt, r.UpdatedAt, r.Revision = msp.StatusResolved, t0.Add(time.Hour), t0.Add(time.Hour), 2
+		return tx.PutTicket(r)
+	})
+	if got := openIDs(); slices.Contains(got, first.ID) || len(got) != 4 {
+		t.Errorf("after resolving: OpenTickets = %v, want 4 without %s", got, first.ID)
+	}
+	update(t, s, func(tx hub.Tx) error {
+		r := first.Clone()
+		r.Status, r.UpdatedAt, r.Revision = msp.StatusReopened, t0.Add(2*time.Hour), 3
+		return tx.PutTicket(r)
+	})
+	if got := openIDs(); !slices.Contains(got, first.ID) || len(got) != 5 {
+		t.Errorf("after reopening: OpenTickets = %v, want 5 with %s", got, first.ID)
+	}
+
+	n := 0
+	view(t, s, func(tx hub.Tx) error {
+		return tx.OpenTickets(a.ID, func(*msp.Ticket) bool { n++; return n < 2 })
+	})
+	if n != 2 {
+		t.Errorf("OpenTickets went on after fn returned false: %d calls, want 2", n)
+	}
+}
+
+// testHistoryAndAlerts: ticket histories and device alert states round-trip,
+// are missing until written, and are kept per tenant.
+func testHistoryAndAlerts(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Globex")
+	tk := ticket(a.ID, "dev", "Printer")
+	h := hub.TicketHistory{
+		Tenant: a.ID, Ticket: tk.ID,
+		Statuses:        []msp.StatusChange{{At: t0.Add(time.Minute), Status: msp.StatusOpen}, {At: t0.Add(time.Hour), Status: msp.StatusWaiting}},
+		FirstResponseAt: t0.Add(2 * time.Minute), RoutedAt: t0, RouteUntil: t0.Add(8 * time.Hour),
+		Done: []string{"response-at-risk"},
+	}
+	da := hub.DeviceAlerts{Tenant: a.ID, Device: "dev", SecurityPendingSince: t0, Open: map[string]string{msp.AlertDiskFull: tk.ID}}
+	view(t, s, func(tx hub.Tx) error {
+		_, err := tx.History(a.ID, tk.ID)
+		wantNotFound(t, "History before any write", err)
+		_, err = tx.DeviceAlerts(a.ID, "dev")
+		wantNotFound(t, "DeviceAlerts before any write", err)
+		return nil
+	})
+	update(t, s, func(tx hub.Tx) error {
+		if err := tx.PutHistory(h); err != nil {
+			return err
+		}
+		return tx.PutDeviceAlerts(da)
+	})
+	view(t, s, func(tx hub.Tx) error {
+		got, err := tx.History(a.ID, tk.ID)
+		if err != nil {
+			t.Fatalf("History: %v", err)
+		}
+		if len(got.Statuses) != 2 || !got.Statuses[1].At.Equal(h.Statuses[1].At) || got.Statuses[1].Status != msp.StatusWaiting ||
+			!got.FirstResponseAt.Equal(h.FirstResponseAt) || !got.RouteUntil.Equal(h.RouteUntil) || !got.Has("response-at-risk") {
+			t.Errorf("History = %+v\nwant %+v", got, h)
+		}
+		gotA, err := tx.DeviceAlerts(a.ID, "dev")
+		if err != nil {
+			t.Fatalf("DeviceAlerts: %v", err)
+		}
+		if !gotA.SecurityPendingSince.Equal(t0) || !maps.Equal(gotA.Open, da.Open) {
+			t.Errorf("DeviceAlerts = %+v\nwant %+v", gotA, da)
+		}
+		_, err = tx.History(b.ID, tk.ID)
+		wantNotFound(t, "History in another tenant", err)
+		_, err = tx.DeviceAlerts(b.ID, "dev")
+		wantNotFound(t, "DeviceAlerts in another tenant", err)
+		return nil
+	})
+}

@@ -46,6 +46,8 @@ type Options struct {
 	// Hostname names this device in end-user ids (default os.Hostname).
 	Hostname string
 	Logger   *slog.Logger
+	// Now is the agent's clock (default time.Now); tests move it.
+	Now func() time.Time
 }
 
 func (o Options) withDefaults() Options {
@@ -63,6 +65,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	if o.Hostname == "" {
 		o.Hostname, _ = os.Hostname()
@@ -94,16 +99,19 @@ type Agent struct {
 
 // Status is what `tandem-agent status` tells.
 type Status struct {
-	Enrolled  bool      `json:"enrolled"`
-	Online    bool      `json:"online"`
-	HubURL    string    `json:"hub_url,omitempty"`
-	DeviceID  string    `json:"device_id,omitempty"`
-	Tenant    string    `json:"tenant,omitempty"`
-	Queued    int       `json:"queued_changes"`
-	Dead      int       `json:"dead_letters"`
-	LastPush  time.Time `json:"last_push,omitzero"`
-	LastPull  time.Time `json:"last_pull,omitzero"`
-	LastError string    `json:"last_error,omitempty"`
+	Enrolled bool   `json:"enrolled"`
+	Online   bool   `json:"online"`
+	HubURL   string `json:"hub_url,omitempty"`
+	DeviceID string `json:"device_id,omitempty"`
+	Tenant   string `json:"tenant,omitempty"`
+	Queued   int    `json:"queued_changes"`
+	// QueuedSince is when the oldest change still waiting was queued
+	// (about: it is reset only when the queue drains); zero when none waits.
+	QueuedSince time.Time `json:"queued_since,omitzero"`
+	Dead        int       `json:"dead_letters"`
+	LastPush    time.Time `json:"last_push,omitzero"`
+	LastPull    time.Time `json:"last_pull,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
 	// NextAttempt is when an offline agent tries again.
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
 	UpdatedAt   time.Time `json:"updated_at"`
@@ -113,12 +121,30 @@ type Status struct {
 // `tandem-agent status` can answer while the agent holds the store.
 const StatusFile = "status.json"
 
+// DataDirMode is the data directory's mode: others may pass through it to
+// reach the local API socket (agent.sock, which scopes each caller to their
+// own tickets) and the status file, but may not list it; the store and the
+// device identity live in owner-only subdirectories.
+const DataDirMode = 0o711
+
+// openDataDir creates dir, or corrects its mode when an older agent or an
+// installer created it owner-only, which locks every person's tray out.
+func openDataDir(dir string) error {
+	if err := os.MkdirAll(dir, DataDirMode); err != nil {
+		return fmt.Errorf("creating the data directory: %w", err)
+	}
+	if err := os.Chmod(dir, DataDirMode); err != nil {
+		return fmt.Errorf("opening the data directory %s to local users' trays: %w", dir, err)
+	}
+	return nil
+}
+
 // Open opens the agent's store in dir (creating it) and reads the device
 // credential if the device is enrolled.
 func Open(ctx context.Context, dir string, opts Options) (*Agent, error) {
 	opts = opts.withDefaults()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating the data directory: %w", err)
+	if err := openDataDir(dir); err != nil {
+		return nil, err
 	}
 	if opts.Store.Logger == nil {
 		opts.Store.Logger = opts.Logger
@@ -129,7 +155,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Agent, error) {
 	}
 	a := &Agent{
 		dir: dir, opts: opts, log: opts.Logger, db: db,
-		ob: outbox.New(localdb.ErrStop), now: time.Now,
+		ob: outbox.New(localdb.ErrStop), now: opts.Now,
 		kick: make(chan struct{}, 1), refresh: make(chan struct{}, 1),
 	}
 	id, err := client.LoadIdentity(dir)
@@ -205,10 +231,22 @@ func ReadStatusFile(dir string) (Status, error) {
 
 func (a *Agent) refreshCounts() error {
 	var q, d int
+	var since time.Time
 	err := a.db.View(func(tx *localdb.Tx) error {
 		var err error
 		if q, err = a.ob.Len(tx); err != nil {
 			return err
+		}
+		if q > 0 {
+			if err := a.ob.Pending(tx, func(m protocol.Mutation) error {
+				since = queuedAt(m)
+				return localdb.ErrStop
+			}); err != nil {
+				return err
+			}
+			if since.IsZero() {
+				since = a.now().UTC()
+			}
 		}
 		d, err = a.ob.DeadLen(tx)
 		return err
@@ -217,7 +255,7 @@ func (a *Agent) refreshCounts() error {
 		return fmt.Errorf("counting queued changes: %w", err)
 	}
 	a.mu.Lock()
-	a.status.Queued, a.status.Dead = q, d
+	a.status.Queued, a.status.Dead, a.status.QueuedSince = q, d, since
 	a.mu.Unlock()
 	return nil
 }
@@ -267,7 +305,11 @@ func (a *Agent) actor(user string) msp.Actor {
 // for the hub in one durable transaction: when Submit returns, the change
 // survives a crash and will reach the hub. user is the OS account that made
 // it. It returns the ticket as the user now sees it.
-func (a *Agent) Submit(ctx context.Context, user string, c msp.Change) (*msp.Ticket, error) {
+//
+// files are the bytes of the attachments the change names; they are kept
+// in the same transaction, content-addressed, and reach the hub before
+// the change does.
+func (a *Agent) Submit(ctx context.Context, user string, c msp.Change, files ...localapi.File) (*msp.Ticket, error) {
 	if a.Identity() == nil {
 		return nil, fmt.Errorf("%w; ask your IT support to enroll it", client.ErrNotEnrolled)
 	}
@@ -283,9 +325,15 @@ func (a *Agent) Submit(ctx context.Context, user string, c msp.Change) (*msp.Tic
 		t.Requester = ""
 		c.Ticket = t
 	}
+	if err := checkFiles(c, files); err != nil {
+		return nil, err
+	}
 	actor := a.actor(user)
 	var out *msp.Ticket
 	err := a.db.Update(ctx, func(tx *localdb.Tx) error {
+		if err := storeBlobs(tx, c, files); err != nil {
+			return err
+		}
 		current, err := a.localTicket(tx, c.TicketID)
 		if err != nil {
 			return err
@@ -302,9 +350,7 @@ func (a *Agent) Submit(ctx context.Context, user string, c msp.Change) (*msp.Tic
 	if err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	a.status.Queued++
-	a.mu.Unlock()
+	a.queuedOne()
 	a.wake()
 	a.emitTicket(out)
 	a.emitStatus()
@@ -389,4 +435,60 @@ func (a *Agent) emitTicket(t *msp.Ticket) {
 func (a *Agent) emitStatus() {
 	st := a.Status()
 	a.emit(localapi.Event{Kind: localapi.EventStatus, Online: st.Online, Queued: st.Queued})
+}
+
+// Undelivered returns the ids of tickets with changes the hub does not
+// have yet.
+func (a *Agent) Undelivered() (map[string]bool, error) {
+	out := map[string]bool{}
+	err := a.db.View(func(tx *localdb.Tx) error {
+		return a.ob.Pending(tx, func(m protocol.Mutation) error {
+			if m.Kind == protocol.KindTicket && m.Change != nil {
+				out[m.Change.TicketID] = true
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the queue: %w", err)
+	}
+	return out, nil
+}
+
+// Inventory returns the last collected device report. Before the first
+// collection it returns one that names only the computer (CollectedAt is
+// zero).
+func (a *Agent) Inventory() (msp.Inventory, error) {
+	var inv msp.Inventory
+	err := a.db.View(func(tx *localdb.Tx) error { return tx.GetJSON(keyLastInventory, &inv) })
+	if errors.Is(err, localdb.ErrNotFound) {
+		return msp.Inventory{Hostname: a.opts.Hostname}, nil
+	}
+	if err != nil {
+		return inv, fmt.Errorf("reading the last inventory: %w", err)
+	}
+	return inv, nil
+}
+
+// queuedOne counts a change just queued.
+func (a *Agent) queuedOne() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.status.Queued == 0 || a.status.QueuedSince.IsZero() {
+		a.status.QueuedSince = a.now().UTC()
+	}
+	a.status.Queued++
+}
+
+// queuedAt is when a queued mutation was made, as it says.
+func queuedAt(m protocol.Mutation) time.Time {
+	switch {
+	case m.Change != nil:
+		return m.Change.At
+	case m.CheckIn != nil:
+		return m.CheckIn.At
+	case m.Inventory != nil:
+		return m.Inventory.CollectedAt
+	}
+	return time.Time{}
 }

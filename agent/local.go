@@ -2,9 +2,12 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"tandem/localapi"
+	"tandem/localdb"
+	"tandem/msp"
 )
 
 // localBackend adapts the agent to the local API's Backend.
@@ -41,6 +44,21 @@ func (b localBackend) DeadLetters() ([]localapi.DeadLetter, error) {
 		out = append(out, l)
 	}
 	return out, nil
+}
+
+// Tenant adapts Agent.Tenant: the settings last received, or not ok.
+func (b localBackend) Tenant() (msp.Tenant, bool) {
+	t, err := b.Agent.Tenant()
+	if err != nil {
+		if !errors.Is(err, localdb.ErrNotFound) {
+			b.log.Warn("could not read the tenant's settings", "err", err)
+		}
+		if id := b.Identity(); id != nil {
+			return id.Tenant, true
+		}
+		return msp.Tenant{}, false
+	}
+	return t, true
 }
 
 // ServeLocalAPI serves the local API on the socket in the data directory

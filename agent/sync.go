@@ -135,6 +135,9 @@ func (a *Agent) pushAll(ctx context.Context, conn *client.Conn) error {
 			return nil
 		}
 		pushed = true
+		if err := a.sendBlobs(ctx, batch); err != nil {
+			return err
+		}
 		resp, err := conn.PushRaw(ctx, batch)
 		var he *client.HTTPError
 		if errors.As(err, &he) && he.Status == http.StatusRequestEntityTooLarge && len(batch) > 1 {
@@ -159,6 +162,9 @@ func (a *Agent) pushAll(ctx context.Context, conn *client.Conn) error {
 		a.setStatus(func(s *Status) {
 			s.LastPush = a.now().UTC()
 			s.Queued = max(0, s.Queued-acked)
+			if s.Queued == 0 {
+				s.QueuedSince = time.Time{}
+			}
 			s.Dead += dead
 		})
 		if dead > 0 {
@@ -317,9 +323,7 @@ func (a *Agent) queueCheckIn(ctx context.Context, uptime int64) error {
 		return err
 	})
 	if err == nil && queued {
-		a.mu.Lock()
-		a.status.Queued++
-		a.mu.Unlock()
+		a.queuedOne()
 		a.wake()
 	}
 	return err
@@ -335,9 +339,7 @@ func (a *Agent) QueueInventory(ctx context.Context, inv msp.Inventory) error {
 		return err
 	})
 	if err == nil {
-		a.mu.Lock()
-		a.status.Queued++
-		a.mu.Unlock()
+		a.queuedOne()
 		a.wake()
 	}
 	return err

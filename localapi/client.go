@@ -10,7 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
+	"net/url"
 	"strings"
 	"time"
 
@@ -20,24 +20,36 @@ import (
 // ErrAgentNotRunning means nothing answers on the agent's socket.
 var ErrAgentNotRunning = errors.New("the Tandem agent is not running")
 
-// Client talks to the agent of one data directory.
+// Client talks to the agent of one data directory. It is safe for
+// concurrent use.
 type Client struct {
-	socket string
-	http   *http.Client
+	addr string // the socket's path or the pipe's name, for messages
+	http *http.Client
 }
 
-// NewClient returns a client for the agent whose data directory is dir.
+// NewClient returns a client for the agent whose data directory is dir:
+// over dir/agent.sock on Linux and macOS, over the named pipe PipeName(dir)
+// on Windows.
 func NewClient(dir string) *Client {
-	socket := filepath.Join(dir, SocketName)
+	addr := agentAddr(dir)
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", socket)
+			c, err := dialAgent(ctx, addr)
+			if err != nil {
+				return nil, &dialError{err}
+			}
+			return c, nil
 		},
 		MaxIdleConns: 1,
 	}
-	return &Client{socket: socket, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+	return &Client{addr: addr, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
 }
+
+// dialError marks a failure to reach the agent at all.
+type dialError struct{ err error }
+
+func (e *dialError) Error() string { return e.err.Error() }
+func (e *dialError) Unwrap() error { return e.err }
 
 // APIError is an error answer of the agent.
 type APIError struct {
@@ -63,9 +75,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "dial" {
-			return fmt.Errorf("%w (nothing answers on %s); start it, or ask your IT support", ErrAgentNotRunning, c.socket)
+		var de *dialError
+		if errors.As(err, &de) {
+			return fmt.Errorf("%w (nothing answers on %s); start it, or ask your IT support", ErrAgentNotRunning, c.addr)
 		}
 		return fmt.Errorf("asking the agent: %w", err)
 	}
@@ -98,38 +110,47 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 	return s, err
 }
 
-// Tickets returns the caller's tickets.
-func (c *Client) Tickets(ctx context.Context) ([]msp.Ticket, error) {
-	var ts []msp.Ticket
+// Device returns this computer's health and the details a new ticket
+// carries.
+func (c *Client) Device(ctx context.Context) (Device, error) {
+	var d Device
+	err := c.do(ctx, http.MethodGet, "/v1/device", nil, &d)
+	return d, err
+}
+
+// Tickets returns the caller's tickets, newest first.
+func (c *Client) Tickets(ctx context.Context) ([]TicketView, error) {
+	var ts []TicketView
 	err := c.do(ctx, http.MethodGet, "/v1/tickets", nil, &ts)
 	return ts, err
 }
 
 // Ticket returns one of the caller's tickets.
-func (c *Client) Ticket(ctx context.Context, id string) (msp.Ticket, error) {
-	var t msp.Ticket
-	err := c.do(ctx, http.MethodGet, "/v1/tickets/"+id, nil, &t)
+func (c *Client) Ticket(ctx context.Context, id string) (TicketView, error) {
+	var t TicketView
+	err := c.do(ctx, http.MethodGet, "/v1/tickets/"+url.PathEscape(id), nil, &t)
 	return t, err
 }
 
-// Raise raises a ticket; it is saved at once and delivered when online.
-func (c *Client) Raise(ctx context.Context, n NewTicket) (msp.Ticket, error) {
-	var t msp.Ticket
+// Raise raises a ticket; it is saved at once (with its attachments) and
+// delivered when online.
+func (c *Client) Raise(ctx context.Context, n NewTicket) (TicketView, error) {
+	var t TicketView
 	err := c.do(ctx, http.MethodPost, "/v1/tickets", n, &t)
 	return t, err
 }
 
 // Reply adds a message to a ticket.
-func (c *Client) Reply(ctx context.Context, id, message string) (msp.Ticket, error) {
-	var t msp.Ticket
-	err := c.do(ctx, http.MethodPost, "/v1/tickets/"+id+"/replies", Reply{Message: message}, &t)
+func (c *Client) Reply(ctx context.Context, id, message string) (TicketView, error) {
+	var t TicketView
+	err := c.do(ctx, http.MethodPost, "/v1/tickets/"+url.PathEscape(id)+"/replies", Reply{Message: message}, &t)
 	return t, err
 }
 
-// SetStatus resolves or reopens a ticket.
-func (c *Client) SetStatus(ctx context.Context, id string, s msp.Status) (msp.Ticket, error) {
-	var t msp.Ticket
-	err := c.do(ctx, http.MethodPost, "/v1/tickets/"+id+"/status", StatusRequest{Status: s}, &t)
+// SetStatus resolves ("this is fixed") or reopens ("still broken") a ticket.
+func (c *Client) SetStatus(ctx context.Context, id string, s msp.Status) (TicketView, error) {
+	var t TicketView
+	err := c.do(ctx, http.MethodPost, "/v1/tickets/"+url.PathEscape(id)+"/status", StatusRequest{Status: s}, &t)
 	return t, err
 }
 

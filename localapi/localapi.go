@@ -1,22 +1,22 @@
 // Package localapi is the agent's local API: HTTP+JSON over a unix socket
-// in the agent's data directory, never a TCP port. The server learns the
-// calling OS user from the socket's peer credentials (the kernel's word,
-// not the request's) and scopes every answer to that user: a person sees
+// in the agent's data directory (Linux, macOS) or a named pipe with an
+// explicit ACL (Windows, see PipeName), never a TCP port. The server learns
+// the calling OS user from the kernel (the socket's peer credentials; the
+// pipe client's token) and scopes every answer to that user: a person sees
 // and changes only the tickets they raised on this device.
 //
 // The tray, the windows and the tandem-agent ticket commands are clients
-// (Client). Windows needs a named pipe with an explicit ACL; that is not
-// built yet, and the server refuses to start there rather than serve
-// answers it cannot scope.
+// (Client).
 //
 // Routes:
 //
-//	GET  /v1/status                  sync status of the agent
-//	GET  /v1/tickets                 the caller's tickets, newest first
-//	POST /v1/tickets                 raise a ticket (NewTicket) → msp.Ticket
-//	GET  /v1/tickets/{id}            one of the caller's tickets
-//	POST /v1/tickets/{id}/replies    add a reply (Reply) → msp.Ticket
-//	POST /v1/tickets/{id}/status     "this is fixed" / "still broken" (StatusRequest)
+//	GET  /v1/status                  sync status of the agent, the MSP's support details
+//	GET  /v1/device                  this computer's health and the details a ticket carries (Device)
+//	GET  /v1/tickets                 the caller's tickets, newest first ([]TicketView)
+//	POST /v1/tickets                 raise a ticket (NewTicket, with attachments) → TicketView
+//	GET  /v1/tickets/{id}            one of the caller's tickets → TicketView
+//	POST /v1/tickets/{id}/replies    add a reply (Reply) → TicketView
+//	POST /v1/tickets/{id}/status     "this is fixed" / "still broken" (StatusRequest) → TicketView
 //	GET  /v1/dead-letters            the caller's changes the hub refused
 //	POST /v1/refresh                 collect a full inventory now
 //	GET  /v1/events                  server-sent events for the tray (Event)
@@ -31,8 +31,24 @@ import (
 // SocketName is the socket's file name in the agent's data directory.
 const SocketName = "agent.sock"
 
-// MaxBody bounds a request body.
+// MaxBody bounds a request body without attachments.
 const MaxBody = 256 << 10
+
+// Limits of the files attached to a new ticket: MaxUpload bytes in all
+// (before base64), at most MaxUploadFiles files. The create route accepts a
+// body of up to MaxCreateBody.
+const (
+	MaxUpload      = 10 << 20
+	MaxUploadFiles = 5
+	MaxCreateBody  = MaxUpload*4/3 + MaxBody
+)
+
+// Upload is a file attached to a new ticket: a screenshot or a document.
+type Upload struct {
+	Name      string `json:"name"`
+	MediaType string `json:"media_type"` // "image/png" for a screenshot
+	Data      []byte `json:"data"`       // base64 in JSON
+}
 
 // NewTicket is what a person fills in to raise a ticket.
 type NewTicket struct {
@@ -42,6 +58,9 @@ type NewTicket struct {
 	Category    string     `json:"category"`
 	Impact      msp.Level  `json:"impact"`
 	Urgency     msp.Level  `json:"urgency"`
+	// Attachments are saved on this computer with the ticket and reach
+	// the hub with it; ticket.Attachments holds their metadata.
+	Attachments []Upload `json:"attachments,omitempty"`
 }
 
 // Reply is a message added to a ticket's conversation.
@@ -67,6 +86,82 @@ type Status struct {
 	LastError   string    `json:"last_error,omitempty"`
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
 	User        string    `json:"user"` // the caller, as the agent identified them
+
+	Support    Support         `json:"support"` // from the tenant's branding
+	Mode       msp.ServiceMode `json:"mode,omitempty"`
+	Role       msp.Role        `json:"role,omitempty"` // the caller's role: end-user unless signed in as it-lead/technician
+	TenantName string          `json:"tenant_name,omitempty"`
+}
+
+// Support is how the person reaches their IT support, from the MSP's
+// branding.
+type Support struct {
+	Name     string `json:"name"` // the MSP, e.g. "Acme IT"
+	Phone    string `json:"phone,omitempty"`
+	Email    string `json:"email,omitempty"`
+	HideQuit bool   `json:"hide_quit,omitempty"` // the MSP hides "Quit" in the tray
+}
+
+// Device is this computer as the person sees it: its health in plain
+// words and the details attached to a ticket they raise.
+type Device struct {
+	Hostname    string    `json:"hostname"`
+	OS          string    `json:"os"` // "Debian GNU/Linux 12 (bookworm)"
+	Model       string    `json:"model,omitempty"`
+	Serial      string    `json:"serial,omitempty"`
+	CollectedAt time.Time `json:"collected_at,omitzero"` // zero: nothing collected yet
+	Health      []Health  `json:"health"`                // empty: all well
+	Details     []Detail  `json:"details"`               // what is attached to a new ticket, shown to the person
+}
+
+// Health codes.
+const (
+	HealthUpdatesPending     = "updates-pending"
+	HealthRestartNeeded      = "restart-needed"
+	HealthDiskNearlyFull     = "disk-nearly-full"
+	HealthFirewallOff        = "firewall-off"
+	HealthEncryptionOff      = "encryption-off"
+	HealthProtectionOff      = "protection-off"
+	HealthProtectionOutdated = "protection-outdated"
+	HealthUpdatesOff         = "updates-off"
+	HealthNotCollected       = "not-collected"
+)
+
+// Health severities.
+const (
+	SeverityWarning  = "warning"
+	SeverityCritical = "critical"
+)
+
+// Health is one thing that needs attention on this computer.
+type Health struct {
+	Code     string `json:"code"`     // one of the Health* constants
+	Severity string `json:"severity"` // "warning" | "critical"
+	Text     string `json:"text"`     // plain words: "3 security updates are waiting"
+}
+
+// Detail is one line of what a ticket carries about this computer:
+// "Computer" "PC-0042", "System" "Windows 11 Pro 23H2", "User" "thandi".
+type Detail struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// TicketView is a ticket as the person sees it on this computer: the
+// ticket (flat in JSON, so an msp.Ticket decodes it too) and what the
+// agent knows about it besides.
+type TicketView struct {
+	msp.Ticket
+	// Delivered: the hub has every change of this ticket made here.
+	Delivered bool `json:"delivered"`
+	// OwnerText says who has it: "Your IT lead until 17:00, then Acme IT".
+	OwnerText string `json:"owner_text"`
+	// SLAText is the clock in words: "first response due by 11:02",
+	// "paused: waiting for you", "resolved within target".
+	SLAText          string    `json:"sla_text,omitempty"`
+	FirstResponseDue time.Time `json:"first_response_due,omitzero"`
+	// Refused are this ticket's changes the hub refused, with reasons.
+	Refused []DeadLetter `json:"refused,omitempty"`
 }
 
 // DeadLetter is a change the hub refused, with its reason.

@@ -9,20 +9,28 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/user"
-	"path/filepath"
-	"strconv"
+	"sync"
 	"time"
 
 	"tandem/msp"
 )
 
-// Backend is what the server needs from the agent.
+// Backend is what the server needs from the agent. Its methods are safe
+// for concurrent use.
 type Backend interface {
-	// Submit applies and queues a change made by an OS user.
-	Submit(ctx context.Context, user string, c msp.Change) (*msp.Ticket, error)
+	// Submit applies and queues a change made by an OS user, with the
+	// bytes of the files it attaches, in one durable transaction.
+	Submit(ctx context.Context, user string, c msp.Change, files ...File) (*msp.Ticket, error)
 	Tickets() ([]*msp.Ticket, error)
+	// Undelivered returns the ids of tickets with changes still queued for
+	// the hub.
+	Undelivered() (map[string]bool, error)
+	// Tenant returns the tenant's settings as last received from the hub;
+	// ok is false before enrollment.
+	Tenant() (t msp.Tenant, ok bool)
+	// Inventory returns the last collected device report; a zero
+	// CollectedAt means nothing was collected yet (Hostname is still set).
+	Inventory() (msp.Inventory, error)
 	// RequesterID is the id the hub gives tickets raised by user here.
 	RequesterID(user string) string
 	SyncStatus() Status
@@ -34,12 +42,21 @@ type Backend interface {
 	Subscribe() (<-chan Event, func())
 }
 
+// File is the bytes of an attachment, named by their SHA-256 (lower-case
+// hex), as the agent keeps them.
+type File struct {
+	SHA256 string
+	Data   []byte
+}
+
 // Server serves the local API on a unix socket.
 type Server struct {
 	backend Backend
 	log     *slog.Logger
 	// lookup names a user id; os/user by default.
 	lookup func(uid uint32) (string, error)
+	// Now is the clock of SLA previews (time.Now by default).
+	Now func() time.Time
 }
 
 // NewServer returns a server over backend.
@@ -47,34 +64,20 @@ func NewServer(backend Backend, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{backend: backend, log: log, lookup: lookupUser}
-}
-
-func lookupUser(uid uint32) (string, error) {
-	u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10))
-	if err != nil {
-		return "uid" + strconv.FormatUint(uint64(uid), 10), nil
-	}
-	return u.Username, nil
+	return &Server{backend: backend, log: log, lookup: lookupUID, Now: time.Now}
 }
 
 type userKey struct{}
 
-// Serve listens on dir/agent.sock until ctx ends. The socket is open to
-// every local user (mode 0666): each sees only their own data.
+// Serve serves the local API until ctx ends: on a unix socket in dir
+// (dir/agent.sock, open to every local user, mode 0666) on Linux and
+// macOS, on a named pipe with an explicit ACL on Windows (PipeName). Each
+// caller sees only their own data: the server names them from the
+// kernel's peer credentials, never from the request.
 func (s *Server) Serve(ctx context.Context, dir string) error {
-	path := filepath.Join(dir, SocketName)
-	if err := removeStaleSocket(path); err != nil {
-		return err
-	}
-	ln, err := net.Listen("unix", path)
+	ln, err := listen(dir)
 	if err != nil {
-		return fmt.Errorf("opening the local API socket %s: %w", path, err)
-	}
-	defer os.Remove(path)
-	if err := os.Chmod(path, 0o666); err != nil {
-		ln.Close()
-		return fmt.Errorf("opening the local API socket to local users: %w", err)
+		return err
 	}
 	hs := &http.Server{
 		Handler:           s.Handler(),
@@ -82,12 +85,7 @@ func (s *Server) Serve(ctx context.Context, dir string) error {
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			uid, err := peerUID(c)
-			if err != nil {
-				return ctx // the handler refuses requests without a user
-			}
-			name, _ := s.lookup(uid)
-			return context.WithValue(ctx, userKey{}, name)
+			return context.WithValue(ctx, peerKey{}, &peer{conn: c, identify: s.identify})
 		},
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
@@ -107,27 +105,22 @@ func (s *Server) Serve(ctx context.Context, dir string) error {
 	return nil
 }
 
-// removeStaleSocket removes a socket left by an agent that died, but not
-// one another agent still answers on.
-func removeStaleSocket(path string) error {
-	fi, err := os.Lstat(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("checking %s: %w", path, err)
-	}
-	if fi.Mode()&os.ModeSocket == 0 {
-		return fmt.Errorf("%s exists and is not a socket; move it away", path)
-	}
-	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
-		c.Close()
-		return fmt.Errorf("another agent is serving on %s", path)
-	}
-	if err := os.Remove(path); err != nil {
-		return fmt.Errorf("removing the stale socket %s: %w", path, err)
-	}
-	return nil
+type peerKey struct{}
+
+// peer is the other end of one connection. Its user is found once, on the
+// first request (after the request was read: Windows lets a pipe server
+// impersonate its client only then), and kept for the connection's life.
+type peer struct {
+	conn     net.Conn
+	identify func(net.Conn) (string, error)
+	once     sync.Once
+	name     string
+	err      error
+}
+
+func (p *peer) user() (string, error) {
+	p.once.Do(func() { p.name, p.err = p.identify(p.conn) })
+	return p.name, p.err
 }
 
 // Handler returns the routes. Requests must carry the caller in their
@@ -135,6 +128,7 @@ func removeStaleSocket(path string) error {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/status", s.withUser(s.status))
+	mux.HandleFunc("GET /v1/device", s.withUser(s.device))
 	mux.HandleFunc("GET /v1/tickets", s.withUser(s.list))
 	mux.HandleFunc("POST /v1/tickets", s.withUser(s.create))
 	mux.HandleFunc("GET /v1/tickets/{id}", s.withUser(s.show))
@@ -152,8 +146,15 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) withUser(h func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u, _ := r.Context().Value(userKey{}).(string)
+		if p, ok := r.Context().Value(peerKey{}).(*peer); ok && u == "" {
+			var err error
+			if u, err = p.user(); err != nil {
+				s.log.Warn("local API: could not tell who is calling", "err", err)
+				u = ""
+			}
+		}
 		if u == "" {
-			writeErr(w, http.StatusForbidden, Error{Message: "the agent could not tell which user is asking; connect over its socket"})
+			writeErr(w, http.StatusForbidden, Error{Message: "the agent could not tell which user is asking; connect over its socket or pipe"})
 			return
 		}
 		h(w, r, u)
@@ -163,7 +164,46 @@ func (s *Server) withUser(h func(http.ResponseWriter, *http.Request, string)) ht
 func (s *Server) status(w http.ResponseWriter, _ *http.Request, u string) {
 	st := s.backend.SyncStatus()
 	st.User = u
+	st.Role = msp.RoleEndUser
+	st.Support = Support{Name: "IT support"}
+	if t, ok := s.backend.Tenant(); ok {
+		b := t.Branding
+		if b.Name != "" {
+			st.Support.Name = b.Name
+		}
+		st.Support.Phone, st.Support.Email = b.SupportPhone, b.SupportEmail
+		st.Mode, st.TenantName = t.Mode, t.Name
+	}
 	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) device(w http.ResponseWriter, _ *http.Request, u string) {
+	inv, err := s.backend.Inventory()
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, deviceView(inv, u))
+}
+
+// viewer gathers what ticket views need, once per request.
+func (s *Server) viewer(u string) (viewer, error) {
+	v := viewer{now: s.Now(), refused: map[string][]DeadLetter{}}
+	v.tenant, v.haveTenant = s.backend.Tenant()
+	var err error
+	if v.undelivered, err = s.backend.Undelivered(); err != nil {
+		return v, err
+	}
+	dead, err := s.backend.DeadLetters()
+	if err != nil {
+		return v, err
+	}
+	for _, d := range dead {
+		if d.User == u && d.TicketID != "" {
+			v.refused[d.TicketID] = append(v.refused[d.TicketID], d)
+		}
+	}
+	return v, nil
 }
 
 func (s *Server) mine(u string) ([]*msp.Ticket, error) {
@@ -187,7 +227,16 @@ func (s *Server) list(w http.ResponseWriter, _ *http.Request, u string) {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ts)
+	v, err := s.viewer(u)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := make([]TicketView, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, v.view(t))
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) find(u, id string) (*msp.Ticket, error) {
@@ -213,21 +262,35 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request, u string) {
 		writeErr(w, http.StatusNotFound, Error{Message: "you have no ticket " + r.PathValue("id") + " on this computer"})
 		return
 	}
-	writeJSON(w, http.StatusOK, t)
+	s.writeView(w, http.StatusOK, u, t)
+}
+
+func (s *Server) writeView(w http.ResponseWriter, status int, u string, t *msp.Ticket) {
+	v, err := s.viewer(u)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, status, v.view(t))
 }
 
 func (s *Server) create(w http.ResponseWriter, r *http.Request, u string) {
 	var in NewTicket
-	if !decode(w, r, &in) {
+	if !decodeLimit(w, r, MaxCreateBody, &in) {
 		return
 	}
 	id := msp.NewTicketID()
-	now := time.Now().UTC()
+	now := s.Now().UTC()
+	atts, files, problem := attachments(in.Attachments, now)
+	if problem != "" {
+		writeErr(w, http.StatusRequestEntityTooLarge, Error{Message: problem, Fields: map[string]string{"attachments": problem}})
+		return
+	}
 	c := msp.Change{ID: msp.NewID(), Kind: msp.ChangeCreate, TicketID: id, At: now, Ticket: &msp.Ticket{
 		ID: id, Title: in.Title, Description: in.Description, Pillar: in.Pillar, Category: in.Category,
-		Impact: in.Impact, Urgency: in.Urgency, CreatedAt: now,
+		Impact: in.Impact, Urgency: in.Urgency, CreatedAt: now, Attachments: atts,
 	}}
-	s.submit(w, r, u, c, http.StatusCreated)
+	s.submit(w, r, u, c, http.StatusCreated, files...)
 }
 
 func (s *Server) reply(w http.ResponseWriter, r *http.Request, u string) {
@@ -268,13 +331,13 @@ func (s *Server) owns(w http.ResponseWriter, u, id string) bool {
 	return true
 }
 
-func (s *Server) submit(w http.ResponseWriter, r *http.Request, u string, c msp.Change, status int) {
-	t, err := s.backend.Submit(r.Context(), u, c)
+func (s *Server) submit(w http.ResponseWriter, r *http.Request, u string, c msp.Change, status int, files ...File) {
+	t, err := s.backend.Submit(r.Context(), u, c, files...)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, status, t.VisibleTo(msp.RoleEndUser))
+	s.writeView(w, status, u, t.VisibleTo(msp.RoleEndUser))
 }
 
 func (s *Server) dead(w http.ResponseWriter, _ *http.Request, u string) {
@@ -362,12 +425,21 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 }
 
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
+	return decodeLimit(w, r, MaxBody, v)
+}
+
+func decodeLimit(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeErr(w, http.StatusRequestEntityTooLarge, Error{Message: fmt.Sprintf("the request is larger than %d KB", MaxBody>>10)})
+			e := Error{Message: fmt.Sprintf("the request is larger than %d KB", limit>>10)}
+			if limit == MaxCreateBody {
+				e.Message = fmt.Sprintf("the attached files are larger than %d MB in all; attach fewer or smaller files, or share a link", MaxUpload>>20)
+				e.Fields = map[string]string{"attachments": e.Message}
+			}
+			writeErr(w, http.StatusRequestEntityTooLarge, e)
 			return false
 		}
 		writeErr(w, http.StatusBadRequest, Error{Message: "the request is not valid JSON: " + err.Error()})

@@ -79,17 +79,12 @@ func doctor(ctx context.Context, args []string, stdout io.Writer) error {
 		add(false, "%v", err)
 	default:
 		add(true, "the hub at %s answers (version %s)", id.HubURL, h.Version)
-		skew := time.Since(h.Time)
-		if skew < 0 {
-			skew = -skew
-		}
-		add(skew < 2*time.Minute, "clock difference with the hub: %s", skew.Round(time.Second))
+		out = append(out, clockCheck(h.Time, time.Now()))
 	}
 
 	if running {
 		if st, err := agent.ReadStatusFile(*data); err == nil {
-			stuck := st.Queued > 0 && (st.LastPush.IsZero() || time.Since(st.LastPush) > time.Hour)
-			add(!stuck, "%d changes waiting to be sent; last delivery %s", st.Queued, when(st.LastPush))
+			out = append(out, queueCheck(st, time.Now()))
 			add(st.Dead == 0, "%d changes refused by the hub (see tandem-agent ticket list)", st.Dead)
 			if st.LastError != "" {
 				add(false, "last sync error: %s", st.LastError)
@@ -113,4 +108,47 @@ func report(w io.Writer, fs []finding) error {
 		return fmt.Errorf("%d problem(s) found", bad)
 	}
 	return nil
+}
+
+// maxSkew is the clock difference with the hub doctor accepts.
+const maxSkew = 2 * time.Minute
+
+// clockCheck compares this computer's clock with the hub's.
+func clockCheck(hubTime, now time.Time) finding {
+	if hubTime.IsZero() {
+		return finding{false, "the hub did not say its time, so the clocks cannot be compared; the hub may be an old version"}
+	}
+	skew := now.Sub(hubTime)
+	ahead := "ahead of"
+	if skew < 0 {
+		skew, ahead = -skew, "behind"
+	}
+	if skew < maxSkew {
+		return finding{true, fmt.Sprintf("clock difference with the hub: %s", skew.Round(time.Second))}
+	}
+	return finding{false, fmt.Sprintf("clock skew: this computer's clock is %s %s the hub's; certificates and SLA times go wrong. Set the clock to update automatically (timedatectl set-ntp true; on Windows, Settings > Time > Set time automatically)",
+		skew.Round(time.Second), ahead)}
+}
+
+// queueCheck says whether changes are waiting too long: the queue is stuck
+// when its oldest change has waited more than an hour and nothing reached
+// the hub in that hour.
+func queueCheck(st agent.Status, now time.Time) finding {
+	if st.Queued == 0 {
+		return finding{true, "nothing waiting to be sent; last delivery " + when(st.LastPush)}
+	}
+	waited := time.Duration(0)
+	if !st.QueuedSince.IsZero() {
+		waited = now.Sub(st.QueuedSince)
+	}
+	delivered := !st.LastPush.IsZero() && now.Sub(st.LastPush) < time.Hour
+	if waited <= time.Hour || delivered {
+		return finding{true, fmt.Sprintf("%d changes waiting to be sent; last delivery %s", st.Queued, when(st.LastPush))}
+	}
+	why := ""
+	if st.LastError != "" {
+		why = " (last error: " + st.LastError + ")"
+	}
+	return finding{false, fmt.Sprintf("queue stuck: %d changes have waited %s to be sent and nothing reached the hub in the last hour%s; check the network and the hub, then restart the agent (tandem-agent restart)",
+		st.Queued, waited.Round(time.Minute), why)}
 }

@@ -46,14 +46,17 @@ const usage = `tandem-agent: the Tandem endpoint agent
   tandem-agent status  [--json] [--data DIR]
   tandem-agent doctor  [--data DIR]        explain what is wrong, in plain words
   tandem-agent collect [--json | --glpi]   print this device's report
+  tandem-agent health  [--json] [--data DIR]  this computer's health, in plain words
   tandem-agent ticket new --title T --description D [--pillar P] [--category C]
-                          [--impact high|medium|low] [--urgency high|medium|low] [--json]
+                          [--impact high|medium|low] [--urgency high|medium|low]
+                          [--attach FILE]... [--json]
   tandem-agent ticket list [--json]
-  tandem-agent ticket show ID
+  tandem-agent ticket show ID [--json]
   tandem-agent ticket reply ID --message M
+  tandem-agent ticket fixed ID | reopen ID   "this is fixed" / "still broken"
   tandem-agent version
 
-The ticket commands talk to the running agent of --data DIR.
+The ticket and health commands talk to the running agent of --data DIR.
 
 --data defaults to $TANDEM_DATA, else the system's data directory.
 `
@@ -91,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return collect(ctx, args[1:], stdout, stderr)
 	case "ticket":
 		return ticket(ctx, args[1:], stdout)
+	case "health":
+		return health(ctx, args[1:], stdout)
 	case "doctor":
 		return doctor(ctx, args[1:], stdout)
 	case "install":

@@ -1,0 +1,3 @@
+package tray
+
+func urlOpener(u string) (string, []string) { return "xdg-open", []string{u} }

@@ -1,0 +1,5 @@
+//go:build !linux && !darwin && !windows
+
+package tray
+
+func urlOpener(u string) (string, []string) { return "xdg-open", []string{u} }

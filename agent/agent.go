@@ -439,12 +439,12 @@ func (a *Agent) emitStatus() {
 
 // Undelivered returns the ids of tickets with changes the hub does not
 // have yet.
-func (a *Agent) Undelivered() (map[string]bool, error) {
-	out := map[string]bool{}
+func (a *Agent) Undelivered() (map[string]int, error) {
+	out := map[string]int{}
 	err := a.db.View(func(tx *localdb.Tx) error {
 		return a.ob.Pending(tx, func(m protocol.Mutation) error {
 			if m.Kind == protocol.KindTicket && m.Change != nil {
-				out[m.Change.TicketID] = true
+				out[m.Change.TicketID]++
 			}
 			return nil
 		})

@@ -93,8 +93,13 @@ func TestLocalAPIRaiseReplyResolve(t *testing.T) {
 	if err != nil || len(mine) != 1 || len(mine[0].Comments) != 1 {
 		t.Fatalf("Tickets: %v %+v", err, mine)
 	}
-	if st, _ := c.Status(ctx); st.Queued != 2 {
-		t.Fatalf("queued %d, want 2", st.Queued)
+	// The device's own reports wait too, but the person is told only of
+	// their two changes.
+	if err := f.agent.QueueInventory(ctx, msp.Inventory{Hostname: "pc-1", CollectedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := c.Status(ctx); st.Queued != 2 || st.DeviceQueued != 3 {
+		t.Fatalf("queued %d of the person's and %d in all, want 2 and 3", st.Queued, st.DeviceQueued)
 	}
 
 	startHub(t, f.hub.dir, f.hub.listen)

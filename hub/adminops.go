@@ -9,10 +9,6 @@ import (
 )
 
 // opsRoutes registers the operator routes of SLA and alert settings.
-//
-// NOT YET IN docs/openapi.yaml: they live here, outside adminRoutes, until
-// the API description documents them (TestOpenAPICoversEveryRoute reads
-// adminRoutes); then move these two lines into adminRoutes.
 func (s *Server) opsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("PUT "+PathAdminTenants, s.operatorOnly(s.updateTenant))
 	mux.HandleFunc("POST "+PathAdminSweep, s.operatorOnly(s.sweepNow))

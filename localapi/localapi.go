@@ -76,16 +76,19 @@ type StatusRequest struct {
 
 // Status is the agent's sync status as the tray shows it.
 type Status struct {
-	Enrolled    bool      `json:"enrolled"`
-	Online      bool      `json:"online"`
-	HubURL      string    `json:"hub_url,omitempty"`
-	Queued      int       `json:"queued_changes"`
-	Dead        int       `json:"dead_letters"`
-	LastPush    time.Time `json:"last_push,omitzero"`
-	LastPull    time.Time `json:"last_pull,omitzero"`
-	LastError   string    `json:"last_error,omitempty"`
-	NextAttempt time.Time `json:"next_attempt,omitzero"`
-	User        string    `json:"user"` // the caller, as the agent identified them
+	Enrolled bool   `json:"enrolled"`
+	Online   bool   `json:"online"`
+	HubURL   string `json:"hub_url,omitempty"`
+	// Queued counts the caller's own changes still to send; DeviceQueued
+	// everything this device has waiting, check-ins and inventories too.
+	Queued       int       `json:"queued_changes"`
+	DeviceQueued int       `json:"device_queued_changes"`
+	Dead         int       `json:"dead_letters"`
+	LastPush     time.Time `json:"last_push,omitzero"`
+	LastPull     time.Time `json:"last_pull,omitzero"`
+	LastError    string    `json:"last_error,omitempty"`
+	NextAttempt  time.Time `json:"next_attempt,omitzero"`
+	User         string    `json:"user"` // the caller, as the agent identified them
 
 	Support    Support         `json:"support"` // from the tenant's branding
 	Mode       msp.ServiceMode `json:"mode,omitempty"`

@@ -24,7 +24,7 @@ type Backend interface {
 	Tickets() ([]*msp.Ticket, error)
 	// Undelivered returns the ids of tickets with changes still queued for
 	// the hub.
-	Undelivered() (map[string]bool, error)
+	Undelivered() (map[string]int, error)
 	// Tenant returns the tenant's settings as last received from the hub;
 	// ok is false before enrollment.
 	Tenant() (t msp.Tenant, ok bool)
@@ -162,7 +162,7 @@ func (s *Server) withUser(h func(http.ResponseWriter, *http.Request, string)) ht
 }
 
 func (s *Server) status(w http.ResponseWriter, _ *http.Request, u string) {
-	st := s.backend.SyncStatus()
+	st := s.yourStatus(u)
 	st.User = u
 	st.Role = msp.RoleEndUser
 	st.Support = Support{Name: "IT support"}
@@ -184,6 +184,28 @@ func (s *Server) device(w http.ResponseWriter, _ *http.Request, u string) {
 		return
 	}
 	writeJSON(w, http.StatusOK, deviceView(inv, u))
+}
+
+// yourStatus is the sync status as person u sees it: Queued counts their
+// own changes still to send, DeviceQueued everything the device has waiting
+// (check-ins and inventories too), so "2 changes will be sent" means theirs.
+func (s *Server) yourStatus(u string) Status {
+	st := s.backend.SyncStatus()
+	st.DeviceQueued = st.Queued
+	mine, err := s.mine(u)
+	if err == nil {
+		var undelivered map[string]int
+		if undelivered, err = s.backend.Undelivered(); err == nil {
+			st.Queued = 0
+			for _, t := range mine {
+				st.Queued += undelivered[t.ID]
+			}
+		}
+	}
+	if err != nil {
+		s.log.Warn("counting the caller's queued changes; showing the device's", "err", err)
+	}
+	return st
 }
 
 // viewer gathers what ticket views need, once per request.
@@ -374,7 +396,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, u string) {
 	w.WriteHeader(http.StatusOK)
 	// The first event is the current state, so a tray that connects (or
 	// reconnects) needs no separate status call.
-	st := s.backend.SyncStatus()
+	st := s.yourStatus(u)
 	if b, err := json.Marshal(Event{Kind: EventStatus, Online: st.Online, Queued: st.Queued}); err == nil {
 		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", EventStatus, b)
 	}
@@ -391,6 +413,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, u string) {
 		case e := <-ch:
 			if e.Kind == EventTicket && e.Requester != me {
 				continue
+			}
+			if e.Kind == EventStatus || e.Kind == EventDrained {
+				e.Queued = s.yourStatus(u).Queued
 			}
 			b, err := json.Marshal(e)
 			if err != nil {

@@ -14,13 +14,13 @@ import (
 type viewer struct {
 	tenant      msp.Tenant
 	haveTenant  bool
-	undelivered map[string]bool
+	undelivered map[string]int
 	refused     map[string][]DeadLetter
 	now         time.Time
 }
 
 func (v viewer) view(t *msp.Ticket) TicketView {
-	out := TicketView{Ticket: *t, Delivered: !v.undelivered[t.ID], Refused: v.refused[t.ID]}
+	out := TicketView{Ticket: *t, Delivered: v.undelivered[t.ID] == 0, Refused: v.refused[t.ID]}
 	loc := time.UTC
 	if v.haveTenant {
 		if l, err := v.tenant.Location(); err == nil {

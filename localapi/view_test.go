@@ -125,7 +125,7 @@ func TestDeliveredAndRefused(t *testing.T) {
 	t.Parallel()
 	now := at(t, "2026-11-23 10:00")
 	a, b := ticketAt(now, msp.LevelLow, msp.LevelLow), ticketAt(now, msp.LevelLow, msp.LevelLow)
-	v := viewer{now: now, undelivered: map[string]bool{a.ID: true},
+	v := viewer{now: now, undelivered: map[string]int{a.ID: 2},
 		refused: map[string][]DeadLetter{b.ID: {{Seq: 4, TicketID: b.ID, Kind: "reprioritise", Reason: "an end user cannot change priority"}}}}
 	va, vb := v.view(a), v.view(b)
 	if va.Delivered || !vb.Delivered || len(va.Refused) != 0 || len(vb.Refused) != 1 {

@@ -1,25 +1,51 @@
 // Command tandem is Tandem's desktop program: the Fyne windows that staff, IT
 // leads and technicians use. It is a thin client of the local agent.
 //
-//	tandem about      what this copy of Tandem is
-//	tandem version    print the version
+//	tandem open new-ticket     raise a ticket
+//	tandem open tickets        my tickets and their conversations
+//	tandem open ticket ID      one ticket's conversation
+//	tandem about               what this copy of Tandem is
+//	tandem version             print the version
+//
+// Every "open" command takes --data DIR, the agent's data directory
+// (default $TANDEM_DATA, else where the system service keeps it).
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"tandem/app"
 	"tandem/internal/version"
+	"tandem/localapi"
 )
+
+// started is when the process began, for the "window shown" log line.
+var started = time.Now()
 
 const usage = `tandem — the Tandem desktop windows
 
 Usage:
-  tandem about      show what this copy of Tandem is
-  tandem version    print the version
+  tandem open new-ticket [--data DIR]   raise a ticket
+  tandem open tickets [--data DIR]      your tickets and their conversations
+  tandem open ticket ID [--data DIR]    one ticket's conversation
+  tandem about                          show what this copy of Tandem is
+  tandem version                        print the version
+
+--data is the Tandem agent's data directory (default $TANDEM_DATA, else
+where the system service keeps it).
 `
 
 func main() {
@@ -48,7 +74,109 @@ func run(args []string) error {
 		w.SetContent(app.AboutContent(app.About{Version: version.Version, DataDir: os.Getenv("TANDEM_DATA")}))
 		w.ShowAndRun()
 		return nil
+	case "open":
+		return open(args[1:])
 	default:
 		return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 	}
+}
+
+// open parses "open WHAT [ID] [--data DIR]" (flags before or after the id).
+func open(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("open what? new-ticket, tickets or ticket ID\n\n%s", usage)
+	}
+	what := args[0]
+	fs := flag.NewFlagSet("open "+what, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	data := fs.String("data", defaultDataDir(), "the agent's data directory")
+	var pos []string
+	rest := args[1:]
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return fmt.Errorf("open %s: %w\n\n%s", what, err, usage)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	want := 0
+	if what == "ticket" {
+		want = 1
+	}
+	switch what {
+	case "new-ticket", "tickets", "ticket":
+	case "dashboard":
+		return errors.New("the dashboard for IT leads and technicians is not yet available in this version; " +
+			"use \"tandem open tickets\" for your own tickets")
+	default:
+		return fmt.Errorf("cannot open %q: choose new-ticket, tickets or ticket ID\n\n%s", what, usage)
+	}
+	if len(pos) != want {
+		if want == 1 {
+			return fmt.Errorf("open ticket needs the ticket's id: tandem open ticket ID")
+		}
+		return fmt.Errorf("open %s: unexpected argument %q", what, pos[0])
+	}
+
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	a := fyneapp.NewWithID(app.AppID)
+	a.SetIcon(app.IconResource)
+	ctx, cancel := context.WithCancel(context.Background())
+	var followers sync.WaitGroup // one event follower per "My tickets" window
+	defer func() {
+		cancel()
+		followers.Wait()
+	}()
+	env := app.Env{Agent: localapi.NewClient(*data)}
+	var w fyne.Window
+	env.OpenTickets = func(id string) { showTickets(ctx, a, env, id, &followers).Show() }
+	switch what {
+	case "new-ticket":
+		w = a.NewWindow("Raise a ticket — Tandem")
+		app.NewTicketWindow(w, env)
+		w.Resize(fyne.NewSize(640, 760))
+	case "tickets":
+		w = showTickets(ctx, a, env, "", &followers)
+	default:
+		w = showTickets(ctx, a, env, pos[0], &followers)
+	}
+	a.Lifecycle().SetOnStarted(func() {
+		log.Info("window shown", "window", what, "since_start_ms", time.Since(started).Milliseconds(), "at_unix_ms", time.Now().UnixMilli())
+	})
+	w.ShowAndRun()
+	return nil
+}
+
+// showTickets makes a "My tickets" window that follows the agent's events
+// until it closes or ctx ends.
+func showTickets(ctx context.Context, a fyne.App, env app.Env, id string, followers *sync.WaitGroup) fyne.Window {
+	w := a.NewWindow("My tickets — Tandem")
+	v := app.TicketsWindow(w, env, id)
+	w.Resize(fyne.NewSize(980, 680))
+	ctx, cancel := context.WithCancel(ctx)
+	w.SetOnClosed(cancel)
+	followers.Go(func() { v.Follow(ctx) })
+	return w
+}
+
+// defaultDataDir is $TANDEM_DATA, else where the agent service keeps data
+// (as tandem-agent's own default).
+func defaultDataDir() string {
+	if d := os.Getenv("TANDEM_DATA"); d != "" {
+		return d
+	}
+	switch runtime.GOOS {
+	case "windows":
+		base := os.Getenv("ProgramData")
+		if base == "" {
+			base = `C:\ProgramData`
+		}
+		return filepath.Join(base, "Tandem", "agent")
+	case "darwin":
+		return "/Library/Application Support/Tandem/agent"
+	}
+	return "/var/lib/tandem-agent"
 }

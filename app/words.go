@@ -1,0 +1,180 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"tandem/msp"
+)
+
+// Topic is one answer to "What is it about?", in the words a person uses,
+// and the pillar and category a technician files it under.
+type Topic struct {
+	Label    string
+	Pillar   msp.Pillar
+	Category string
+}
+
+// Topics are the choices of "What is it about?", in the order shown.
+var Topics = []Topic{
+	{"Email and Microsoft 365", msp.PillarMicrosoft365, "email-calendar"},
+	{"Printing", msp.PillarHelpdesk, "printing"},
+	{"Network and Wi-Fi", msp.PillarNetwork, "wifi"},
+	{"Files and backup", msp.PillarBackup, "restore-file"},
+	{"A security worry", msp.PillarSecurity, msp.CategoryOther},
+	{"A new starter or leaver", msp.PillarHelpdesk, "new-starter-leaver"},
+	{"Something else", msp.PillarHelpdesk, msp.CategoryOther},
+}
+
+// topicHints say in one line what each topic covers.
+var topicHints = map[string]string{
+	"Email and Microsoft 365": "Outlook, Teams, OneDrive, passwords and sign-in",
+	"Printing":                "Printer offline, paper jams, scanning",
+	"Network and Wi-Fi":       "No internet, Wi-Fi dropping, VPN from home",
+	"Files and backup":        "A lost or deleted file, a backup warning",
+	"A security worry":        "A suspicious email or link, a virus warning, a lost laptop",
+	"A new starter or leaver": "Set up or remove a colleague's computer and accounts",
+	"Something else":          "Anything else; describe it and we will sort it",
+}
+
+// topicByLabel returns the topic with the given label.
+func topicByLabel(label string) (Topic, bool) {
+	for _, t := range Topics {
+		if t.Label == label {
+			return t, true
+		}
+	}
+	return Topic{}, false
+}
+
+// Affected are the answers to "Who is affected?", mapped to impact.
+var Affected = []Choice{
+	{"Just me", msp.LevelLow},
+	{"My team", msp.LevelMedium},
+	{"The whole office", msp.LevelHigh},
+}
+
+// Severity are the answers to "How badly?", mapped to urgency.
+var Severity = []Choice{
+	{"I can't work", msp.LevelHigh},
+	{"I can work around it", msp.LevelMedium},
+	{"It's a minor annoyance", msp.LevelLow},
+}
+
+// Choice is a plain-words answer mapped to a level.
+type Choice struct {
+	Label string
+	Level msp.Level
+}
+
+func labels(cs []Choice) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Label
+	}
+	return out
+}
+
+func levelOf(cs []Choice, label string) (msp.Level, bool) {
+	for _, c := range cs {
+		if c.Label == label {
+			return c.Level, true
+		}
+	}
+	return 0, false
+}
+
+// PriorityWords says a priority the way a person reads it.
+func PriorityWords(p msp.Priority) string {
+	switch p {
+	case msp.P1:
+		return "Urgent (P1): handled first"
+	case msp.P2:
+		return "High (P2): handled soon"
+	case msp.P3:
+		return "Normal (P3)"
+	case msp.P4:
+		return "Low (P4)"
+	}
+	return p.String()
+}
+
+// StatusWords says a ticket's status for the person who raised it.
+func StatusWords(s msp.Status) string {
+	switch s {
+	case msp.StatusNew:
+		return "New"
+	case msp.StatusOpen:
+		return "Open"
+	case msp.StatusProgress:
+		return "Being worked on"
+	case msp.StatusWaiting:
+		return "Waiting for you"
+	case msp.StatusResolved:
+		return "Fixed? Please confirm"
+	case msp.StatusReopened:
+		return "Reopened"
+	case msp.StatusClosed:
+		return "Closed"
+	}
+	return s.Label()
+}
+
+// TicketNumber is the short number a person reads out on the phone: the
+// last six characters of the ticket's id, upper-case, after a '#'.
+func TicketNumber(id string) string {
+	s := strings.ReplaceAll(id, "-", "")
+	if len(s) > 6 {
+		s = s[len(s)-6:]
+	}
+	return "#" + strings.ToUpper(s)
+}
+
+// Ago says how long ago t was: "just now", "5 minutes ago", "2 hours ago",
+// "yesterday", "3 days ago", then the date.
+func Ago(t, now time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute") + " ago"
+	case d < 24*time.Hour:
+		return plural(int(d/time.Hour), "hour") + " ago"
+	case d < 48*time.Hour:
+		return "yesterday"
+	case d < 7*24*time.Hour:
+		return plural(int(d/(24*time.Hour)), "day") + " ago"
+	}
+	return t.Local().Format("2 Jan 2006")
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// Size says a byte count in KB or MB.
+func Size(n int64) string {
+	switch {
+	case n < 1024:
+		return plural(int(n), "byte")
+	case n < 1024*1024:
+		return fmt.Sprintf("%.0f KB", float64(n)/1024)
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1024*1024)), ".0") + " MB"
+}
+
+// capitalise upper-cases the first letter of s.
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -327,3 +327,40 @@ func (w *prefixWriter) Write(p []byte) (int, error) {
 
 var _ io.Writer = (*prefixWriter)(nil)
 var _ = errors.New
+
+// waitFor polls cond every 250 ms until it holds, or fails the test.
+func (d *desktop) waitFor(what string, within time.Duration, cond func() bool) {
+	d.t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			d.shot("timeout")
+			d.t.Fatalf("waited %s for %s", within, what)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// waitTrayIcon waits until trayer's panel holds an icon and returns the
+// panel's window: trayer sizes the panel to its icons (--widthtype request),
+// so with one icon the panel's middle is the icon's.
+func (d *desktop) waitTrayIcon(within time.Duration) string {
+	d.t.Helper()
+	var panel string
+	d.waitFor("an icon in the tray", within, func() bool {
+		out, err := d.run("xdotool", "search", "--name", "^panel$")
+		if err != nil {
+			return false
+		}
+		for _, id := range strings.Fields(out) {
+			if _, _, w, h := d.geometry(id); w >= 16 && h >= 16 {
+				panel = id
+				return true
+			}
+		}
+		return false
+	})
+	return panel
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -210,13 +210,38 @@ func agentLogger(dir string, w io.Writer) (*slog.Logger, func()) {
 
 // serveAgent runs the agent until ctx ends: the sync loops, the collectors
 // and the local API. It closes the store before it returns.
+// lockWait is how long the service waits for the store when another
+// process holds it: `tandem-agent status`, `doctor` or `collect` open it
+// for a moment when no agent runs, and a restarting service's old process
+// may still be closing it.
+const lockWait = 30 * time.Second
+
+// openWaiting opens the agent's store, retrying while another process
+// holds it, up to wait; then it gives the locked error, which names the
+// other process.
+func openWaiting(ctx context.Context, data string, o agent.Options, wait time.Duration, log *slog.Logger) (*agent.Agent, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		a, err := agent.Open(ctx, data, o)
+		if !errors.Is(err, localdb.ErrLocked) || time.Now().After(deadline) {
+			return a, err
+		}
+		log.Info("the store is in use by another process; waiting for it", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for the store: %w", ctx.Err())
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
 func serveAgent(ctx context.Context, data string, log *slog.Logger) error {
 	// A soft memory limit keeps the idle agent small: the garbage collector
 	// otherwise lets the heap grow to twice what badger's tables hold.
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(32 << 20)
 	}
-	a, err := agent.Open(ctx, data, agent.Options{Logger: log})
+	a, err := openWaiting(ctx, data, agent.Options{Logger: log}, lockWait, log)
 	if err != nil {
 		return err
 	}

@@ -86,3 +86,37 @@ run: build
 
 clean:
 	rm -rf $(BIN) $(RUNDIR)
+
+# ---- Packaging (issue 8): release artefacts, installers, signing ----------------------
+#   make dist            every binary (version from git), the .deb packages, the MSI and
+#                        SHA256SUMS into $(DIST)/; signed when SIGN_* is set (see sign)
+#   make deb | make msi  the Linux binaries and .deb packages | the Windows ones and the MSI
+#   make sign FILES=...  Authenticode-sign .exe/.msi in place (default: all in $(DIST)/) with
+#                        SIGN_CERT + SIGN_KEY, or SIGN_PFX + SIGN_PASS; SIGN_TIMESTAMP=URL
+#   make test-packaging  lintian, systemd-analyze, install/enroll/upgrade/purge in a
+#                        debootstrapped Debian root, the MSI's tables, signing (needs root)
+DIST      ?= dist
+DIST_DEBS := dpkg-dev fakeroot binutils lintian wixl msitools osslsigncode gcc-mingw-w64-x86-64
+TEST_PACKAGING_DEBS := debootstrap openssl python3 systemd
+
+.PHONY: deps-dist dist deb msi sign test-packaging
+
+deps-dist: deps
+	@scripts/debs.sh $(DIST_DEBS)
+
+dist: deps-dist
+	@VERSION=$(VERSION) scripts/dist.sh all $(DIST)
+
+deb: deps-dist
+	@VERSION=$(VERSION) scripts/dist.sh deb $(DIST)
+
+msi: deps-dist
+	@VERSION=$(VERSION) scripts/dist.sh msi $(DIST)
+
+sign:
+	@scripts/sign.sh $(or $(FILES),$(wildcard $(DIST)/*.exe $(DIST)/*.msi))
+
+test-packaging: deps-dist
+	@scripts/debs.sh $(TEST_PACKAGING_DEBS)
+	@VERSION=$(VERSION) scripts/test-packaging.sh $(DIST)
+# ---- end of packaging ------------------------------------------------------------------

@@ -1,0 +1,319 @@
+package packaging
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"tandem/tray"
+)
+
+// plistValue is one decoded property-list value: a string, an integer (as
+// its text), a bool, an array or a dict.
+type plistValue struct {
+	kind  string // "string", "integer", "true", "false", "array", "dict", ...
+	text  string
+	items []plistValue
+	dict  map[string]plistValue
+}
+
+// parsePlist decodes an XML property list (Apple's DTD) with encoding/xml,
+// strictly: unknown elements, keys without values and duplicate keys fail.
+func parsePlist(b []byte) (plistValue, error) {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = true
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return plistValue{}, fmt.Errorf("looking for <plist>: %w", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if se.Name.Local != "plist" {
+				return plistValue{}, fmt.Errorf("root element is <%s>, not <plist>", se.Name.Local)
+			}
+			v, end, err := nextValue(d)
+			if err != nil {
+				return plistValue{}, err
+			}
+			if end {
+				return plistValue{}, errors.New("empty <plist>")
+			}
+			if _, end, err := nextValue(d); err != nil || !end {
+				return plistValue{}, fmt.Errorf("<plist> holds more than one value (%v)", err)
+			}
+			return v, nil
+		}
+	}
+}
+
+// nextValue reads the next value element; end is true at the parent's
+// closing tag.
+func nextValue(d *xml.Decoder) (v plistValue, end bool, err error) {
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return v, false, err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return v, true, nil
+		case xml.StartElement:
+			v.kind = t.Name.Local
+			switch v.kind {
+			case "string", "integer", "real", "date", "data", "key":
+				var s string
+				if err := d.DecodeElement(&s, &t); err != nil {
+					return v, false, err
+				}
+				v.text = s
+				return v, false, nil
+			case "true", "false":
+				if err := d.Skip(); err != nil {
+					return v, false, err
+				}
+				return v, false, nil
+			case "array":
+				for {
+					item, end, err := nextValue(d)
+					if err != nil {
+						return v, false, err
+					}
+					if end {
+						return v, false, nil
+					}
+					v.items = append(v.items, item)
+				}
+			case "dict":
+				v.dict = map[string]plistValue{}
+				for {
+					k, end, err := nextValue(d)
+					if err != nil {
+						return v, false, err
+					}
+					if end {
+						return v, false, nil
+					}
+					if k.kind != "key" {
+						return v, false, fmt.Errorf("<dict> has <%s> where a <key> belongs", k.kind)
+					}
+					val, end, err := nextValue(d)
+					if err != nil {
+						return v, false, err
+					}
+					if end || val.kind == "key" {
+						return v, false, fmt.Errorf("key %q has no value", k.text)
+					}
+					if _, dup := v.dict[k.text]; dup {
+						return v, false, fmt.Errorf("key %q twice", k.text)
+					}
+					v.dict[k.text] = val
+				}
+			default:
+				return v, false, fmt.Errorf("<%s> is not a property-list element", v.kind)
+			}
+		}
+	}
+}
+
+func readPlist(t *testing.T, name string) plistValue {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("macos", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := parsePlist(b)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if v.kind != "dict" {
+		t.Fatalf("%s: top level is <%s>, launchd wants a <dict>", name, v.kind)
+	}
+	return v
+}
+
+func args(v plistValue) []string {
+	var out []string
+	for _, it := range v.dict["ProgramArguments"].items {
+		out = append(out, it.text)
+	}
+	return out
+}
+
+func TestAgentLaunchDaemon(t *testing.T) {
+	v := readPlist(t, "tandem-agent.plist")
+	// The label is the agent's service name (cmd/tandem-agent serviceName),
+	// which `tandem-agent stop/start/uninstall` look for.
+	if got := v.dict["Label"].text; got != "tandem-agent" {
+		t.Errorf("Label = %q, want tandem-agent", got)
+	}
+	want := []string{"/usr/local/bin/tandem-agent", "run", "--data", "/Library/Application Support/Tandem/agent"}
+	if got := args(v); strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+		t.Errorf("ProgramArguments = %q, want %q", got, want)
+	}
+	for _, k := range []string{"RunAtLoad", "KeepAlive"} {
+		if v.dict[k].kind != "true" {
+			t.Errorf("%s is <%s>, want <true/>: the agent must run at boot and be restarted", k, v.dict[k].kind)
+		}
+	}
+}
+
+func TestTrayLaunchAgentMatchesTray(t *testing.T) {
+	v := readPlist(t, tray.LaunchAgentLabel+".plist")
+	if got := v.dict["Label"].text; got != tray.LaunchAgentLabel {
+		t.Errorf("Label = %q, want %q", got, tray.LaunchAgentLabel)
+	}
+	if got := v.dict["LimitLoadToSessionType"].text; got != "Aqua" {
+		t.Errorf("LimitLoadToSessionType = %q, want Aqua (a GUI session)", got)
+	}
+	exe := args(v)
+	if len(exe) == 0 {
+		t.Fatal("no ProgramArguments")
+	}
+	b, err := os.ReadFile(filepath.Join("macos", tray.LaunchAgentLabel+".plist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := tray.LaunchAgent(exe[0], exe[1:]...); string(b) != want {
+		t.Errorf("macos/%s.plist differs from tray.LaunchAgent(%q):\n%s\nwant:\n%s", tray.LaunchAgentLabel, exe[0], b, want)
+	}
+}
+
+func TestParsePlistRejectsBrokenLists(t *testing.T) {
+	for name, doc := range map[string]string{
+		"key without value": `<plist version="1.0"><dict><key>Label</key></dict></plist>`,
+		"duplicate key":     `<plist version="1.0"><dict><key>A</key><true/><key>A</key><false/></dict></plist>`,
+		"unknown element":   `<plist version="1.0"><dict><key>A</key><bool/></dict></plist>`,
+		"not closed":        `<plist version="1.0"><dict><key>A</key><string>x</dict></plist>`,
+		"not a plist":       `<dict></dict>`,
+	} {
+		if _, err := parsePlist([]byte(doc)); err == nil {
+			t.Errorf("%s: parsed without error", name)
+		}
+	}
+}
+
+func TestXDGAutostartMatchesTray(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("linux", tray.DesktopFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := tray.DesktopEntry("/usr/bin/tandem-tray"); string(b) != want {
+		t.Errorf("linux/%s differs from tray.DesktopEntry:\n%s\nwant:\n%s", tray.DesktopFileName, b, want)
+	}
+}
+
+func TestDesktopEntry(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("linux", "tandem.desktop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := parseDesktop(t, string(b))
+	main := groups["Desktop Entry"]
+	for k, want := range map[string]string{"Type": "Application", "Icon": "tandem", "Terminal": "false"} {
+		if main[k] != want {
+			t.Errorf("%s=%q, want %q", k, main[k], want)
+		}
+	}
+	if !strings.HasPrefix(main["Exec"], "tandem open ") {
+		t.Errorf("Exec=%q does not run `tandem open …`", main["Exec"])
+	}
+	for _, a := range strings.Split(strings.TrimSuffix(main["Actions"], ";"), ";") {
+		if groups["Desktop Action "+a]["Exec"] == "" {
+			t.Errorf("action %q has no [Desktop Action %s] group with Exec", a, a)
+		}
+	}
+}
+
+// parseDesktop reads a .desktop file's groups; a line outside the
+// key=value and [group] forms fails the test.
+func parseDesktop(t *testing.T, s string) map[string]map[string]string {
+	t.Helper()
+	groups := map[string]map[string]string{}
+	var cur map[string]string
+	for i, line := range strings.Split(s, "\n") {
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
+			cur = map[string]string{}
+			groups[line[1:len(line)-1]] = cur
+		default:
+			k, v, ok := strings.Cut(line, "=")
+			if !ok || cur == nil {
+				t.Fatalf("line %d: %q is not key=value inside a group", i+1, line)
+			}
+			cur[k] = v
+		}
+	}
+	return groups
+}
+
+// TestMSISource checks what the MSI promises: the service under the
+// agent's own name, and the tray's Run value where the tray expects it.
+func TestMSISource(t *testing.T) {
+	f, err := os.Open(filepath.Join("windows", "tandem.wxs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d := xml.NewDecoder(f)
+	var services, runValues int
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("tandem.wxs: %v", err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		attr := map[string]string{}
+		for _, a := range se.Attr {
+			attr[a.Name.Local] = a.Value
+		}
+		switch se.Name.Local {
+		case "ServiceInstall", "ServiceControl":
+			if attr["Name"] != "tandem-agent" {
+				t.Errorf("%s Name=%q, want tandem-agent (the agent's service name)", se.Name.Local, attr["Name"])
+			}
+			services++
+		case "RegistryValue":
+			if attr["Key"] == tray.RunKeyPath {
+				runValues++
+				if attr["Root"] != "HKLM" || attr["Name"] != tray.RunValueName {
+					t.Errorf("Run value %s\\%s, want HKLM\\%s", attr["Root"], attr["Name"], tray.RunValueName)
+				}
+			}
+		}
+	}
+	if services != 2 || runValues != 1 {
+		t.Errorf("found %d ServiceInstall/ServiceControl and %d Run values, want 2 and 1", services, runValues)
+	}
+}
+
+func TestFyneAppMetadata(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("macos", "FyneApp.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	// The icon path is relative to the repository's root, where fyne
+	// package reads FyneApp.toml.
+	if !strings.Contains(s, `Icon = "assets/icon.png"`) {
+		t.Error(`FyneApp.toml: want Icon = "assets/icon.png"`)
+	}
+	if _, err := os.Stat(filepath.Join("..", "assets", "icon.png")); err != nil {
+		t.Errorf("the icon FyneApp.toml names: %v", err)
+	}
+	if !strings.Contains(s, `ID = "io.tandem.desktop"`) {
+		t.Error(`FyneApp.toml: want ID = "io.tandem.desktop" (tandem/app.AppID)`)
+	}
+}

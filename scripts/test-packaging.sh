@@ -1,0 +1,373 @@
+#!/usr/bin/env bash
+# Tests the release artefacts: the .deb packages (lintian, systemd units,
+# installation, enrollment, upgrade and purge in a fresh Debian root made
+# with debootstrap), the MSI (tables and sequence), Authenticode signing
+# with a throw-away certificate, and the macOS property lists.
+#
+# usage: scripts/test-packaging.sh [DIST]
+#
+# Builds DIST (scripts/dist.sh all) first unless it already holds this
+# version's artefacts. Needs root (debootstrap, chroot, mount). The
+# debootstrapped root is cached as a tarball in PKG_CACHE (default
+# DIST/.cache, ignored by git); delete it to start from a fresh download.
+# Reports how long each part took.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dist=${1:-dist}
+GO=${GO:-go}
+VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
+export VERSION
+cache=${PKG_CACHE:-$dist/.cache}
+suite=bookworm
+
+[ "$(id -u)" -eq 0 ] || {
+	echo "test-packaging needs root (debootstrap, chroot and mount); run it with sudo" >&2
+	exit 1
+}
+
+t0=$SECONDS
+failures=0
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+pass() { echo "ok:   $*"; }
+timing=()
+lap() { # lap LABEL START
+	timing+=("$(printf '%-34s %4d s' "$1" $((SECONDS - $2)))")
+}
+
+work=$(mktemp -d)
+mounts=()
+hubpid=""
+cleanup() {
+	[ -z "$hubpid" ] || kill "$hubpid" 2>/dev/null || true
+	for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[i]}" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ---- the artefacts --------------------------------------------------------
+t=$SECONDS
+if [ ! -f "$dist/tandem-agent_${VERSION}_linux_amd64" ] || ! compgen -G "$dist/tandem-agent_*_amd64.deb" >/dev/null ||
+	! compgen -G "$dist/tandem_${VERSION}_windows_amd64.msi" >/dev/null; then
+	echo "== no artefacts of $VERSION in $dist: building them (scripts/dist.sh all)"
+	scripts/dist.sh all "$dist"
+fi
+lap "artefacts (make dist if needed)" $t
+agent_deb=$(ls "$dist"/tandem-agent_*_amd64.deb)
+hub_deb=$(ls "$dist"/tandem-hub_*_amd64.deb)
+host_agent=$dist/tandem-agent_${VERSION}_linux_amd64
+host_hub=$dist/tandem-hub_${VERSION}_linux_amd64
+
+# ---- SHA256SUMS -------------------------------------------------------------
+if (cd "$dist" && sha256sum --quiet -c SHA256SUMS); then
+	pass "SHA256SUMS matches every artefact"
+else
+	fail "SHA256SUMS does not match the artefacts in $dist"
+fi
+for f in "$dist"/tandem-agent_"$VERSION"_* "$dist"/tandem-hub_"$VERSION"_*; do
+	grep -q -- "$VERSION" <(strings "$f" | grep -F "$VERSION" | head -1) ||
+		fail "$(basename "$f") does not carry the version $VERSION"
+done
+
+# ---- Go checks of the packaging files (plists, autostart, MSI source) ------
+t=$SECONDS
+if $GO test -count=1 ./packaging/; then pass "go test ./packaging/ (plists parsed, autostart entries match the tray)"; else fail "go test ./packaging/"; fi
+lap "go test ./packaging/" $t
+
+# ---- lintian ----------------------------------------------------------------
+t=$SECONDS
+for deb in "$dist"/*.deb; do
+	out=$(lintian --allow-root --tag-display-limit 0 "$deb" 2>&1 || true)
+	errors=$(grep -c '^E:' <<<"$out" || true)
+	warnings=$(grep '^W:' <<<"$out" || true)
+	if [ "$errors" -eq 0 ]; then
+		pass "lintian $(basename "$deb"): no errors"
+	else
+		fail "lintian $(basename "$deb"): $errors errors"
+		grep '^E:' <<<"$out" >&2
+	fi
+	[ -z "$warnings" ] || printf '      %s\n' "$warnings"
+done
+lap "lintian (all .deb)" $t
+
+# ---- systemd units ----------------------------------------------------------
+t=$SECONDS
+for deb in "$agent_deb" "$hub_deb"; do
+	root=$work/unit-$(basename "$deb" .deb)
+	dpkg-deb -x "$deb" "$root"
+	# The targets the units name (multi-user.target, network-online.target)
+	# come from this machine's systemd; the unit and its binary from the package.
+	mkdir -p "$root/lib/systemd/system"
+	cp -an /lib/systemd/system/. "$root/lib/systemd/system/"
+	for unit in "$root"/lib/systemd/system/tandem-*.service; do
+		# --root: ExecStart's binary is looked up in the unpacked package.
+		if out=$(systemd-analyze verify --root="$root" "$unit" 2>&1) && [ -z "$out" ]; then
+			pass "systemd-analyze verify $(basename "$unit")"
+		else
+			fail "systemd-analyze verify $(basename "$unit"): $out"
+		fi
+	done
+done
+lap "systemd-analyze verify" $t
+
+# ---- a fresh Debian root: install, enroll, collect, upgrade, purge ----------
+# The mirror apt uses on this machine (deb822 .sources or one-line lists).
+mirror() {
+	local m
+	m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
+		/^URIs:/ { uri = $2 } /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == s) found = uri }
+		/^$/ { if (found) { print found; exit } } END { if (found) print found }' s="$suite" | head -1)
+	[ -n "$m" ] || m=$(grep -hE "^deb +(\[[^]]*\] +)?[a-z]+://[^ ]+ +$suite( |$)" /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		sed -E 's/^deb +(\[[^]]*\] +)?//' | awk '{ print $1; exit }')
+	echo "$m"
+}
+t=$SECONDS
+mkdir -p "$cache"
+tarball=$cache/debootstrap-$suite-minbase-$(dpkg --print-architecture).tar.gz
+root=$work/root
+if [ ! -f "$tarball" ]; then
+	m=$(mirror)
+	[ -n "$m" ] || {
+		echo "no apt source for $suite in /etc/apt/sources.list*: cannot debootstrap" >&2
+		exit 1
+	}
+	echo "== debootstrap $suite from $m (cached afterwards in $tarball)"
+	debootstrap --variant=minbase --include=adduser "$suite" "$root" "$m" >"$work/debootstrap.log" 2>&1 || {
+		tail -20 "$work/debootstrap.log" >&2
+		fail "debootstrap $suite from $m"
+		exit 1
+	}
+	tar -C "$root" -czf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+	lap "debootstrap (first run, cached now)" $t
+else
+	mkdir -p "$root"
+	tar -C "$root" -xzf "$tarball"
+	lap "unpack cached Debian root" $t
+fi
+t=$SECONDS
+mount -t proc proc "$root/proc" && mounts+=("$root/proc")
+mount -t sysfs sysfs "$root/sys" && mounts+=("$root/sys")
+in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
+
+# A hub on loopback (the chroot shares this machine's network) to enroll with.
+hubdir=$work/hub
+mkdir -p "$hubdir"
+port=$((20000 + RANDOM % 20000))
+"$host_hub" serve --data "$hubdir" --listen "127.0.0.1:$port" >"$work/hub.log" 2>&1 &
+hubpid=$!
+for _ in $(seq 1 100); do
+	"$host_hub" tenant list --data "$hubdir" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+tenant=$("$host_hub" tenant create --data "$hubdir" --name "Packaging Test Ltd" --mode co-managed)
+token=$("$host_hub" token create --data "$hubdir" --tenant "$tenant")
+mkdir -p "$root/etc/tandem"
+cp "$hubdir/ca.pem" "$root/etc/tandem/ca.pem"
+printf 'HUB=https://127.0.0.1:%s\nTOKEN="%s"\nCA=/etc/tandem/ca.pem\n' "$port" "$token" >"$root/etc/tandem/agent.conf"
+
+cp "$agent_deb" "$hub_deb" "$root/tmp/"
+if in_root dpkg -i "/tmp/$(basename "$agent_deb")" >"$work/install.log" 2>&1; then
+	pass "dpkg -i $(basename "$agent_deb") in a fresh $suite root"
+else
+	fail "dpkg -i $(basename "$agent_deb")"
+fi
+sed 's/^/      /' "$work/install.log"
+grep -q 'systemd is not running here' "$work/install.log" &&
+	pass "postinst saw no running systemd and did not start the service" ||
+	fail "postinst did not say it skipped starting the service"
+[ -L "$root/etc/systemd/system/multi-user.target.wants/tandem-agent.service" ] &&
+	pass "tandem-agent.service enabled for the next boot" || fail "tandem-agent.service not enabled"
+if [ -f "$root/var/lib/tandem-agent/identity/identity.json" ]; then
+	pass "postinst enrolled the device from /etc/tandem/agent.conf"
+else
+	fail "no identity after installation: postinst did not enroll"
+fi
+device=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["device_id"])' \
+	"$root/var/lib/tandem-agent/identity/identity.json" 2>/dev/null || true)
+devices=$("$host_hub" devices --data "$hubdir" --tenant "$tenant" --json 2>&1 || true)
+if [ -n "$device" ] && grep -q -- "$device" <<<"$devices"; then
+	pass "the hub lists device $device"
+else
+	fail "the hub does not list the enrolled device ($device): $devices"
+fi
+
+# collect --json inside the root: it must describe the root (its OS, its
+# package database), not this machine.
+if in_root tandem-agent collect --json >"$work/collect.json" 2>"$work/collect.err"; then
+	pass "tandem-agent collect --json ran in the root"
+else
+	fail "tandem-agent collect --json in the root: $(cat "$work/collect.err")"
+fi
+want_os=$(. "$root/etc/os-release" && echo "$PRETTY_NAME")
+want_pkgs=$(in_root dpkg-query -W -f '${Status}\n' | grep -c 'install ok installed')
+python3 - "$work/collect.json" "$want_os" "$want_pkgs" <<'EOF' && pass "collect names the root's OS ($want_os) and its $want_pkgs packages" || fail "collect output does not describe the root"
+import json, sys
+rep = json.load(open(sys.argv[1]))
+want_os, want_pkgs = sys.argv[2], int(sys.argv[3])
+text = json.dumps(rep)
+if want_os not in text:
+    sys.exit(f"the report does not name {want_os!r}")
+# The software list: the longest list of objects with a name and a version.
+def lists(v):
+    if isinstance(v, dict):
+        for x in v.values(): yield from lists(x)
+    elif isinstance(v, list):
+        yield v
+        for x in v: yield from lists(x)
+software = max((l for l in lists(rep) if l and all(isinstance(i, dict) and "name" in i and "version" in i for i in l)), key=len, default=[])
+if abs(len(software) - want_pkgs) > 2:
+    sys.exit(f"the report lists {len(software)} packages; the root has {want_pkgs}")
+EOF
+
+# Upgrade: the same programs as a higher version; data and identity kept.
+t2=$SECONDS
+updist=$work/updist
+mkdir -p "$updist"
+upver="${VERSION}.upgrade"
+cp "$dist/tandem-agent_${VERSION}_linux_amd64" "$updist/tandem-agent_${upver}_linux_amd64"
+DEB_ONLY=tandem-agent:amd64 scripts/pkg-deb.sh "$updist" "$upver" >/dev/null
+up_deb=$(ls "$updist"/tandem-agent_*_amd64.deb)
+cp "$up_deb" "$root/tmp/"
+if in_root dpkg -i "/tmp/$(basename "$up_deb")" >"$work/upgrade.log" 2>&1; then
+	pass "upgrade to $(basename "$up_deb")"
+else
+	fail "upgrade: $(cat "$work/upgrade.log")"
+fi
+after=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["device_id"])' \
+	"$root/var/lib/tandem-agent/identity/identity.json" 2>/dev/null || true)
+[ -n "$device" ] && [ "$after" = "$device" ] && pass "the upgrade kept the device's identity" ||
+	fail "identity after upgrade: '$after', before: '$device'"
+upd=$(in_root dpkg-query -W -f '${Version} ${Status}' tandem-agent)
+grep -q '\.upgrade install ok installed$' <<<"$upd" && pass "tandem-agent is now $upd" || fail "after the upgrade: $upd"
+grep -q 'systemd is not running here' "$work/upgrade.log" || fail "the upgrade's postinst did not handle the missing systemd"
+lap "  of which upgrade" $t2
+
+# Purge: data, enrollment settings and the enablement go.
+if in_root dpkg --purge tandem-agent >"$work/purge.log" 2>&1; then pass "dpkg --purge tandem-agent"; else fail "purge: $(cat "$work/purge.log")"; fi
+for gone in /var/lib/tandem-agent /etc/tandem/agent.conf /usr/bin/tandem-agent \
+	/etc/systemd/system/multi-user.target.wants/tandem-agent.service; do
+	[ ! -e "$root$gone" ] && [ ! -L "$root$gone" ] || fail "$gone is left after purge"
+done
+[ -e "$root/etc/tandem/ca.pem" ] && pass "purge removed the agent's data and settings, kept the admin's ca.pem" ||
+	fail "purge removed /etc/tandem/ca.pem, which the package did not create"
+
+# The hub package: its own user, its data directory, its settings.
+if in_root dpkg -i "/tmp/$(basename "$hub_deb")" >"$work/hub-install.log" 2>&1; then
+	pass "dpkg -i $(basename "$hub_deb")"
+else
+	fail "dpkg -i $(basename "$hub_deb"): $(cat "$work/hub-install.log")"
+fi
+in_root getent passwd tandem-hub >/dev/null && pass "system user tandem-hub" || fail "no user tandem-hub"
+owner=$(in_root stat -c '%U %a' /var/lib/tandem-hub 2>/dev/null || true)
+[ "$owner" = "tandem-hub 700" ] && pass "/var/lib/tandem-hub owned by tandem-hub, mode 700" || fail "/var/lib/tandem-hub: '$owner'"
+grep -q '^TANDEM_HUB_NAME=.' "$root/etc/default/tandem-hub" && pass "/etc/default/tandem-hub written" || fail "/etc/default/tandem-hub"
+in_root dpkg --purge tandem-hub >/dev/null 2>&1 || fail "purge tandem-hub"
+[ ! -e "$root/var/lib/tandem-hub" ] && [ ! -e "$root/etc/default/tandem-hub" ] && pass "purge removed the hub's data and settings" ||
+	fail "the hub's data or settings are left after purge"
+lap "Debian root: install/enroll/upgrade/purge" $t
+
+# ---- the MSI ----------------------------------------------------------------
+t=$SECONDS
+msi=$(realpath "$dist/tandem_${VERSION}_windows_amd64.msi")
+tables=$(msiinfo tables "$msi" | LC_ALL=C sort | tr '\n' ' ')
+echo "      MSI tables: $tables"
+for want in File Component Feature ServiceInstall ServiceControl CustomAction Registry Shortcut Upgrade InstallExecuteSequence; do
+	grep -qw "$want" <<<"$tables" || fail "the MSI has no $want table"
+done
+msiinfo export "$msi" InstallExecuteSequence | tr -d '\r' | tail -n +4 >"$work/seq"
+seq_of() { awk -F'\t' -v a="$1" '$1 == a { print $3 }' "$work/seq"; }
+check_between() { # ACTION AFTER BEFORE
+	local s a b
+	s=$(seq_of "$1") a=$(seq_of "$2") b=$(seq_of "$3")
+	if [ -n "$s" ] && [ -n "$a" ] && [ -n "$b" ] && [ "$s" -gt "$a" ] && [ "$s" -lt "$b" ]; then
+		pass "MSI: $1 ($s) runs between $2 ($a) and $3 ($b)"
+	else
+		fail "MSI: $1 ($s) is not between $2 ($a) and $3 ($b)"
+	fi
+}
+check_between EnrollAgent InstallFiles StartServices
+check_between AgentRecovery InstallServices StartServices
+check_between AgentDelayedStart InstallServices StartServices
+check_between PurgeAgentData RemoveFiles InstallFinalize
+check_between SetScExe CostFinalize InstallInitialize
+svc=$(msiinfo export "$msi" ServiceInstall | tr -d '\r' | tail -n +4)
+awk -F'\t' '$2 == "tandem-agent" && $5 == 2 { ok = 1 } END { exit !ok }' <<<"$svc" &&
+	pass "MSI: service tandem-agent, automatic start" || fail "MSI ServiceInstall: $svc"
+msiinfo export "$msi" ServiceControl | tr -d '\r' | awk -F'\t' 'NR > 3 && $2 == "tandem-agent" && $3 == 163 { ok = 1 } END { exit !ok }' &&
+	pass "MSI: the service starts on install, stops on install and uninstall, is removed on uninstall" ||
+	fail "MSI ServiceControl events"
+msiinfo export "$msi" Property | tr -d '\r' | grep -q '^SecureCustomProperties	HUB;TOKEN;CA;PURGE;' &&
+	pass "MSI: HUB, TOKEN, CA, PURGE are secure properties" || fail "MSI SecureCustomProperties"
+if [ -f "$dist/tandem-tray_${VERSION}_windows_amd64.exe" ]; then
+	msiinfo export "$msi" Registry | tr -d '\r' | grep -q 'CurrentVersion\\Run	Tandem	"\[#TrayExe\]"' &&
+		pass "MSI: the tray starts at sign-in (HKLM Run)" || fail "MSI: no HKLM Run value for the tray"
+else
+	echo "      (no tray built: the MSI's Run value is not checked)"
+fi
+# The MSI carries exactly the programs in DIST (signed ones when signed).
+mkdir -p "$work/msix"
+(cd "$work/msix" && msiextract "$msi" >/dev/null)
+for exe in tandem-agent tandem; do
+	got=$(find "$work/msix" -name "$exe.exe" -exec sha256sum {} + | cut -d' ' -f1)
+	want=$(sha256sum "$dist/${exe}_${VERSION}_windows_amd64.exe" | cut -d' ' -f1)
+	[ "$got" = "$want" ] && pass "MSI: $exe.exe is the one in $dist" || fail "MSI: $exe.exe differs from $dist"
+done
+lap "MSI checks" $t
+
+# ---- signing with a throw-away certificate ----------------------------------
+t=$SECONDS
+sd=$work/sign
+mkdir -p "$sd"
+openssl req -x509 -newkey rsa:3072 -nodes -days 2 -subj "/CN=Tandem Packaging Test/O=Tandem Test" \
+	-addext "extendedKeyUsage=codeSigning" -addext "keyUsage=critical,digitalSignature" \
+	-keyout "$sd/key.pem" -out "$sd/cert.pem" 2>/dev/null
+openssl pkcs12 -export -inkey "$sd/key.pem" -in "$sd/cert.pem" -passout pass:test-pass -out "$sd/cert.pfx"
+cp "$dist/tandem-agent_${VERSION}_windows_amd64.exe" "$sd/agent.exe"
+cp "$msi" "$sd/tandem.msi"
+cp "$dist/tandem_${VERSION}_windows_amd64.exe" "$sd/desktop.exe"
+SIGN_CERT=$sd/cert.pem SIGN_KEY=$sd/key.pem scripts/sign.sh "$sd/agent.exe" "$sd/tandem.msi" || fail "sign.sh with SIGN_CERT/SIGN_KEY"
+SIGN_PFX=$sd/cert.pfx SIGN_PASS=test-pass scripts/sign.sh "$sd/desktop.exe" || fail "sign.sh with SIGN_PFX"
+# digests_match: every "Current X" digest osslsigncode printed equals its
+# "Calculated X" (X: message digest for PE files; DigitalSignature and
+# MsiDigitalSignatureEx for MSI), and there is at least one.
+digests_match() {
+	awk -F' *: *' '
+		/^Current / { k = $1; sub(/^Current /, "", k); split($2, a, " "); cur[k] = a[1] }
+		/^Calculated / { k = $1; sub(/^Calculated /, "", k); split($2, a, " "); calc[k] = a[1] }
+		END { n = 0; for (k in cur) { n++; if (cur[k] != calc[k]) exit 1 } exit n == 0 }'
+}
+for f in agent.exe tandem.msi desktop.exe; do
+	# Self-signed: the chain does not verify; the signature and its signer must.
+	out=$(osslsigncode verify -in "$sd/$f" 2>&1 || true)
+	if grep -q 'Subject: .*CN *= *Tandem Packaging Test' <<<"$out" && digests_match <<<"$out"; then
+		pass "osslsigncode verify $f: signed by CN=Tandem Packaging Test, digest matches"
+	else
+		fail "osslsigncode verify $f:"
+		echo "$out" >&2
+	fi
+done
+# A tampered file must not verify.
+printf 'x' | dd of="$sd/agent.exe" bs=1 seek=$(($(stat -c %s "$sd/agent.exe") / 2)) conv=notrunc 2>/dev/null
+out=$(osslsigncode verify -in "$sd/agent.exe" 2>&1 || true)
+if grep -qi 'MISMATCH' <<<"$out"; then
+	pass "a changed byte breaks the signature"
+else
+	fail "osslsigncode did not notice a changed byte"
+fi
+lap "signing" $t
+
+# ---- report -----------------------------------------------------------------
+lap "total" $t0
+echo
+echo "timings:"
+printf '  %s\n' "${timing[@]}"
+echo "sizes:"
+(cd "$dist" && ls -l *.deb *.msi 2>/dev/null | awk '{ printf "  %-56s %6.1f MB\n", $9, $5 / 1048576 }')
+if [ "$failures" -gt 0 ]; then
+	echo "test-packaging: $failures checks FAILED" >&2
+	exit 1
+fi
+echo "test-packaging: all checks passed"

@@ -19,8 +19,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"runtime"
 	"sync"
 	"time"
 
@@ -89,7 +87,7 @@ func open(args []string) error {
 	what := args[0]
 	fs := flag.NewFlagSet("open "+what, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	data := fs.String("data", defaultDataDir(), "the agent's data directory")
+	data := fs.String("data", localapi.DefaultDataDir(), "the agent's data directory")
 	var pos []string
 	rest := args[1:]
 	for {
@@ -160,23 +158,4 @@ func showTickets(ctx context.Context, a fyne.App, env app.Env, id string, follow
 	w.SetOnClosed(cancel)
 	followers.Go(func() { v.Follow(ctx) })
 	return w
-}
-
-// defaultDataDir is $TANDEM_DATA, else where the agent service keeps data
-// (as tandem-agent's own default).
-func defaultDataDir() string {
-	if d := os.Getenv("TANDEM_DATA"); d != "" {
-		return d
-	}
-	switch runtime.GOOS {
-	case "windows":
-		base := os.Getenv("ProgramData")
-		if base == "" {
-			base = `C:\ProgramData`
-		}
-		return filepath.Join(base, "Tandem", "agent")
-	case "darwin":
-		return "/Library/Application Support/Tandem/agent"
-	}
-	return "/var/lib/tandem-agent"
 }

@@ -3,7 +3,6 @@ package localapi
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -18,13 +17,10 @@ const PipeBase = `\\.\pipe\tandem-agent`
 // folded, as Windows paths are), so that test and development agents do
 // not collide with the service.
 func PipeName(dir string) string {
-	return pipeName(dir, os.Getenv("ProgramData"))
+	return pipeName(dir, programData())
 }
 
 func pipeName(dir, programData string) string {
-	if programData == "" {
-		programData = `C:\ProgramData`
-	}
 	norm := func(p string) string {
 		if abs, err := filepath.Abs(p); err == nil {
 			p = abs

@@ -6,29 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	"tandem/localapi"
 )
-
-// DefaultDataDir is the agent's data directory as tandem-agent picks it:
-// $TANDEM_DATA, else where the agent service keeps its data.
-func DefaultDataDir() string {
-	if d := os.Getenv("TANDEM_DATA"); d != "" {
-		return d
-	}
-	switch runtime.GOOS {
-	case "windows":
-		base := os.Getenv("ProgramData")
-		if base == "" {
-			base = `C:\ProgramData`
-		}
-		return filepath.Join(base, "Tandem", "agent")
-	case "darwin":
-		return "/Library/Application Support/Tandem/agent"
-	}
-	return "/var/lib/tandem-agent"
-}
 
 // StateDir is where the tray keeps its own small files for this person
 // (its log, the notification icon, the support details last seen):

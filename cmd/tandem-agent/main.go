@@ -31,6 +31,7 @@ import (
 	"tandem/internal/logfile"
 	"tandem/internal/version"
 	"tandem/inventory"
+	"tandem/localapi"
 	"tandem/localdb"
 	"tandem/msp"
 	"tandem/sync/client"
@@ -116,7 +117,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func newFlags(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	data := fs.String("data", defaultDataDir(), "data directory")
+	data := fs.String("data", localapi.DefaultDataDir(), "data directory")
 	return fs, data
 }
 
@@ -128,24 +129,6 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
 	}
 	return nil
-}
-
-// defaultDataDir is $TANDEM_DATA, else where a system service keeps data.
-func defaultDataDir() string {
-	if d := os.Getenv("TANDEM_DATA"); d != "" {
-		return d
-	}
-	switch runtime.GOOS {
-	case "windows":
-		base := os.Getenv("ProgramData")
-		if base == "" {
-			base = `C:\ProgramData`
-		}
-		return filepath.Join(base, "Tandem", "agent")
-	case "darwin":
-		return "/Library/Application Support/Tandem/agent"
-	}
-	return "/var/lib/tandem-agent"
 }
 
 func logger(w io.Writer) *slog.Logger {
@@ -378,7 +361,7 @@ func collect(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *glpi {
 		deviceID := rep.Hostname
-		if id, err := client.LoadIdentity(defaultDataDir()); err == nil {
+		if id, err := client.LoadIdentity(localapi.DefaultDataDir()); err == nil {
 			deviceID = id.DeviceID
 		}
 		b, err := inventory.GLPI(rep, deviceID)

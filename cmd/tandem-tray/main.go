@@ -14,6 +14,7 @@ import (
 
 	"tandem/internal/logfile"
 	"tandem/internal/version"
+	"tandem/localapi"
 	"tandem/tray"
 )
 
@@ -41,7 +42,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("tandem-tray", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	data := fs.String("data", tray.DefaultDataDir(), "the agent's data directory")
+	data := fs.String("data", localapi.DefaultDataDir(), "the agent's data directory")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil

@@ -1,7 +1,6 @@
 package localapi
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -80,25 +79,9 @@ func (v viewer) ownerText(t *msp.Ticket, loc *time.Location) string {
 	}
 	s := v.partyName(d.Owner, true)
 	if d.Owner != msp.PartyMSP && !d.Until.IsZero() && d.Then != "" && d.Then != d.Owner {
-		s += " until " + clockWords(d.Until, v.now, loc) + ", then " + v.partyName(d.Then, false)
+		s += " until " + msp.ClockWords(d.Until, v.now, loc) + ", then " + v.partyName(d.Then, false)
 	}
 	return s
-}
-
-// clockWords writes t for a person: "17:00" today, "tomorrow 08:00",
-// "Mon 08:00" within the week, "3 Dec 08:00" later.
-func clockWords(t, now time.Time, loc *time.Location) string {
-	t, now = t.In(loc), now.In(loc)
-	day, today := msp.DateOf(t), msp.DateOf(now)
-	switch {
-	case day == today:
-		return t.Format("15:04")
-	case day == today.AddDays(1):
-		return "tomorrow " + t.Format("15:04")
-	case day.Compare(today) > 0 && day.Compare(today.AddDays(7)) < 0:
-		return t.Format("Mon 15:04")
-	}
-	return t.Format("2 Jan 15:04")
 }
 
 // sla returns the SLA clock in words and when a first response is (or
@@ -170,64 +153,15 @@ func hubStateFits(t *msp.Ticket) bool {
 	return true // breached stays breached
 }
 
-// describeState says the hub's SLA state in the words of
-// msp.ClockState.Describe. A running clock whose due time has passed since
-// the hub computed it is said as breached.
+// describeState says the hub's SLA state (msp.SLAState.Describe) and when
+// a first response is still due.
 func describeState(t *msp.Ticket, now time.Time, loc *time.Location) (string, time.Time) {
 	s := t.SLA
-	verb := "resolved"
-	if t.Status == msp.StatusClosed {
-		verb = "closed"
-	}
 	respDue := time.Time{}
 	if s.RespondedAt.IsZero() || s.ResponseBreached {
 		respDue = s.ResponseDue
 	}
-	timer := func(what string, due time.Time) string {
-		if due.IsZero() {
-			return ""
-		}
-		if !now.Before(due) {
-			return what + " breached " + agoWords(now.Sub(due))
-		}
-		out := what + " due by " + clockWords(due, now, loc)
-		if s.AtRisk {
-			out += " (at risk)"
-		}
-		return out
-	}
-	switch {
-	case t.Status == msp.StatusResolved || t.Status == msp.StatusClosed:
-		if s.State == msp.SLABreached {
-			return verb + " late", respDue
-		}
-		return verb + " within target", respDue
-	case s.State == msp.SLAPaused:
-		return "paused: waiting for you", respDue
-	case s.RespondedAt.IsZero():
-		return timer("first response", s.ResponseDue), respDue
-	}
-	return timer("resolution", s.ResolutionDue), respDue
-}
-
-// agoWords writes d as "just now", "25 min ago", "2 h 5 min ago",
-// "3 days ago".
-func agoWords(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%d min ago", int(d/time.Minute))
-	case d < 24*time.Hour:
-		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-		if m == 0 {
-			return fmt.Sprintf("%d h ago", h)
-		}
-		return fmt.Sprintf("%d h %d min ago", h, m)
-	case d < 48*time.Hour:
-		return "1 day ago"
-	}
-	return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
+	return s.Describe(t.Status, now, loc), respDue
 }
 
 // firstResponse is when staff first answered the requester.

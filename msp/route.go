@@ -84,7 +84,7 @@ func Route(t Tenant, tk *Ticket, at time.Time) RouteDecision {
 	}
 	d.Reason = fmt.Sprintf("%s %s %s", upperFirst(partyName(t, d.Owner)), verbFor(d.Owner, what), period)
 	if !d.Until.IsZero() {
-		d.Reason += fmt.Sprintf(" (until %s); after that %s.", when(d.Until, at, loc), partyName(t, d.Then))
+		d.Reason += fmt.Sprintf(" (until %s); after that %s.", ClockWords(d.Until, at, loc), partyName(t, d.Then))
 	} else {
 		d.Reason += "."
 		d.Then = ""

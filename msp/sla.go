@@ -415,7 +415,7 @@ func describeTimer(what string, t SLATimer, now time.Time, loc *time.Location) s
 	if t.Breached {
 		return what + " breached " + ago(now.Sub(t.Due))
 	}
-	s := what + " due by " + when(t.Due, now, loc)
+	s := what + " due by " + ClockWords(t.Due, now, loc)
 	if t.AtRisk {
 		s += " (at risk)"
 	}
@@ -423,7 +423,7 @@ func describeTimer(what string, t SLATimer, now time.Time, loc *time.Location) s
 }
 
 // when writes t relative to now, on loc's wall clock.
-func when(t, now time.Time, loc *time.Location) string {
+func ClockWords(t, now time.Time, loc *time.Location) string {
 	t, now = t.In(loc), now.In(loc)
 	day, today := DateOf(t), DateOf(now)
 	switch {

@@ -221,7 +221,7 @@ func (s SLAState) Describe(st Status, now time.Time, loc *time.Location) string 
 		// Past due since the hub last looked: the next sweep marks it.
 		return what + " breached " + ago(now.Sub(due))
 	}
-	out := what + " due by " + when(due, now, loc)
+	out := what + " due by " + ClockWords(due, now, loc)
 	if s.AtRisk {
 		out += " (at risk)"
 	}

@@ -282,6 +282,13 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
+// Prefixes of the hub's secrets, so that a refusal can say which kind of
+// credential was wrong.
+const (
+	operatorPrefix  = "tdm_op_"
+	userTokenPrefix = "tdm_ut_"
+)
+
 var secretEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // newSecret returns prefix followed by 160 random bits.

@@ -250,7 +250,7 @@ func (s *Server) clearAlert(tx Tx, tenant msp.Tenant, id string, c alertCheck, n
 	if err != nil {
 		return nil, fmt.Errorf("resolving the %s alert ticket %s: %w", c.condition, id, err)
 	}
-	h, err := historyOf(tx, t)
+	h, err := historyOf(tx, t, now)
 	if err != nil {
 		return nil, err
 	}

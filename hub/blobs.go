@@ -208,30 +208,50 @@ func writeBlobTooBig(w http.ResponseWriter) {
 
 // getBlob serves a blob to the operator or to the tenant's staff. Devices
 // and end users do not read files back through the hub: a screenshot may
-// show another person's screen.
+// show another person's screen. Both credentials go through the same rate
+// limit: a blocked address is refused before either is looked at, and a
+// refused one counts as a failure.
 func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
-	token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if bearer && s.operator != "" && equalHash(hashSecret(strings.TrimSpace(token)), s.operator) {
-		s.serveBlob(w, r, r.URL.Query().Get("tenant"))
+	ip := clientIP(r)
+	if wait := s.limiter.blocked(ip, s.now()); wait > 0 {
+		tooMany(w, wait)
 		return
 	}
-	if !bearer {
+	token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	token = strings.TrimSpace(token)
+	switch {
+	case !bearer:
 		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
 			Message: "reading a file needs the operator credential or the sign-in of the organisation's IT lead or a technician"})
 		return
+	case s.operator != "" && equalHash(hashSecret(token), s.operator):
+		s.serveBlob(w, r, r.URL.Query().Get("tenant"))
+		return
+	case strings.HasPrefix(token, operatorPrefix):
+		s.limiter.fail(ip, s.now())
+		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
+			Message: "this is not this hub's operator credential; use the one in the operator.token file in the hub's data directory"})
+		return
 	}
-	s.syncClient(func(w http.ResponseWriter, r *http.Request, p principal) {
-		if p.user == nil || !p.user.Role.IsStaff() {
-			writeError(w, http.StatusForbidden, &protocol.ErrorBody{Code: protocol.CodeForbidden,
-				Message: "only the IT lead and technicians can read attached files"})
-			return
-		}
-		tenant, ok := blobTenant(w, r, p)
-		if !ok {
-			return
-		}
-		s.serveBlob(w, r, tenant)
-	})(w, r)
+	refused := msgSignInInvalid
+	if !strings.HasPrefix(token, userTokenPrefix) {
+		refused = "this credential is neither this hub's operator credential nor a current sign-in of the organisation's IT lead or a technician; " +
+			"use the operator.token file in the hub's data directory, or sign in again with a new code"
+	}
+	p, ok := s.byUserToken(w, r, token, refused)
+	if !ok {
+		return
+	}
+	if p.user == nil || !p.user.Role.IsStaff() {
+		writeError(w, http.StatusForbidden, &protocol.ErrorBody{Code: protocol.CodeForbidden,
+			Message: "only the IT lead and technicians can read attached files"})
+		return
+	}
+	tenant, ok := blobTenant(w, r, p)
+	if !ok {
+		return
+	}
+	s.serveBlob(w, r, tenant)
 }
 
 func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, tenant string) {

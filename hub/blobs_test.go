@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"tandem/hub"
@@ -163,4 +164,49 @@ func operatorToken(tb testing.TB, h *testHub) string {
 		tb.Fatal(err)
 	}
 	return tok
+}
+
+// GET /v1/blobs: a wrong credential is told which kind was wrong, and the
+// operator's path is rate-limited like the user token's: once an address
+// has failed too often, even the right operator credential waits.
+func TestBlobReadCredentials(t *testing.T) {
+	h := startHub(t)
+	t1 := h.tenant(t, "Demo Accounting", msp.ModeCoManaged)
+	d1 := h.enroll(t, t1.ID, "pc-1")
+	data := []byte("\x89PNG\r\n\x1a\n a screenshot")
+	url := h.info.URL + protocol.BlobPath(blobSum(data))
+	if status, _, body := sendBlob(t, h.rawClient(t, d1), url, bytes.NewReader(data), nil); status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", status, body)
+	}
+	anon := h.rawClient(t, nil)
+	operator := operatorToken(t, h)
+	url += "?tenant=" + t1.ID
+	refusal := func(bearer string) string {
+		t.Helper()
+		status, body, _ := getBlob(t, anon, url, bearer)
+		var e struct{ Error protocol.ErrorBody }
+		if err := json.Unmarshal(body, &e); status != http.StatusUnauthorized || err != nil {
+			t.Fatalf("GET with %q: %d %s, want 401", bearer, status, body)
+		}
+		return e.Error.Message
+	}
+	if msg := refusal("tdm_op_" + strings.Repeat("a", 32)); !strings.Contains(msg, "operator credential") || strings.Contains(msg, "sign-in") {
+		t.Errorf("a wrong operator credential: %q, want it named as the operator credential", msg)
+	}
+	if msg := refusal("tdm_ut_" + strings.Repeat("a", 32)); !strings.Contains(msg, "sign in again") || strings.Contains(msg, "operator") {
+		t.Errorf("an unknown user token: %q, want the sign-in answer", msg)
+	}
+	if msg := refusal("something-else"); !strings.Contains(msg, "operator credential") || !strings.Contains(msg, "sign in again") {
+		t.Errorf("a credential of no known kind: %q, want both kinds named", msg)
+	}
+	if status, _, _ := getBlob(t, anon, url, operator); status != http.StatusOK {
+		t.Fatalf("the operator after 3 failures: %d, want 200", status)
+	}
+	for i := 3; i < 10; i++ { // the limiter blocks after 10 failures a minute
+		refusal("tdm_op_wrong")
+	}
+	status, body, hdr := getBlob(t, anon, url, operator)
+	if status != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" {
+		t.Errorf("the right operator credential from a blocked address: %d %s, want 429 with Retry-After", status, body)
+	}
 }

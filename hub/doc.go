@@ -9,7 +9,10 @@
 // the server (RunSLA, SweepSLA) raises at-risk and breach events once per
 // clock, hands unanswered tickets over at the end or start of business
 // hours, sends internal-owned tickets nobody answered to the MSP after
-// the tenant's overflow time, and escalates a breach to the MSP. Agents'
+// the tenant's overflow time, and escalates a breach to the MSP. A ticket
+// stored by a hub without SLA clocks is adopted by the first sweep that
+// meets it (TicketHistory.Adopted): what it missed before then is recorded
+// as seen, without an event and without moving it to the MSP. Agents'
 // check-ins and inventories raise proactive alert tickets (silent device,
 // full disk, security updates or a restart pending too long, failing
 // security baseline), one per device and condition, which resolve

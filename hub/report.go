@@ -140,9 +140,9 @@ const PathAdminReport = "/v1/admin/report"
 func (s *Server) reportRoutes(mux *http.ServeMux, m *metrics.Hub, d *webhook.Dispatcher) {
 	mux.HandleFunc("GET "+PathAdminReport, s.operatorOnly(s.getReport))
 	if d != nil {
-		wh := webhook.AdminHandler(d)
-		mux.HandleFunc(webhook.AdminPath, s.operatorOnly(wh.ServeHTTP))
-		mux.HandleFunc(webhook.AdminPath+"/", s.operatorOnly(wh.ServeHTTP))
+		wh := s.webhookAdmin(d)
+		mux.HandleFunc(webhook.AdminPath, s.operatorOnly(wh))
+		mux.HandleFunc(webhook.AdminPath+"/", s.operatorOnly(wh))
 	}
 	if m != nil {
 		mux.HandleFunc("GET /metrics", s.operatorOnly(m.Handler("").ServeHTTP))

@@ -260,7 +260,7 @@ func loadOrCreateOperator(dir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("writing the operator credential: %w", err)
 	}
-	token := newSecret("tdm_op_")
+	token := newSecret(operatorPrefix)
 	_, werr := io.WriteString(f, token+"\n")
 	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
 		os.Remove(path)

@@ -74,6 +74,7 @@ func (s *Server) Handler() http.Handler {
 	s.reportRoutes(mux, s.metrics, s.webhooks)
 	s.opsRoutes(mux)
 	s.blobRoutes(mux)
+	s.staffRoutes(mux) // the dashboard's fleet (staff.go)
 	return s.recover(mux)
 }
 
@@ -146,40 +147,52 @@ func (s *Server) syncClient(h func(http.ResponseWriter, *http.Request, principal
 			byDevice(w, r)
 			return
 		}
-		ip := clientIP(r)
-		if wait := s.limiter.blocked(ip, s.now()); wait > 0 {
-			tooMany(w, wait)
-			return
+		if p, ok := s.byUserToken(w, r, token, msgSignInInvalid); ok {
+			h(w, r, p)
 		}
-		var u User
-		var refused bool
-		err := s.store.View(r.Context(), func(tx Tx) error {
-			sec, err := tx.Secret(hashSecret(strings.TrimSpace(token)))
-			if errors.Is(err, ErrNotFound) || (err == nil && (sec.Kind != SecretUserToken || !s.now().Before(sec.ExpiresAt))) {
-				refused = true
-				return nil
-			} else if err != nil {
-				return err
-			}
-			u, err = tx.User(sec.User)
-			return err
-		})
-		if err != nil {
-			s.internal(w, r, "checking a sign-in", err)
-			return
-		}
-		if refused {
-			s.limiter.fail(ip, s.now())
-			writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
-				Message: "this sign-in is no longer valid; sign in again with a new code"})
-			return
-		}
-		p := principal{user: &u}
-		if len(u.Tenants) == 1 {
-			p.tenant = u.Tenants[0]
-		}
-		h(w, r, p)
 	}
+}
+
+// msgSignInInvalid answers a user token the hub does not accept.
+const msgSignInInvalid = "this sign-in is no longer valid; sign in again with a new code"
+
+// byUserToken admits a signed-in person by their user token. It refuses
+// a rate-limited address (429) and a token that is unknown, expired or
+// not a user token: that counts as a failure and is answered 401 with
+// refused. On any refusal it has answered and returns false.
+func (s *Server) byUserToken(w http.ResponseWriter, r *http.Request, token, refused string) (principal, bool) {
+	ip := clientIP(r)
+	if wait := s.limiter.blocked(ip, s.now()); wait > 0 {
+		tooMany(w, wait)
+		return principal{}, false
+	}
+	var u User
+	var unknown bool
+	err := s.store.View(r.Context(), func(tx Tx) error {
+		sec, err := tx.Secret(hashSecret(strings.TrimSpace(token)))
+		if errors.Is(err, ErrNotFound) || (err == nil && (sec.Kind != SecretUserToken || !s.now().Before(sec.ExpiresAt))) {
+			unknown = true
+			return nil
+		} else if err != nil {
+			return err
+		}
+		u, err = tx.User(sec.User)
+		return err
+	})
+	if err != nil {
+		s.internal(w, r, "checking a sign-in", err)
+		return principal{}, false
+	}
+	if unknown {
+		s.limiter.fail(ip, s.now())
+		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized, Message: refused})
+		return principal{}, false
+	}
+	p := principal{user: &u}
+	if len(u.Tenants) == 1 {
+		p.tenant = u.Tenants[0]
+	}
+	return p, true
 }
 
 type ctxKey struct{}
@@ -371,7 +384,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		token := newSecret("tdm_ut_")
+		token := newSecret(userTokenPrefix)
 		if err := tx.PutSecret(Secret{Hash: hashSecret(token), Kind: SecretUserToken, User: u.ID, ExpiresAt: now.Add(180 * 24 * time.Hour)}); err != nil {
 			return err
 		}

@@ -45,8 +45,8 @@ func routeNew(t *msp.Ticket, tenant msp.Tenant, now time.Time) TicketHistory {
 }
 
 // historyOf reads a ticket's history, or rebuilds what it can from the
-// ticket for one stored before the hub kept histories.
-func historyOf(tx Tx, t *msp.Ticket) (TicketHistory, error) {
+// ticket for one stored before the hub kept histories, adopted at now.
+func historyOf(tx Tx, t *msp.Ticket, now time.Time) (TicketHistory, error) {
 	h, err := tx.History(t.Tenant, t.ID)
 	if err == nil {
 		return h, nil
@@ -54,7 +54,7 @@ func historyOf(tx Tx, t *msp.Ticket) (TicketHistory, error) {
 	if !errors.Is(err, ErrNotFound) {
 		return TicketHistory{}, fmt.Errorf("reading the history of ticket %s: %w", t.ID, err)
 	}
-	h = TicketHistory{Tenant: t.Tenant, Ticket: t.ID, RoutedAt: t.CreatedAt}
+	h = TicketHistory{Tenant: t.Tenant, Ticket: t.ID, RoutedAt: t.CreatedAt, Adopted: now}
 	if t.Status != msp.StatusNew {
 		// The time of the change is lost; the last update is the best guess.
 		h.Statuses = append(h.Statuses, msp.StatusChange{At: t.UpdatedAt, Status: t.Status})
@@ -128,10 +128,15 @@ func setSLA(t *msp.Ticket, h TicketHistory, tenant msp.Tenant, now time.Time, lo
 // breach events, escalation of a breach to the MSP, and the SLA state.
 // Every change to the ticket goes through msp.Apply as the hub. It
 // returns the ticket (t itself if nothing changed), whether h changed,
-// and the events to tell after the commit.
-func advance(tenant msp.Tenant, cal *msp.Calendar, t *msp.Ticket, h *TicketHistory, now time.Time) (*msp.Ticket, bool, []TicketEvent, error) {
+// the events to tell after the commit, and how many breaches and
+// overflows it found that fell due before the hub adopted the ticket
+// (TicketHistory.Adopted): those it records as seen without an event and
+// without handing the ticket to the MSP.
+func advance(tenant msp.Tenant, cal *msp.Calendar, t *msp.Ticket, h *TicketHistory, now time.Time) (_ *msp.Ticket, histChanged bool, _ []TicketEvent, prior int, _ error) {
 	orig := t
-	histChanged := false
+	// Adopted in this pass: the history is new and must be saved.
+	histChanged = !h.Adopted.IsZero() && h.Adopted.Equal(now)
+	before := func(due time.Time) bool { return !h.Adopted.IsZero() && !due.After(h.Adopted) }
 	var evs []TicketEvent
 	apply := func(c msp.Change, actorID string) error {
 		c.ID, c.TicketID, c.At = msp.NewID(), t.ID, now
@@ -163,7 +168,7 @@ func advance(tenant msp.Tenant, cal *msp.Calendar, t *msp.Ticket, h *TicketHisto
 	policy := tenant.SLAPolicy()
 	target, err := policy.Target(t.Priority)
 	if err != nil {
-		return orig, false, nil, fmt.Errorf("ticket %s: %w", t.ID, err)
+		return orig, false, nil, 0, fmt.Errorf("ticket %s: %w", t.ID, err)
 	}
 	clockCal := cal
 	if target.AllHours {
@@ -179,7 +184,7 @@ func advance(tenant msp.Tenant, cal *msp.Calendar, t *msp.Ticket, h *TicketHisto
 				empty := ""
 				if err := apply(msp.Change{Kind: msp.ChangeAssign, Owner: d.Owner, Assignee: &empty,
 					Comment: note(msp.CommentKindRouting, "Nobody had picked this up yet, so it moves on with the hour: "+d.Reason, actorRouting)}, actorRouting); err != nil {
-					return orig, false, nil, err
+					return orig, false, nil, 0, err
 				}
 			}
 		}
@@ -188,10 +193,19 @@ func advance(tenant msp.Tenant, cal *msp.Calendar, t *msp.Ticket, h *TicketHisto
 			if since.IsZero() {
 				since = t.CreatedAt
 			}
-			if over := tenant.Overflow(); clockCal.Between(since, now) >= over {
+			over := tenant.Overflow()
+			switch {
+			case clockCal.Between(since, now) < over:
+			case !h.Adopted.IsZero() && clockCal.Between(since, h.Adopted) >= over:
+				// Unanswered for longer than the overflow before the hub
+				// watched the ticket: it stays where it is.
+				h.Mark(stepOverflow)
+				histChanged = true
+				prior++
+			default:
 				body := fmt.Sprintf("Nobody answered within %s, so %s takes over this ticket.", words(over), mspName)
 				if err := toMSP(msp.CommentKindEscalation, body, stepOverflow); err != nil {
-					return orig, false, nil, err
+					return orig, false, nil, 0, err
 				}
 			}
 		}
@@ -199,7 +213,7 @@ func advance(tenant msp.Tenant, cal *msp.Calendar, t *msp.Ticket, h *TicketHisto
 
 	cs, err := computeSLA(t, *h, tenant, cal, now)
 	if err != nil {
-		return orig, false, nil, err
+		return orig, false, nil, 0, err
 	}
 	sla := func(k EventKind, clock string) TicketEvent {
 		return TicketEvent{Kind: k, Tenant: t.Tenant, At: now, Clock: clock}
@@ -226,20 +240,26 @@ func advance(tenant msp.Tenant, cal *msp.Calendar, t *msp.Ticket, h *TicketHisto
 			continue
 		}
 		histChanged = true
+		if before(b.due) {
+			// Missed before the hub watched the ticket: seen, not told,
+			// not escalated.
+			prior++
+			continue
+		}
 		slaEvs = append(slaEvs, sla(EventSLABreached, b.clock))
 		if t.Owner != msp.PartyMSP && !h.Has(stepEscalated) {
 			// Internal or shared: internal IT answers shared tickets first.
 			body := fmt.Sprintf("The %s target was missed (due %s) while %s had this ticket, so %s takes it over.",
 				b.what, b.due.In(cal.Location()).Format("Mon 2 Jan 15:04"), msp.PartyInternal.Label(), mspName)
 			if err := toMSP(msp.CommentKindEscalation, body, stepEscalated); err != nil {
-				return orig, false, nil, err
+				return orig, false, nil, 0, err
 			}
 		}
 	}
 
 	if st := msp.StateOf(cs, now); !t.SLA.SameAs(st) {
 		if err := apply(msp.Change{Kind: msp.ChangeSLA, SLA: &st}, actorSLA); err != nil {
-			return orig, false, nil, err
+			return orig, false, nil, 0, err
 		}
 	}
 	if t != orig {
@@ -249,7 +269,7 @@ func advance(tenant msp.Tenant, cal *msp.Calendar, t *msp.Ticket, h *TicketHisto
 		ev.Ticket = t
 		evs = append(evs, ev)
 	}
-	return t, histChanged, evs, nil
+	return t, histChanged, evs, prior, nil
 }
 
 // words writes a duration for people: "30 min", "2 h", "1 h 30 min".
@@ -263,14 +283,20 @@ func words(d time.Duration) string {
 	return fmt.Sprintf("%d h %d min", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
-// SweepStats counts what one SLA sweep did.
+// SweepStats counts what one SLA sweep did. It is the answer of
+// POST PathAdminSweep.
 type SweepStats struct {
-	Tenants  int // tenants swept
-	Open     int // open tickets looked at
-	Changed  int // tickets the sweep changed (SLA state, owner, notes)
-	Events   int // events told
-	Devices  int // devices checked for silence
-	Failures int // tickets or tenants skipped after an error (logged)
+	Tenants  int `json:"tenants"`  // tenants swept
+	Open     int `json:"open"`     // open tickets looked at
+	Changed  int `json:"changed"`  // tickets the sweep changed (SLA state, owner, notes)
+	Events   int `json:"events"`   // events told
+	Devices  int `json:"devices"`  // devices checked for silence
+	Failures int `json:"failures"` // tickets or tenants skipped after an error (logged)
+	// Preexisting counts breaches and overflows that fell due before the
+	// hub adopted the ticket (TicketHistory.Adopted), in practice in the
+	// first sweep after an upgrade: recorded as seen, without an event and
+	// without handing the ticket to the MSP.
+	Preexisting int `json:"preexisting"`
 }
 
 // sweepBatch bounds the tickets one sweep transaction writes.
@@ -327,12 +353,12 @@ func (s *Server) sweepTenant(ctx context.Context, tn msp.Tenant, now time.Time, 
 		var ferr error
 		err := tx.OpenTickets(tn.ID, func(t *msp.Ticket) bool {
 			st.Open++
-			h, err := historyOf(tx, t)
+			h, err := historyOf(tx, t, now)
 			if err != nil {
 				ferr = err
 				return false
 			}
-			next, hc, evs, err := advance(tn, cal, t, &h, now)
+			next, hc, evs, _, err := advance(tn, cal, t, &h, now)
 			if err != nil {
 				st.Failures++
 				s.log.Warn("SLA sweep skipped a ticket", "tenant", tn.ID, "ticket", t.ID, "err", err)
@@ -353,9 +379,9 @@ func (s *Server) sweepTenant(ctx context.Context, tn msp.Tenant, now time.Time, 
 		batch := due[:n]
 		due = due[n:]
 		var evs []TicketEvent
-		changed := 0
+		changed, preexisting := 0, 0
 		err := s.store.Update(ctx, func(tx Tx) error {
-			evs, changed = evs[:0], 0
+			evs, changed, preexisting = evs[:0], 0, 0
 			for _, id := range batch {
 				t, err := tx.Ticket(tn.ID, id)
 				if errors.Is(err, ErrNotFound) {
@@ -366,15 +392,16 @@ func (s *Server) sweepTenant(ctx context.Context, tn msp.Tenant, now time.Time, 
 				if !t.Status.IsOpen() {
 					continue // closed meanwhile
 				}
-				h, err := historyOf(tx, t)
+				h, err := historyOf(tx, t, now)
 				if err != nil {
 					return err
 				}
-				next, hc, tevs, err := advance(tn, cal, t, &h, now)
+				next, hc, tevs, prior, err := advance(tn, cal, t, &h, now)
 				if err != nil {
 					s.log.Warn("SLA sweep skipped a ticket", "tenant", tn.ID, "ticket", id, "err", err)
 					continue
 				}
+				preexisting += prior
 				if next != t {
 					changed++
 					if err := tx.PutTicket(next); err != nil {
@@ -395,6 +422,11 @@ func (s *Server) sweepTenant(ctx context.Context, tn msp.Tenant, now time.Time, 
 		}
 		st.Changed += changed
 		st.Events += len(evs)
+		st.Preexisting += preexisting
+		if preexisting > 0 {
+			s.log.Info("SLA targets missed before the hub followed these tickets (after an upgrade): recorded as breached, not escalated to the MSP",
+				"tenant", tn.ID, "clocks", preexisting)
+		}
 		s.emit(ctx, evs)
 	}
 	return nil
@@ -413,7 +445,7 @@ func (s *Server) RunSLA(ctx context.Context, interval time.Duration) {
 		if st, err := s.SweepSLA(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("SLA sweep", "err", err, "tenants", st.Tenants, "open", st.Open)
 		} else if st.Changed > 0 || st.Events > 0 {
-			s.log.Info("SLA sweep", "tenants", st.Tenants, "open", st.Open, "changed", st.Changed, "events", st.Events)
+			s.log.Info("SLA sweep", "tenants", st.Tenants, "open", st.Open, "changed", st.Changed, "events", st.Events, "preexisting", st.Preexisting)
 		}
 		select {
 		case <-ctx.Done():

@@ -114,6 +114,13 @@ type TicketHistory struct {
 	// "response-at-risk", "resolution-at-risk", "response-breached",
 	// "resolution-breached", "overflow", "escalated".
 	Done []string `json:"done,omitempty"`
+	// Adopted is when the hub first computed the clocks of a ticket stored
+	// before it kept histories (a hub upgraded from a version without SLA
+	// clocks); zero for a ticket it has followed since its creation. A
+	// breach or overflow that fell due before Adopted happened before the
+	// hub watched the ticket: the sweep records it as seen, tells no event
+	// and does not hand the ticket to the MSP for it.
+	Adopted time.Time `json:"adopted,omitzero"`
 }
 
 // Has reports whether the hub already did step.

@@ -198,7 +198,7 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 	var h TicketHistory
 	if current == nil {
 		h = routeNew(next, tenant, now)
-	} else if h, err = historyOf(tx, current); err != nil {
+	} else if h, err = historyOf(tx, current, now); err != nil {
 		return nil, err
 	}
 	noteHistory(&h, current, next, now)

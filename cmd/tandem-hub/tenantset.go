@@ -395,6 +395,9 @@ func slaSweep(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%d tenants, %d open tickets, %d changed, %d events, %d devices checked, %d failures\n",
 		st.Tenants, st.Open, st.Changed, st.Events, st.Devices, st.Failures)
+	if st.Preexisting > 0 {
+		fmt.Fprintf(stdout, "%d breaches predate the SLA clocks (tickets from before the upgrade): recorded, not escalated\n", st.Preexisting)
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -14,7 +15,7 @@ func TestAdminHandler(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	recv := newReceiver(t, 500)
 	d, _, _ := setup(t, clk, Options{MaxAge: time.Minute, Backoff: func(int) time.Duration { return time.Hour }})
-	api := httptest.NewServer(AdminHandler(d))
+	api := httptest.NewServer(AdminHandler(d, nil))
 	defer api.Close()
 	call := func(method, path string, body any, out any) int {
 		t.Helper()
@@ -46,6 +47,9 @@ func TestAdminHandler(t *testing.T) {
 	}
 	if code := call("POST", AdminPath, AddRequest{Tenant: "acme", URL: "not a url"}, nil); code != http.StatusBadRequest {
 		t.Errorf("add a bad URL: %d, want 400", code)
+	}
+	if code := call("POST", AdminPath, AddRequest{Tenant: "acme", URL: recv.URL, Description: strings.Repeat("x", maxAdminBody)}, nil); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("add with a body over the limit: %d, want 413", code)
 	}
 	var listed []Listed
 	if code := call("GET", AdminPath+"?tenant=acme", nil, &listed); code != http.StatusOK || len(listed) != 1 || listed[0].Secret != "" || listed[0].URL != recv.URL {

@@ -100,26 +100,9 @@ func PriorityWords(p msp.Priority) string {
 	return p.String()
 }
 
-// StatusWords says a ticket's status for the person who raised it.
-func StatusWords(s msp.Status) string {
-	switch s {
-	case msp.StatusNew:
-		return "New"
-	case msp.StatusOpen:
-		return "Open"
-	case msp.StatusProgress:
-		return "Being worked on"
-	case msp.StatusWaiting:
-		return "Waiting for you"
-	case msp.StatusResolved:
-		return "Fixed? Please confirm"
-	case msp.StatusReopened:
-		return "Reopened"
-	case msp.StatusClosed:
-		return "Closed"
-	}
-	return s.Label()
-}
+// StatusWords says a ticket's status for the person who raised it, in the
+// same words as the tray.
+func StatusWords(s msp.Status) string { return s.RequesterLabel() }
 
 // TicketNumber is the short number a person reads out on the phone: the
 // last six characters of the ticket's id, upper-case, after a '#'.

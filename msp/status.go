@@ -142,6 +142,29 @@ func (s Status) Label() string {
 	return fmt.Sprintf("unknown status %q", clip(string(s)))
 }
 
+// RequesterLabel says s in the words of the person who raised the ticket,
+// the same in the tray, the windows and the command line: "Waiting to be
+// picked up", "Being worked on", "Fixed? Please confirm".
+func (s Status) RequesterLabel() string {
+	switch s {
+	case StatusNew:
+		return "Waiting to be picked up"
+	case StatusOpen:
+		return "Picked up"
+	case StatusProgress:
+		return "Being worked on"
+	case StatusWaiting:
+		return "Waiting for you"
+	case StatusResolved:
+		return "Fixed? Please confirm"
+	case StatusReopened:
+		return "Reopened"
+	case StatusClosed:
+		return "Closed"
+	}
+	return s.Label()
+}
+
 // Terminal reports whether no transition leaves s (closed).
 func (s Status) Terminal() bool { return s == StatusClosed }
 

@@ -3,30 +3,18 @@ package tray
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"tandem/msp"
 )
 
-// StatusWords says a ticket's status for the person who raised it.
+// StatusWords says a ticket's status for the person who raised it, in the
+// same words as the windows, lower-case for the middle of a menu line.
 func StatusWords(s msp.Status) string {
-	switch s {
-	case msp.StatusNew:
-		return "waiting to be picked up"
-	case msp.StatusOpen:
-		return "picked up"
-	case msp.StatusProgress:
-		return "being worked on"
-	case msp.StatusWaiting:
-		return "waiting for you"
-	case msp.StatusResolved:
-		return "fixed"
-	case msp.StatusReopened:
-		return "reopened"
-	case msp.StatusClosed:
-		return "closed"
-	}
-	return string(s)
+	w := s.RequesterLabel()
+	r, n := utf8.DecodeRuneInString(w)
+	return string(unicode.ToLower(r)) + w[n:]
 }
 
 // shorten cuts s to at most n characters, ending with "…" when cut, and

@@ -140,6 +140,9 @@ func (s *Server) Handler() http.Handler {
 		s.backend.Refresh()
 		writeJSON(w, http.StatusAccepted, struct{}{})
 	}))
+	if sb, ok := s.backend.(StaffBackend); ok {
+		s.staffRoutes(mux, sb) // issue 6: the dashboard (staff_server.go)
+	}
 	return mux
 }
 
@@ -165,6 +168,12 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request, u string) {
 	st := s.yourStatus(u)
 	st.User = u
 	st.Role = msp.RoleEndUser
+	if b, ok := s.backend.(StaffBackend); ok {
+		// A signed-in IT lead or technician: the tray offers the dashboard.
+		if ss, err := b.StaffSession(u); err == nil && ss.Role != "" {
+			st.Role = ss.Role
+		}
+	}
 	st.Support = Support{Name: "IT support"}
 	if t, ok := s.backend.Tenant(); ok {
 		b := t.Branding

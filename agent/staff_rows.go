@@ -1,0 +1,121 @@
+package agent
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"tandem/localdb"
+	"tandem/msp"
+)
+
+// Each replica ticket has a small row beside it (staff/<user>/row/<id>),
+// written in the same transaction: what the index keeps, in a compact
+// binary form. Opening the index reads these rows — small values the store
+// keeps in its tree — instead of decoding 100,000 tickets.
+
+// putStaffTicket stores a replica ticket and its index row.
+func putStaffTicket(tx *localdb.Tx, user string, t *msp.Ticket) error {
+	if err := tx.PutJSON(staffKey(user, "ticket/"+t.ID), t); err != nil {
+		return err
+	}
+	r := rowOf(t)
+	return tx.Put(staffKey(user, "row/"+t.ID), r.marshal())
+}
+
+const rowVersion = 1
+
+func (r *ixRow) marshal() []byte {
+	b := make([]byte, 0, 64+len(r.id)+len(r.tenant)+len(r.title))
+	b = append(b, rowVersion)
+	for _, s := range []string{r.id, r.tenant, r.title, string(r.status), string(r.owner), string(r.pillar)} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	for _, n := range []int64{int64(r.priority), r.due, r.updated, r.created, r.respondedAt, r.responseDue} {
+		b = binary.AppendVarint(b, n)
+	}
+	var flags byte
+	if r.atRisk {
+		flags |= 1
+	}
+	if r.breached {
+		flags |= 2
+	}
+	if r.paused {
+		flags |= 4
+	}
+	return append(b, flags)
+}
+
+var errRow = errors.New("index row is damaged")
+
+// interned are the enumerations' values, so decoding a row allocates no
+// string for them.
+var interned = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range []string{
+		string(msp.StatusNew), string(msp.StatusOpen), string(msp.StatusProgress), string(msp.StatusWaiting),
+		string(msp.StatusResolved), string(msp.StatusClosed), string(msp.StatusReopened),
+		string(msp.PartyMSP), string(msp.PartyInternal), string(msp.PartyShared),
+		string(msp.PillarMonitoring), string(msp.PillarMicrosoft365), string(msp.PillarBackup), string(msp.PillarSecurity),
+		string(msp.PillarCommunications), string(msp.PillarHelpdesk), string(msp.PillarNetwork),
+	} {
+		m[s] = s
+	}
+	return m
+}()
+
+func unmarshalRow(b []byte, tenants map[string]string) (ixRow, error) {
+	var r ixRow
+	if len(b) == 0 || b[0] != rowVersion {
+		return r, errRow
+	}
+	b = b[1:]
+	var strs [6]string
+	for i := range strs {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return r, errRow
+		}
+		raw := b[k : k+int(n)]
+		switch {
+		case i >= 3:
+			if s, ok := interned[string(raw)]; ok {
+				strs[i] = s
+				break
+			}
+			strs[i] = string(raw)
+		case i == 1:
+			if s, ok := tenants[string(raw)]; ok {
+				strs[i] = s
+				break
+			}
+			strs[i] = string(raw)
+			tenants[strs[i]] = strs[i]
+		default:
+			strs[i] = string(raw)
+		}
+		b = b[k+int(n):]
+	}
+	var nums [6]int64
+	for i := range nums {
+		n, k := binary.Varint(b)
+		if k <= 0 {
+			return r, errRow
+		}
+		nums[i] = n
+		b = b[k:]
+	}
+	if len(b) != 1 {
+		return r, errRow
+	}
+	r = ixRow{id: strs[0], tenant: strs[1], title: strs[2], status: msp.Status(strs[3]), owner: msp.Party(strs[4]),
+		pillar: msp.Pillar(strs[5]), priority: msp.Priority(nums[0]), due: nums[1], updated: nums[2], created: nums[3],
+		respondedAt: nums[4], responseDue: nums[5], atRisk: b[0]&1 != 0, breached: b[0]&2 != 0, paused: b[0]&4 != 0}
+	return r, nil
+}
+
+func rowError(key []byte, err error) error {
+	return fmt.Errorf("%w: %s in the dashboard's replica: %v; sign out and in again to rebuild it", localdb.ErrCorrupt, key, err)
+}

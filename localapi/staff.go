@@ -1,0 +1,168 @@
+package localapi
+
+import (
+	"time"
+
+	"tandem/msp"
+)
+
+// Staff routes (issue 6): the dashboard of an IT lead or an MSP technician
+// signed in on this computer. The agent keeps the person's credential for
+// their OS user and a replica of the organisations in their scope; every
+// answer comes from that replica, so the dashboard opens at once and works
+// offline.
+//
+//	POST /v1/staff/sign-in             {"code": "..."} → StaffSession
+//	POST /v1/staff/sign-out            → 204; the credential and the replica are removed
+//	GET  /v1/staff/session             → StaffSession (404 when not signed in)
+//	GET  /v1/staff/tickets             → TicketPage (TicketQuery as query parameters)
+//	GET  /v1/staff/tickets/{id}        → StaffTicket
+//	POST /v1/staff/tickets/{id}/changes msp.Change → StaffTicket
+//	GET  /v1/staff/overview?tenant=ID  → Overview
+//	GET  /v1/staff/devices?tenant=ID&q=TEXT → []DeviceRow
+//	GET  /v1/staff/devices/{id}        → DeviceDetail
+
+// SignInRequest is the body of POST /v1/staff/sign-in: the code from
+// `tandem-hub user add`.
+type SignInRequest struct {
+	Code string `json:"code"`
+}
+
+// StaffSession is the signed-in person on this computer's OS user.
+type StaffSession struct {
+	Name    string      `json:"name"`
+	Role    msp.Role    `json:"role"`    // it-lead | technician
+	Tenants []TenantRef `json:"tenants"` // the organisations in scope
+	// SyncedAt is the end of the last complete pull of the scope; zero
+	// before the first one.
+	SyncedAt time.Time `json:"synced_at,omitzero"`
+	Syncing  bool      `json:"syncing"`
+	// Extra fields.
+	HubURL    string    `json:"hub_url,omitempty"`
+	Online    bool      `json:"online"`               // the last exchange with the hub worked
+	Queued    int       `json:"queued_changes"`       // this person's changes still to send
+	Refused   int       `json:"refused_changes"`      // this person's changes the hub refused (kept, not applied)
+	LastError string    `json:"last_error,omitempty"` // why the last exchange failed, in words
+	Tickets   int       `json:"tickets"`              // tickets in the replica (0 until the first ticket query opened its index)
+	SignedIn  time.Time `json:"signed_in_at,omitzero"`
+}
+
+// TenantRef names an organisation in the scope.
+type TenantRef struct {
+	ID   string          `json:"id"`
+	Name string          `json:"name"`
+	Mode msp.ServiceMode `json:"mode"`
+}
+
+// Values of TicketQuery.Status besides a msp.Status.
+const (
+	StatusFilterOpen = "open" // every status but resolved and closed (the default)
+	StatusFilterAll  = "all"
+)
+
+// Values of TicketQuery.Sort.
+const (
+	SortDue      = "due"      // SLA due time, soonest first (the default); tickets without a clock last
+	SortUpdated  = "updated"  // last change, newest first
+	SortPriority = "priority" // P1 first, then due
+)
+
+// Limits of a ticket page.
+const (
+	DefaultTicketLimit = 200
+	MaxTicketLimit     = 1000
+)
+
+// TicketQuery filters the staff ticket list. Empty fields do not filter.
+// Q matches words of the title (and the id), case-insensitively; every word
+// must match.
+type TicketQuery struct {
+	Q      string `json:"q,omitempty"`
+	Status string `json:"status,omitempty"` // open (default) | all | a msp.Status
+	Owner  string `json:"owner,omitempty"`  // msp | internal | shared
+	Pillar string `json:"pillar,omitempty"`
+	Tenant string `json:"tenant,omitempty"`
+	Sort   string `json:"sort,omitempty"` // due (default) | updated | priority
+	Limit  int    `json:"limit,omitempty"`
+	Offset int    `json:"offset,omitempty"`
+}
+
+// TicketPage is one page of the filtered list; Total counts every match.
+type TicketPage struct {
+	Total   int           `json:"total"`
+	Tickets []StaffTicket `json:"tickets"`
+}
+
+// StaffTicket is a ticket as staff see it: internal notes included.
+type StaffTicket struct {
+	msp.Ticket
+	TenantName string `json:"tenant_name"`
+	SLAText    string `json:"sla_text"`
+	// Delivered: the hub has every change of this ticket made by this
+	// person here.
+	Delivered bool `json:"delivered"`
+	// Due is the next SLA deadline (first response, then resolution);
+	// zero when no clock runs.
+	Due time.Time `json:"due,omitzero"`
+}
+
+// Overview is the dashboard's first view for one organisation or, with no
+// tenant, the whole scope.
+type Overview struct {
+	OpenByPillar map[msp.Pillar]int `json:"open_by_pillar"`
+	OpenByOwner  map[msp.Party]int  `json:"open_by_owner"`
+	// This month: first responses within target / first responses decided
+	// (responded, or breached without a response).
+	SLAMet     int `json:"sla_met"`
+	SLADecided int `json:"sla_decided"`
+	// Open tickets at risk of breach / breached, soonest due first (at
+	// most 20 each).
+	AtRisk   []StaffTicket `json:"at_risk"`
+	Breached []StaffTicket `json:"breached"`
+
+	Devices       int `json:"devices"`
+	DevicesSilent int `json:"devices_silent"` // not seen for SilentAfter
+	// Patch compliance: devices with security updates pending, and the age
+	// in days of the oldest pending report.
+	SecurityPending   int `json:"security_pending"`
+	OldestPendingDays int `json:"oldest_pending_days"`
+	RestartNeeded     int `json:"restart_needed"`
+	PostureFailures   int `json:"posture_failures"` // devices with at least one failing check
+
+	// DevicesKnown is false when the hub did not give this person the
+	// device list (the device fields are then zero).
+	DevicesKnown bool      `json:"devices_known"`
+	Open         int       `json:"open"`
+	AsOf         time.Time `json:"as_of"`
+}
+
+// SilentAfter is how long a device may stay unseen before it counts as
+// silent.
+const SilentAfter = 24 * time.Hour
+
+// DeviceRow is one device of the fleet.
+type DeviceRow struct {
+	ID                string    `json:"id"`
+	Tenant            string    `json:"tenant"`
+	Hostname          string    `json:"hostname"`
+	OS                string    `json:"os"`
+	LastSeen          time.Time `json:"last_seen,omitzero"`
+	Silent            bool      `json:"silent"`
+	SecurityPending   int       `json:"security_pending"`
+	OldestPendingDays int       `json:"oldest_pending_days"`
+	RestartNeeded     bool      `json:"restart_needed"`
+	PostureProblems   []string  `json:"posture_problems"`
+	// Extra fields.
+	TenantName string `json:"tenant_name,omitempty"`
+	Pending    int    `json:"pending"` // every pending update, security or not
+}
+
+// DeviceDetail is one device with its full inventory; each section has an
+// "as of" time.
+type DeviceDetail struct {
+	DeviceRow
+	Inventory     msp.Inventory `json:"inventory"`
+	InventoryAsOf time.Time     `json:"inventory_as_of,omitzero"`
+	PatchesAsOf   time.Time     `json:"patches_as_of,omitzero"`
+	PostureAsOf   time.Time     `json:"posture_as_of,omitzero"`
+}

@@ -4,6 +4,7 @@
 //	tandem open new-ticket     raise a ticket
 //	tandem open tickets        my tickets and their conversations
 //	tandem open ticket ID      one ticket's conversation
+//	tandem open dashboard      the IT lead's and technician's dashboard
 //	tandem about               what this copy of Tandem is
 //	tandem version             print the version
 //
@@ -13,7 +14,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -39,6 +39,7 @@ Usage:
   tandem open new-ticket [--data DIR]   raise a ticket
   tandem open tickets [--data DIR]      your tickets and their conversations
   tandem open ticket ID [--data DIR]    one ticket's conversation
+  tandem open dashboard [--data DIR]    the dashboard for IT leads and technicians
   tandem about                          show what this copy of Tandem is
   tandem version                        print the version
 
@@ -82,7 +83,7 @@ func run(args []string) error {
 // open parses "open WHAT [ID] [--data DIR]" (flags before or after the id).
 func open(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("open what? new-ticket, tickets or ticket ID\n\n%s", usage)
+		return fmt.Errorf("open what? new-ticket, tickets, ticket ID or dashboard\n\n%s", usage)
 	}
 	what := args[0]
 	fs := flag.NewFlagSet("open "+what, flag.ContinueOnError)
@@ -105,12 +106,9 @@ func open(args []string) error {
 		want = 1
 	}
 	switch what {
-	case "new-ticket", "tickets", "ticket":
-	case "dashboard":
-		return errors.New("the dashboard for IT leads and technicians is not yet available in this version; " +
-			"use \"tandem open tickets\" for your own tickets")
+	case "new-ticket", "tickets", "ticket", "dashboard":
 	default:
-		return fmt.Errorf("cannot open %q: choose new-ticket, tickets or ticket ID\n\n%s", what, usage)
+		return fmt.Errorf("cannot open %q: choose new-ticket, tickets, ticket ID or dashboard\n\n%s", what, usage)
 	}
 	if len(pos) != want {
 		if want == 1 {
@@ -128,7 +126,8 @@ func open(args []string) error {
 		cancel()
 		followers.Wait()
 	}()
-	env := app.Env{Agent: localapi.NewClient(*data)}
+	client := localapi.NewClient(*data)
+	env := app.Env{Agent: client}
 	var w fyne.Window
 	env.OpenTickets = func(id string) { showTickets(ctx, a, env, id, &followers).Show() }
 	switch what {
@@ -138,6 +137,8 @@ func open(args []string) error {
 		w.Resize(fyne.NewSize(640, 760))
 	case "tickets":
 		w = showTickets(ctx, a, env, "", &followers)
+	case "dashboard":
+		w = showDashboard(ctx, a, env, client, &followers)
 	default:
 		w = showTickets(ctx, a, env, pos[0], &followers)
 	}
@@ -157,5 +158,17 @@ func showTickets(ctx context.Context, a fyne.App, env app.Env, id string, follow
 	ctx, cancel := context.WithCancel(ctx)
 	w.SetOnClosed(cancel)
 	followers.Go(func() { v.Follow(ctx) })
+	return w
+}
+
+// showDashboard makes the dashboard window for IT leads and technicians;
+// it follows the agent until it closes or ctx ends.
+func showDashboard(ctx context.Context, a fyne.App, env app.Env, staff app.Staff, followers *sync.WaitGroup) fyne.Window {
+	w := a.NewWindow("Dashboard — Tandem")
+	d := app.DashboardWindow(w, env, staff)
+	w.Resize(fyne.NewSize(1280, 800))
+	ctx, cancel := context.WithCancel(ctx)
+	w.SetOnClosed(cancel)
+	followers.Go(func() { d.Follow(ctx, 30*time.Second) })
 	return w
 }

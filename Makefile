@@ -67,7 +67,7 @@ FUZZTIME ?= 100000x
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZTIME)
 
-test: deps lint cross test-go fuzz
+test: deps lint cross test-go fuzz test-packaging-ci
 
 # Benchmarks (figures, not pass/fail). See README "Measuring".
 bench: deps
@@ -95,11 +95,18 @@ clean:
 #                        SIGN_CERT + SIGN_KEY, or SIGN_PFX + SIGN_PASS; SIGN_TIMESTAMP=URL
 #   make test-packaging  lintian, systemd-analyze, install/enroll/upgrade/purge in a
 #                        debootstrapped Debian root, the MSI's tables, signing (needs root)
+#   make test-packaging-ci  the part of test-packaging that `make test` runs, from pure Go
+#                        alone (no cgo, no mingw, no MSI): the agent and hub .debs for
+#                        linux/amd64 in $(DIST)/ci, lintian, systemd-analyze, the Debian root
+#                        (debootstrap cached in $(DIST)/.cache), signing the agent's .exe.
+#                        As root, or through sudo for the root part.
 DIST      ?= dist
 DIST_DEBS := dpkg-dev fakeroot binutils lintian wixl msitools osslsigncode gcc-mingw-w64-x86-64
 TEST_PACKAGING_DEBS := debootstrap openssl python3 systemd
+# What test-packaging-ci needs: no mingw, wixl or msitools.
+TEST_PACKAGING_CI_DEBS := dpkg-dev binutils lintian osslsigncode $(TEST_PACKAGING_DEBS)
 
-.PHONY: deps-dist dist deb msi sign test-packaging
+.PHONY: deps-dist dist deb msi sign test-packaging test-packaging-ci
 
 deps-dist: deps
 	@scripts/debs.sh $(DIST_DEBS)
@@ -119,4 +126,8 @@ sign:
 test-packaging: deps-dist
 	@scripts/debs.sh $(TEST_PACKAGING_DEBS)
 	@VERSION=$(VERSION) scripts/test-packaging.sh $(DIST)
+
+test-packaging-ci: check-go
+	@scripts/debs.sh $(TEST_PACKAGING_CI_DEBS)
+	@VERSION=$(VERSION) PKG_CACHE=$(DIST)/.cache scripts/test-packaging.sh --ci $(DIST)/ci
 # ---- end of packaging ------------------------------------------------------------------

@@ -2,12 +2,15 @@
 # Builds Tandem's release artefacts into DIST (default dist/), every binary
 # stamped with the version from git, then the packages and SHA256SUMS.
 #
-# usage: scripts/dist.sh [all|bins|deb|msi] [DIST]
+# usage: scripts/dist.sh [all|bins|deb|msi|ci] [DIST]
 #
 #   bins  the binaries only
 #   deb   the Linux binaries and the three .deb packages
 #   msi   the Windows binaries and the MSI
 #   all   everything (the default), signed when SIGN_* is set (scripts/sign.sh)
+#   ci    what `make test` checks, pure Go only (no cgo, no mingw): the agent
+#         and hub for linux/amd64 with their two .deb packages, and the agent
+#         for windows/amd64 (to sign); never signed here
 #
 # Environment: VERSION (default: git describe --tags --always --dirty), GO
 # (default go), WINCC (the mingw-w64 C compiler, default x86_64-w64-mingw32-gcc).
@@ -27,14 +30,14 @@ ldflags="-s -w -X tandem/internal/version.Version=$VERSION"
 
 mkdir -p "$dist"
 case $what in
-all | bins)
+all | bins | ci)
 	# A fresh set: remove earlier artefacts (files at the top level only;
 	# dist/.cache keeps the test's debootstrap tarball).
 	find "$dist" -maxdepth 1 -type f -delete
 	;;
 deb | msi) ;;
 *)
-	echo "usage: scripts/dist.sh [all|bins|deb|msi] [DIST]" >&2
+	echo "usage: scripts/dist.sh [all|bins|deb|msi|ci] [DIST]" >&2
 	exit 2
 	;;
 esac
@@ -145,6 +148,13 @@ msi)
 	sign "$dist"/*_windows_amd64.exe
 	scripts/pkg-msi.sh "$dist" "$VERSION"
 	sign "$dist"/*.msi
+	sums
+	;;
+ci)
+	build linux amd64 0 tandem-agent ./cmd/tandem-agent
+	build linux amd64 0 tandem-hub ./cmd/tandem-hub
+	build windows amd64 0 tandem-agent ./cmd/tandem-agent
+	DEB_ONLY="tandem-agent:amd64 tandem-hub:amd64" scripts/pkg-deb.sh "$dist" "$VERSION"
 	sums
 	;;
 all)

@@ -168,13 +168,19 @@ desktop() {
 	finish "$root" tandem-desktop "$arch" "$deps"
 }
 
-command -v dpkg-shlibdeps >/dev/null || {
-	echo "dpkg-shlibdeps is missing: install the Debian package dpkg-dev" >&2
+# DEB_ONLY="tandem-agent:amd64 ...": build only these (the test's upgrade,
+# scripts/dist.sh ci).
+want() { [ -z "${DEB_ONLY:-}" ] || [[ " $DEB_ONLY " == *" $1:$2 "* ]]; }
+command -v dpkg-deb >/dev/null || {
+	echo "dpkg-deb is missing: build the packages on Debian or Ubuntu (Debian package dpkg)" >&2
 	exit 1
 }
+# Only tandem-desktop links C libraries; dpkg-shlibdeps finds its Depends.
+if want tandem-desktop amd64 && ! command -v dpkg-shlibdeps >/dev/null; then
+	echo "dpkg-shlibdeps is missing: install the Debian package dpkg-dev" >&2
+	exit 1
+fi
 echo "== Debian packages, version $debver"
-# DEB_ONLY="tandem-agent:amd64 ...": build only these (the test's upgrade).
-want() { [ -z "${DEB_ONLY:-}" ] || [[ " $DEB_ONLY " == *" $1:$2 "* ]]; }
 for arch in amd64 arm64; do
 	if want tandem-agent "$arch"; then agent "$arch"; fi
 	if want tandem-hub "$arch"; then hub "$arch"; fi

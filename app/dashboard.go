@@ -309,6 +309,32 @@ func roleWords(r msp.Role) string {
 }
 
 // loc is the time zone due times are shown in: the person's own.
+// load runs fetch off the UI goroutine and hands its answer to show on it,
+// unless a newer load of the same view (a later *gen) started meanwhile; a
+// failure is shown as the dashboard's load problem.
+func load[T any](d *Dashboard, gen *int, fetch func(context.Context) (T, error), show func(T)) {
+	*gen++
+	mine := *gen
+	d.env.Async(func() {
+		var got T
+		err := d.env.call(func(ctx context.Context) error {
+			var err error
+			got, err = fetch(ctx)
+			return err
+		})
+		fyne.Do(func() {
+			if mine != *gen {
+				return
+			}
+			if err != nil {
+				d.showLoadProblem(err)
+				return
+			}
+			show(got)
+		})
+	})
+}
+
 func (d *Dashboard) loc() *time.Location { return time.Local }
 
 // supportName is the MSP's name from the tenant's branding.

@@ -93,26 +93,7 @@ func (v *devicesTab) content() fyne.CanvasObject {
 
 func (v *devicesTab) reload() {
 	tenant, q := v.d.tenant, strings.TrimSpace(v.search.Text)
-	v.gen++
-	gen := v.gen
-	v.d.env.Async(func() {
-		var rows []localapi.DeviceRow
-		err := v.d.env.call(func(ctx context.Context) error {
-			var err error
-			rows, err = v.d.staff.StaffDevices(ctx, tenant, q)
-			return err
-		})
-		fyne.Do(func() {
-			if gen != v.gen {
-				return
-			}
-			if err != nil {
-				v.d.showLoadProblem(err)
-				return
-			}
-			v.set(rows, q)
-		})
-	})
+	load(v.d, &v.gen, func(ctx context.Context) ([]localapi.DeviceRow, error) { return v.d.staff.StaffDevices(ctx, tenant, q) }, func(rows []localapi.DeviceRow) { v.set(rows, q) })
 }
 
 func (v *devicesTab) set(rows []localapi.DeviceRow, q string) {
@@ -180,18 +161,7 @@ func attention(r localapi.DeviceRow) int {
 	return n
 }
 
-func (v *devicesTab) newRow() fyne.CanvasObject {
-	row := container.New(v.cols)
-	for i := range deviceColumnWidths {
-		l := widget.NewLabel("")
-		l.Truncation = fyne.TextTruncateEllipsis
-		if i == dcolHost {
-			l.TextStyle.Bold = true
-		}
-		row.Add(l)
-	}
-	return row
-}
+func (v *devicesTab) newRow() fyne.CanvasObject { return v.cols.newRow() }
 
 func (v *devicesTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	if i >= len(v.rows) {
@@ -199,13 +169,7 @@ func (v *devicesTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	r := v.rows[i]
 	now := v.d.env.Now()
-	row := o.(*fyne.Container)
-	set := func(col int, text string, imp widget.Importance) {
-		l := row.Objects[col].(*widget.Label)
-		l.Text, l.Importance = text, imp
-		l.Hidden = col != v.cols.flex && v.cols.widths[col] == 0
-		l.Refresh()
-	}
+	set := v.cols.setter(o)
 	set(dcolHost, r.Hostname, widget.MediumImportance)
 	set(dcolOrg, r.TenantName, widget.MediumImportance)
 	set(dcolOS, r.OS, widget.MediumImportance)

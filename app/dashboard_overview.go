@@ -69,26 +69,7 @@ func (v *overviewTab) content() fyne.CanvasObject {
 
 func (v *overviewTab) reload() {
 	tenant := v.d.tenant
-	v.gen++
-	gen := v.gen
-	v.d.env.Async(func() {
-		var ov localapi.Overview
-		err := v.d.env.call(func(ctx context.Context) error {
-			var err error
-			ov, err = v.d.staff.Overview(ctx, tenant)
-			return err
-		})
-		fyne.Do(func() {
-			if gen != v.gen {
-				return
-			}
-			if err != nil {
-				v.d.showLoadProblem(err)
-				return
-			}
-			v.set(ov)
-		})
-	})
+	load(v.d, &v.gen, func(ctx context.Context) (localapi.Overview, error) { return v.d.staff.Overview(ctx, tenant) }, v.set)
 }
 
 // set shows ov.

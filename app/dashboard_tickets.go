@@ -230,26 +230,7 @@ func (v *ticketsTab) reload() {
 		return
 	}
 	q := v.queryNow()
-	v.gen++
-	gen := v.gen
-	v.d.env.Async(func() {
-		var page localapi.TicketPage
-		err := v.d.env.call(func(ctx context.Context) error {
-			var err error
-			page, err = v.d.staff.StaffTickets(ctx, q)
-			return err
-		})
-		fyne.Do(func() {
-			if gen != v.gen {
-				return
-			}
-			if err != nil {
-				v.d.showLoadProblem(err)
-				return
-			}
-			v.setRows(q, page)
-		})
-	})
+	load(v.d, &v.gen, func(ctx context.Context) (localapi.TicketPage, error) { return v.d.staff.StaffTickets(ctx, q) }, func(page localapi.TicketPage) { v.setRows(q, page) })
 }
 
 func (v *ticketsTab) setRows(q localapi.TicketQuery, page localapi.TicketPage) {
@@ -297,18 +278,7 @@ func (v *ticketsTab) clear() {
 	v.pick.Show()
 }
 
-func (v *ticketsTab) newRow() fyne.CanvasObject {
-	row := container.New(v.cols)
-	for i := range ticketColumnWidths {
-		l := widget.NewLabel("")
-		l.Truncation = fyne.TextTruncateEllipsis
-		if i == colTitle {
-			l.TextStyle.Bold = true
-		}
-		row.Add(l)
-	}
-	return row
-}
+func (v *ticketsTab) newRow() fyne.CanvasObject { return v.cols.newRow() }
 
 func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	if i >= len(v.rows) {
@@ -316,13 +286,7 @@ func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	t := v.rows[i]
 	now := v.d.env.Now()
-	row := o.(*fyne.Container)
-	set := func(col int, text string, imp widget.Importance) {
-		l := row.Objects[col].(*widget.Label)
-		l.Text, l.Importance = text, imp
-		l.Hidden = col != v.cols.flex && v.cols.widths[col] == 0
-		l.Refresh()
-	}
+	set := v.cols.setter(o)
 	_, imp := slaCell(t, now)
 	set(colSLA, shortSLA(t, now, v.d.loc()), imp)
 	pri := widget.MediumImportance
@@ -492,6 +456,31 @@ func (v *ticketsTab) partyWords(p msp.Party) string {
 
 // columns lays out a row of cells with fixed widths; the flex column takes
 // what is left. A zero width hides a column.
+// newRow makes a table row: one truncating label per column, the flexible
+// column (the row's name) in bold.
+func (c *columns) newRow() fyne.CanvasObject {
+	row := container.New(c)
+	for i := range c.widths {
+		l := widget.NewLabel("")
+		l.Truncation = fyne.TextTruncateEllipsis
+		l.TextStyle.Bold = i == c.flex
+		row.Add(l)
+	}
+	return row
+}
+
+// setter returns the function that writes one cell of a row made by
+// newRow; a column narrowed to nothing is hidden.
+func (c *columns) setter(row fyne.CanvasObject) func(col int, text string, imp widget.Importance) {
+	cells := row.(*fyne.Container).Objects
+	return func(col int, text string, imp widget.Importance) {
+		l := cells[col].(*widget.Label)
+		l.Text, l.Importance = text, imp
+		l.Hidden = col != c.flex && c.widths[col] == 0
+		l.Refresh()
+	}
+}
+
 type columns struct {
 	widths []float32
 	flex   int

@@ -2,23 +2,17 @@ package agent
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
-	"tandem/internal/version"
 	"tandem/localapi"
 	"tandem/localdb"
 	"tandem/msp"
-	"tandem/sync/protocol"
 )
 
 // The fleet summary comes from the hub's GET /v1/staff/devices (package
@@ -46,62 +40,12 @@ type staffDevice struct {
 
 // staffGet GETs path from the hub with the person's token into out.
 func (a *Agent) staffGet(ctx context.Context, s *staffSession, path string, out any) error {
-	id := a.Identity()
-	if id == nil {
-		return errors.New("this computer is not enrolled")
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(id.CAPEM()) {
-		return errors.New("the hub's CA certificate is not valid PEM; enroll this computer again")
-	}
-	timeout := a.opts.Conn.Timeout
-	if timeout <= 0 {
-		timeout = 60 * time.Second
-	}
-	hc := &http.Client{Timeout: timeout, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
-		Proxy:           http.ProxyFromEnvironment, ForceAttemptHTTP2: true,
-	}}
-	defer hc.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(id.HubURL, "/")+path, nil)
+	conn, err := a.staffConn(s)
 	if err != nil {
-		return fmt.Errorf("building the request: %w", err)
+		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+s.Token)
-	req.Header.Set("User-Agent", version.UserAgent("tandem-agent"))
-	req.Header.Set(protocol.Header, protocol.Version)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("the hub at %s cannot be reached: %w", id.HubURL, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
-		return fmt.Errorf("reading the hub's answer: %w", err)
-	}
-	if resp.StatusCode >= 300 {
-		var e struct {
-			Error *protocol.ErrorBody `json:"error"`
-		}
-		msg := resp.Status
-		if json.Unmarshal(b, &e) == nil && e.Error != nil {
-			msg = e.Error.Message
-		}
-		return &hubStatusError{status: resp.StatusCode, msg: msg}
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("the hub's answer to %s is not what this agent expects (is the hub an older version?): %w", path, err)
-	}
-	return nil
-}
-
-type hubStatusError struct {
-	status int
-	msg    string
-}
-
-func (e *hubStatusError) Error() string {
-	return fmt.Sprintf("the hub answered %d: %s", e.status, e.msg)
+	defer conn.Close()
+	return conn.Get(ctx, path, out)
 }
 
 // staffPullDevices refreshes the fleet summary of every tenant in scope

@@ -104,9 +104,16 @@ func TestStaffLocalAPIOverSocket(t *testing.T) {
 	if o.Open != 1 || o.OpenByPillar[msp.PillarHelpdesk] != 1 {
 		t.Errorf("overview: %+v", o)
 	}
-	devs, err := c.StaffDevices(ctx, "", "reception")
-	if err != nil {
-		t.Fatal(err)
+	// The loop pulls the fleet after the tickets: wait for it too.
+	var devs []localapi.DeviceRow
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if devs, err = c.StaffDevices(ctx, "", "reception"); err != nil {
+			t.Fatal(err)
+		}
+		if len(devs) == 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	if len(devs) != 1 {
 		t.Fatalf("devices matching reception: %+v", devs)

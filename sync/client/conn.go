@@ -218,6 +218,13 @@ func (c *Conn) do(ctx context.Context, method, path string, in, out any) error {
 }
 
 // Health asks whether the hub is up, and its clock.
+// Get fetches a JSON resource of the hub that has no method of its own
+// here (a staff view such as /v1/staff/devices) into out, with the same
+// headers, retries and error answers as every other call.
+func (c *Conn) Get(ctx context.Context, path string, out any) error {
+	return c.do(ctx, http.MethodGet, path, nil, out)
+}
+
 func (c *Conn) Health(ctx context.Context) (protocol.Health, error) {
 	var h protocol.Health
 	err := c.do(ctx, http.MethodGet, protocol.PathHealth, nil, &h)

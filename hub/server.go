@@ -117,6 +117,11 @@ type principal struct {
 	tenant string // a device's tenant; for a user, the tenant of this request
 	device Device
 	user   *User
+	// credential names the user's sign-in (a hash prefix of its token):
+	// each sign-in pushes its own numbered stream, so one person signed in
+	// on two computers at once never has one's changes taken for the
+	// other's replays.
+	credential string
 	// tenants caches tenant records for the length of one request.
 	tenants map[string]msp.Tenant
 }
@@ -124,7 +129,7 @@ type principal struct {
 // clientID names the principal's push stream (its high-water mark).
 func (p principal) clientID() string {
 	if p.user != nil {
-		return "user/" + p.user.ID
+		return "user/" + p.user.ID + "/" + p.credential
 	}
 	return "device/" + p.device.ID
 }
@@ -168,8 +173,9 @@ func (s *Server) byUserToken(w http.ResponseWriter, r *http.Request, token, refu
 	}
 	var u User
 	var unknown bool
+	hash := hashSecret(strings.TrimSpace(token))
 	err := s.store.View(r.Context(), func(tx Tx) error {
-		sec, err := tx.Secret(hashSecret(strings.TrimSpace(token)))
+		sec, err := tx.Secret(hash)
 		if errors.Is(err, ErrNotFound) || (err == nil && (sec.Kind != SecretUserToken || !s.now().Before(sec.ExpiresAt))) {
 			unknown = true
 			return nil
@@ -188,7 +194,7 @@ func (s *Server) byUserToken(w http.ResponseWriter, r *http.Request, token, refu
 		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized, Message: refused})
 		return principal{}, false
 	}
-	p := principal{user: &u}
+	p := principal{user: &u, credential: hash[:min(16, len(hash))]}
 	if len(u.Tenants) == 1 {
 		p.tenant = u.Tenants[0]
 	}

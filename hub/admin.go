@@ -85,6 +85,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+PathAdminTenants, s.operatorOnly(s.listTenants))
 	mux.HandleFunc("POST "+PathAdminTokens, s.operatorOnly(s.createToken))
 	mux.HandleFunc("POST "+PathAdminUsers, s.operatorOnly(s.addUser))
+	mux.HandleFunc("POST "+PathAdminUsers+"/{id}/code", s.operatorOnly(s.newCode))
 	mux.HandleFunc("GET "+PathAdminTickets, s.operatorOnly(s.listTickets))
 	mux.HandleFunc("GET "+PathAdminDevices, s.operatorOnly(s.listDevices))
 }
@@ -212,6 +213,32 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.internal(w, r, "adding the user", err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, UserResponse{User: u, Code: code, ExpiresAt: now.Add(signInCodeTTL)})
+}
+
+// newCode gives an existing person a new one-time sign-in code: for a
+// second computer, or when the first code expired unused. Their other
+// sign-ins stay valid.
+func (s *Server) newCode(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	now := s.now().UTC()
+	code := newSignInCode()
+	var u User
+	err := s.store.Update(r.Context(), func(tx Tx) error {
+		var err error
+		if u, err = tx.User(id); err != nil {
+			return err
+		}
+		return tx.PutSecret(Secret{Hash: hashSecret(code), Kind: SecretSignInCode, User: u.ID, ExpiresAt: now.Add(signInCodeTTL)})
+	})
+	if errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, &protocol.ErrorBody{Code: protocol.CodeNotFound, Message: "no user " + id + "; `tandem-hub user add` prints each person's id"})
+		return
+	}
+	if err != nil {
+		s.internal(w, r, "making a sign-in code", err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, UserResponse{User: u, Code: code, ExpiresAt: now.Add(signInCodeTTL)})

@@ -135,6 +135,13 @@ func (c *AdminClient) AddUser(ctx context.Context, tenant string, role msp.Role,
 	return out, err
 }
 
+// NewSignInCode gives an existing person a new one-time sign-in code.
+func (c *AdminClient) NewSignInCode(ctx context.Context, user string) (UserResponse, error) {
+	var out UserResponse
+	err := c.do(ctx, http.MethodPost, PathAdminUsers+"/"+url.PathEscape(user)+"/code", nil, &out)
+	return out, err
+}
+
 // Tickets returns a tenant's tickets.
 func (c *AdminClient) Tickets(ctx context.Context, tenant string) ([]msp.Ticket, error) {
 	var out []msp.Ticket

@@ -55,6 +55,7 @@ const usage = `tandem-hub: the MSP's Tandem server
   tandem-hub sla sweep
   tandem-hub token create --tenant ID [--ttl 24h]
   tandem-hub user add --tenant ID --role it-lead|technician --name NAME
+  tandem-hub user code --id USER      a new sign-in code (a second computer, an expired code)
   tandem-hub tickets  --tenant ID [--json]
   tandem-hub devices  --tenant ID [--json]
   tandem-hub simulate --tenant ID --devices N --duration D
@@ -109,6 +110,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tokenCreate(ctx, rest, stdout)
 	case "user add":
 		return userAdd(ctx, rest, stdout)
+	case "user code":
+		return userCode(ctx, rest, stdout)
 	case "tickets":
 		return tickets(ctx, rest, stdout)
 	case "devices":
@@ -294,8 +297,39 @@ func userAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, u.Code)
+	printCode(stdout, u)
 	return nil
+}
+
+// userCode gives an existing person a new sign-in code (a second
+// computer, or an expired code).
+func userCode(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("user code")
+	dial := operatorFlags(fs)
+	id := fs.String("id", "", "the person's id, as user add printed it")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *id == "" {
+		return usageError{"user code: --id is required"}
+	}
+	c, err := dial()
+	if err != nil {
+		return err
+	}
+	u, err := c.NewSignInCode(ctx, *id)
+	if err != nil {
+		return err
+	}
+	printCode(stdout, u)
+	return nil
+}
+
+// printCode prints who the code is for, then the code alone on the last
+// line (scripts take the last line).
+func printCode(w io.Writer, u hub.UserResponse) {
+	fmt.Fprintf(w, "user %s (%s, %s); sign-in code valid until %s:\n%s\n",
+		u.User.ID, u.User.Name, u.User.Role.Label(), u.ExpiresAt.Local().Format("2006-01-02 15:04"), u.Code)
 }
 
 func tickets(ctx context.Context, args []string, stdout io.Writer) error {

@@ -78,3 +78,53 @@ func TestSecondComputerSignsInWithANewCode(t *testing.T) {
 		}
 	}
 }
+
+// A technician's internal note leaves a new ticket waiting to be picked up;
+// their first reply to the requester opens it.
+func TestFirstStaffReplyOpensTheTicket(t *testing.T) {
+	ctx := context.Background()
+	h := startHub(t)
+	t1 := h.tenant(t, "Demo Accounting", msp.ModeCoManaged)
+	d1 := h.enroll(t, t1.ID, "pc-1")
+	tk := draft("Outlook keeps asking for my password")
+	wantResults(t, d1.push(t, createM(d1.next(), tk)), 1, protocol.Applied)
+	u, err := h.admin.AddUser(ctx, t1.ID, msp.RoleTechnician, "Sam Naidoo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	si, err := d1.conn.SignIn(ctx, u.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := client.NewConn(h.info.URL, h.caPEM, nil, client.ConnOptions{RetryMax: 1, Token: si.Token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	status := func() msp.Status {
+		t.Helper()
+		ts, err := h.admin.Tickets(ctx, t1.ID)
+		if err != nil || len(ts) != 1 {
+			t.Fatalf("tickets: %v %d", err, len(ts))
+		}
+		return ts[0].Status
+	}
+	for i, cm := range []msp.Comment{
+		{ID: msp.NewID(), Body: "Probably the MFA token expired.", Internal: true},
+		{ID: msp.NewID(), Body: "Please sign out of Outlook and in again; I reset your token."},
+	} {
+		c := msp.Change{ID: msp.NewID(), Kind: msp.ChangeComment, TicketID: tk.ID, At: time.Now().UTC(), Comment: &cm}
+		resp, err := conn.Push(ctx, []protocol.Mutation{{Seq: uint64(i + 1), Kind: protocol.KindTicket, Change: &c}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantResults(t, resp, uint64(i+1), protocol.Applied)
+		want := msp.StatusNew
+		if !cm.Internal {
+			want = msp.StatusOpen
+		}
+		if got := status(); got != want {
+			t.Fatalf("after %q: status %s, want %s", cm.Body, got, want)
+		}
+	}
+}

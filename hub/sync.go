@@ -191,6 +191,9 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 	if current != nil && next.Revision == current.Revision {
 		return nil, nil // a replay of something already applied
 	}
+	if next, err = openOnFirstReply(next, c, actor, now); err != nil {
+		return nil, err
+	}
 	tenant, err := p.tenant1(tx)
 	if err != nil {
 		return nil, err
@@ -210,6 +213,24 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 		return nil, err
 	}
 	return ticketEvents(current, next, now), nil
+}
+
+// openOnFirstReply moves a new ticket to open when the IT lead or a
+// technician first replies to the requester, as helpdesks do: the person
+// then reads "Picked up", not "Waiting to be picked up", beside the reply.
+// An internal note does not pick a ticket up.
+func openOnFirstReply(t *msp.Ticket, c msp.Change, actor msp.Actor, now time.Time) (*msp.Ticket, error) {
+	if t.Status != msp.StatusNew || c.Kind != msp.ChangeComment || c.Comment == nil ||
+		c.Comment.Internal || c.Comment.Kind != msp.CommentKindReply ||
+		(actor.Role != msp.RoleITLead && actor.Role != msp.RoleTechnician) {
+		return t, nil
+	}
+	opened, err := msp.Apply(t, msp.Change{ID: msp.NewID(), Kind: msp.ChangeStatus, TicketID: t.ID, Status: msp.StatusOpen, At: now},
+		msp.Actor{ID: actorRouting, Role: msp.RoleSystem, Tenant: t.Tenant}, now)
+	if err != nil {
+		return nil, fmt.Errorf("opening ticket %s on its first reply: %w", t.ID, err)
+	}
+	return opened, nil
 }
 
 // tenant1 returns the principal's tenant record, read once per push.

@@ -60,12 +60,7 @@ func newDevicesTab(d *Dashboard) *devicesTab {
 	v.count = widget.NewLabel("")
 	v.count.SizeName = theme.SizeNameCaptionText
 	v.cols = &columns{widths: slices.Clone(deviceColumnWidths), flex: dcolHost}
-	v.header = container.New(v.cols)
-	for _, h := range []string{"Device", "Organisation", "Operating system", "Last seen", "Updates waiting", "Restart", "Security checks"} {
-		l := widget.NewLabelWithStyle(h, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		l.Truncation = fyne.TextTruncateEllipsis
-		v.header.Add(l)
-	}
+	v.header = v.cols.header("Device", "Organisation", "Operating system", "Last seen", "Updates waiting", "Restart", "Security checks")
 	v.list = widget.NewList(func() int { return len(v.rows) }, v.newRow, v.updateRow)
 	v.list.OnSelected = func(i widget.ListItemID) {
 		if i < len(v.rows) {

@@ -103,13 +103,7 @@ func newTicketsTab(d *Dashboard) *ticketsTab {
 	v.count.SizeName = theme.SizeNameCaptionText
 
 	v.cols = &columns{widths: slices.Clone(ticketColumnWidths), flex: colTitle}
-	heads := []string{"SLA", "Pri", "Ticket", "Organisation", "Status", "With", "Updated"}
-	v.header = container.New(v.cols)
-	for _, h := range heads {
-		l := widget.NewLabelWithStyle(h, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		l.Truncation = fyne.TextTruncateEllipsis
-		v.header.Add(l)
-	}
+	v.header = v.cols.header("SLA", "Pri", "Ticket", "Organisation", "Status", "With", "Updated")
 	v.list = widget.NewList(func() int { return len(v.rows) }, v.newRow, v.updateRow)
 	v.list.OnSelected = func(i widget.ListItemID) {
 		if i < len(v.rows) {
@@ -456,6 +450,17 @@ func (v *ticketsTab) partyWords(p msp.Party) string {
 
 // columns lays out a row of cells with fixed widths; the flex column takes
 // what is left. A zero width hides a column.
+// header makes a table's header row: one bold, truncating label per column.
+func (c *columns) header(names ...string) *fyne.Container {
+	row := container.New(c)
+	for _, h := range names {
+		l := widget.NewLabelWithStyle(h, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		l.Truncation = fyne.TextTruncateEllipsis
+		row.Add(l)
+	}
+	return row
+}
+
 // newRow makes a table row: one truncating label per column, the flexible
 // column (the row's name) in bold.
 func (c *columns) newRow() fyne.CanvasObject {

@@ -333,38 +333,26 @@ func printCode(w io.Writer, u hub.UserResponse) {
 }
 
 func tickets(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("tickets")
-	dial := operatorFlags(fs)
-	tenant := fs.String("tenant", "", "tenant id")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *tenant == "" {
-		return usageError{"tickets: --tenant ID is required"}
-	}
-	c, err := dial()
-	if err != nil {
-		return err
-	}
-	ts, err := c.Tickets(ctx, *tenant)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return printJSON(stdout, ts)
-	}
-	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tPRIORITY\tSTATUS\tOWNER\tSLA\tTITLE")
 	now := time.Now()
-	for _, t := range ts {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Priority, t.Status.Label(), t.Owner.Label(), slaText(t, now), t.Title)
-	}
-	return w.Flush()
+	return listing(ctx, "tickets", args, stdout, (*hub.AdminClient).Tickets,
+		"ID\tPRIORITY\tSTATUS\tOWNER\tSLA\tTITLE", func(t msp.Ticket) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", t.ID, t.Priority, t.Status.Label(), t.Owner.Label(), slaText(t, now), t.Title)
+		})
 }
 
 func devices(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("devices")
+	return listing(ctx, "devices", args, stdout, (*hub.AdminClient).Devices,
+		"HOSTNAME\tOS\tLAST SEEN\tUPDATES\tSECURITY\tRESTART", func(d hub.DeviceSummary) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%d\t%d\t%v", d.Hostname, d.OS, ago(d.LastSeen), d.PendingUpdates, d.SecurityUpdates, d.RebootRequired)
+		})
+}
+
+// listing runs an operator command that lists one tenant's records: it
+// reads --tenant and --json, fetches through the hub's API, and prints
+// JSON or a table of header and one row per record.
+func listing[T any](ctx context.Context, name string, args []string, stdout io.Writer,
+	fetch func(*hub.AdminClient, context.Context, string) ([]T, error), header string, row func(T) string) error {
+	fs := newFlags(name)
 	dial := operatorFlags(fs)
 	tenant := fs.String("tenant", "", "tenant id")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -372,23 +360,23 @@ func devices(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if *tenant == "" {
-		return usageError{"devices: --tenant ID is required"}
+		return usageError{name + ": --tenant ID is required"}
 	}
 	c, err := dial()
 	if err != nil {
 		return err
 	}
-	ds, err := c.Devices(ctx, *tenant)
+	recs, err := fetch(c, ctx, *tenant)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return printJSON(stdout, ds)
+		return printJSON(stdout, recs)
 	}
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "HOSTNAME\tOS\tLAST SEEN\tUPDATES\tSECURITY\tRESTART")
-	for _, d := range ds {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%v\n", d.Hostname, d.OS, ago(d.LastSeen), d.PendingUpdates, d.SecurityUpdates, d.RebootRequired)
+	fmt.Fprintln(w, header)
+	for _, r := range recs {
+		fmt.Fprintln(w, row(r))
 	}
 	return w.Flush()
 }

@@ -6,7 +6,7 @@ import (
 )
 
 // Sentinel errors. Every error this package returns wraps exactly one of them,
-// so callers can tell the kinds apart with errors.Is. All four are permanent:
+// so callers can tell the kinds apart with errors.Is. All five are permanent:
 // sending the same change again gives the same answer, so a sync loop should
 // set the change aside (dead-letter it) rather than retry it.
 var (
@@ -18,13 +18,16 @@ var (
 	ErrTransition = errors.New("status change not allowed")
 	// ErrNotFound: the change names a ticket that does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrConflict: the change was made on a view of the object that
+	// somebody else has changed since (a stale matrix edit).
+	ErrConflict = errors.New("changed meanwhile")
 )
 
 // IsPermanent reports whether err is one of this package's refusals, which
 // will not succeed on retry.
 func IsPermanent(err error) bool {
 	return errors.Is(err, ErrInvalid) || errors.Is(err, ErrForbidden) ||
-		errors.Is(err, ErrTransition) || errors.Is(err, ErrNotFound)
+		errors.Is(err, ErrTransition) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict)
 }
 
 // ValidationError says which field is wrong and why. It wraps ErrInvalid.

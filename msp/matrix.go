@@ -218,13 +218,7 @@ func (m Matrix) Validate() error {
 			errs = append(errs, invalid(field+".function", "%s appears twice; keep one row", r.Function.Name()))
 		}
 		seen[r.Function] = true
-		if !r.BusinessHours.Valid() {
-			errs = append(errs, invalid(field+".business_hours", "must be msp, internal or shared, not %q", clip(string(r.BusinessHours))))
-		}
-		if !r.AfterHours.Valid() {
-			errs = append(errs, invalid(field+".after_hours", "must be msp, internal or shared, not %q", clip(string(r.AfterHours))))
-		}
-		if err := checkText(field+".note", r.Note, false, MaxCommentRunes, true); err != nil {
+		if err := r.validOwners(field); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -32,7 +32,8 @@ func (s *Server) updateTenant(w http.ResponseWriter, r *http.Request) {
 	var missing bool
 	err := s.store.Update(r.Context(), func(tx Tx) error {
 		missing = false
-		if _, err := tx.Tenant(t.ID); errors.Is(err, ErrNotFound) {
+		before, err := tx.Tenant(t.ID)
+		if errors.Is(err, ErrNotFound) {
 			missing = true
 			return nil
 		} else if err != nil {
@@ -41,7 +42,10 @@ func (s *Server) updateTenant(w http.ResponseWriter, r *http.Request) {
 		if err := tx.PutTenant(t); err != nil {
 			return err
 		}
-		return tx.NoteTenantChanged(t.ID)
+		if err := tx.NoteTenantChanged(t.ID); err != nil {
+			return err
+		}
+		return tx.AddMatrixEvents(t.ID, operatorMatrixEvents(before, t, s.now())...)
 	})
 	switch {
 	case err != nil:

@@ -28,6 +28,7 @@ import (
 //	h-open/<tenant>/<ticket>              empty: the ticket's status is open
 //	h-hist/<tenant>/<ticket>              TicketHistory
 //	h-alerts/<tenant>/<device>            DeviceAlerts
+//	h-matrixlog/<tenant>                  []msp.MatrixEvent, oldest first
 //	h-meta/open-index                     present once h-open is complete
 const (
 	spTenant  = "h-tenant"
@@ -44,6 +45,7 @@ const (
 	spHist    = "h-hist"
 	spAlerts  = "h-alerts"
 	spMeta    = "h-meta"
+	spMatrix  = "h-matrixlog"
 )
 
 // BadgerStore is the embedded Store.
@@ -277,6 +279,33 @@ func (b badgerTx) SetHighWater(client string, seq uint64) error {
 }
 
 func (b badgerTx) NoteTenantChanged(tenant string) error { return b.noteFeed(tenant, "tenant", tenant) }
+
+func (b badgerTx) MatrixHistory(tenant string) ([]msp.MatrixEvent, error) {
+	var out []msp.MatrixEvent
+	err := b.get(k(spMatrix, tenant), "matrix history", &out)
+	if errors.Is(err, ErrNotFound) {
+		return []msp.MatrixEvent{}, nil
+	}
+	return out, err
+}
+
+func (b badgerTx) AddMatrixEvents(tenant string, evs ...msp.MatrixEvent) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	h, err := b.MatrixHistory(tenant)
+	if err != nil {
+		return err
+	}
+	h = append(h, evs...)
+	if over := len(h) - msp.MaxMatrixHistory; over > 0 {
+		h = h[over:]
+	}
+	if err := b.tx.PutJSON(k(spMatrix, tenant), h); err != nil {
+		return err
+	}
+	return b.noteFeed(tenant, FeedResponsibilities, tenant)
+}
 
 // noteFeed moves the object's feed entry to a new sequence number, so the
 // feed holds each object once, at its latest change.

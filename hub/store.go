@@ -80,6 +80,14 @@ type Tx interface {
 
 	// NoteTenantChanged records the tenant's settings in its change feed.
 	NoteTenantChanged(tenant string) error
+	// MatrixHistory is the tenant's history of responsibility-matrix and
+	// service-mode changes, oldest first; empty, not ErrNotFound, when
+	// nothing was ever changed.
+	MatrixHistory(tenant string) ([]msp.MatrixEvent, error)
+	// AddMatrixEvents appends evs to the history, keeping the newest
+	// msp.MaxMatrixHistory, and records the history in the tenant's change
+	// feed (kind FeedResponsibilities).
+	AddMatrixEvents(tenant string, evs ...msp.MatrixEvent) error
 	// Feed returns up to limit feed entries of the tenant after seq, in
 	// order, and the tenant's last feed sequence. Each object appears at
 	// most once in the feed, at its latest change.
@@ -159,9 +167,13 @@ type DeviceAlerts struct {
 // FeedEntry is one entry of a tenant's change feed.
 type FeedEntry struct {
 	Seq  uint64 `json:"seq"`
-	Kind string `json:"kind"` // "ticket" or "tenant"
+	Kind string `json:"kind"` // "ticket", "tenant" or FeedResponsibilities
 	ID   string `json:"id"`
 }
+
+// FeedResponsibilities is the FeedEntry kind of a tenant's matrix history
+// (its ID is the tenant's).
+const FeedResponsibilities = "responsibilities"
 
 // Token is a one-time enrollment token.
 type Token struct {

@@ -120,6 +120,8 @@ func (s *Server) applyOne(tx Tx, p principal, hw uint64, raw json.RawMessage, ev
 	switch m.Kind {
 	case protocol.KindTicket:
 		mine, err = s.applyTicket(tx, p, m, now)
+	case protocol.KindMatrix:
+		err = s.applyMatrix(tx, p, *m.Matrix, now)
 	case protocol.KindCheckIn, protocol.KindInventory:
 		if p.user != nil {
 			err = fmt.Errorf("%w: only a device reports check-ins and inventories", msp.ErrForbidden)
@@ -423,6 +425,15 @@ func deviceView(tx Tx, p principal, e FeedEntry) (protocol.Change, bool, error) 
 			return protocol.Change{}, false, err
 		}
 		return protocol.Change{Seq: e.Seq, Kind: protocol.ChangeTenant, Tenant: &t}, true, nil
+	case FeedResponsibilities:
+		if p.user == nil {
+			return protocol.Change{}, false, nil // who changed the matrix is for staff
+		}
+		h, err := tx.MatrixHistory(p.tenant)
+		if err != nil {
+			return protocol.Change{}, false, err
+		}
+		return protocol.Change{Seq: e.Seq, Kind: protocol.ChangeResponsibilities, History: h}, true, nil
 	}
 	return protocol.Change{}, false, nil
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"maps"
 	"slices"
 	"testing"
@@ -129,6 +130,59 @@ func testHistoryAndAlerts(t *testing.T, s hub.Store) {
 		wantNotFound(t, "History in another tenant", err)
 		_, err = tx.DeviceAlerts(b.ID, "dev")
 		wantNotFound(t, "DeviceAlerts in another tenant", err)
+		return nil
+	})
+}
+
+// testMatrixHistory: a tenant's responsibilities history starts empty,
+// keeps entries oldest first per tenant, drops the oldest beyond
+// msp.MaxMatrixHistory, and sits in the feed once, at its latest change.
+func testMatrixHistory(t *testing.T, s hub.Store) {
+	a, b := tenant("A"), tenant("B")
+	update(t, s, func(tx hub.Tx) error { return errors.Join(tx.PutTenant(a), tx.PutTenant(b)) })
+	view(t, s, func(tx hub.Tx) error {
+		h, err := tx.MatrixHistory(a.ID)
+		if err != nil || h == nil || len(h) != 0 {
+			t.Fatalf("history of a new tenant = %v, %v; want empty and no error", h, err)
+		}
+		return nil
+	})
+	ev := func(i int) msp.MatrixEvent {
+		return msp.MatrixEvent{ID: msp.NewID(), Tenant: a.ID, At: t0.Add(time.Duration(i) * time.Minute), By: "u", ByName: "U",
+			ModeBefore: msp.ModeCoManaged, ModeAfter: msp.ModeFullyManaged}
+	}
+	first := ev(0)
+	update(t, s, func(tx hub.Tx) error { return tx.AddMatrixEvents(a.ID, first) })
+	update(t, s, func(tx hub.Tx) error { return tx.AddMatrixEvents(a.ID) }) // nothing to add
+	more := make([]msp.MatrixEvent, msp.MaxMatrixHistory)
+	for i := range more {
+		more[i] = ev(i + 1)
+	}
+	update(t, s, func(tx hub.Tx) error { return tx.AddMatrixEvents(a.ID, more...) })
+	view(t, s, func(tx hub.Tx) error {
+		h, err := tx.MatrixHistory(a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h) != msp.MaxMatrixHistory || h[0].ID != more[0].ID || h[len(h)-1].ID != more[len(more)-1].ID {
+			t.Fatalf("history kept %d entries from %s; want the newest %d", len(h), h[0].ID, msp.MaxMatrixHistory)
+		}
+		if hb, err := tx.MatrixHistory(b.ID); err != nil || len(hb) != 0 {
+			t.Fatalf("tenant B's history = %d entries, %v", len(hb), err)
+		}
+		entries, _, err := tx.Feed(a.ID, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range entries {
+			if e.Kind == hub.FeedResponsibilities {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("the history is in the feed %d times, want once", n)
+		}
 		return nil
 	})
 }

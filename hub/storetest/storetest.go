@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"CanceledContext", testCanceled},
 		{"OpenTickets", testOpenTickets},
 		{"HistoryAndAlerts", testHistoryAndAlerts},
+		{"MatrixHistory", testMatrixHistory},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -170,6 +170,7 @@ const (
 	KindTicket    MutationKind = "ticket"    // Change: a ticket change
 	KindCheckIn   MutationKind = "checkin"   // CheckIn: a heartbeat
 	KindInventory MutationKind = "inventory" // Inventory: a full device report
+	KindMatrix    MutationKind = "matrix"    // Matrix: a responsibility-matrix or service-mode change by staff
 )
 
 // Mutation is one entry of the agent's outbox. Seq is the per-client
@@ -180,10 +181,11 @@ type Mutation struct {
 	// User is the OS account on the device that made a ticket change, as
 	// the agent identified it from the local API's peer credentials. The
 	// tenant and the device always come from the credential.
-	User      string         `json:"user,omitempty"`
-	Change    *msp.Change    `json:"change,omitempty"`
-	CheckIn   *CheckIn       `json:"checkin,omitempty"`
-	Inventory *msp.Inventory `json:"inventory,omitempty"`
+	User      string          `json:"user,omitempty"`
+	Change    *msp.Change     `json:"change,omitempty"`
+	CheckIn   *CheckIn        `json:"checkin,omitempty"`
+	Inventory *msp.Inventory  `json:"inventory,omitempty"`
+	Matrix    *msp.MatrixEdit `json:"matrix,omitempty"`
 }
 
 // Validate checks the mutation's shape (the hub checks the content).
@@ -192,13 +194,13 @@ func (m Mutation) Validate() error {
 		return errors.New("seq: must be 1 or more")
 	}
 	set := 0
-	for _, ok := range []bool{m.Change != nil, m.CheckIn != nil, m.Inventory != nil} {
+	for _, ok := range []bool{m.Change != nil, m.CheckIn != nil, m.Inventory != nil, m.Matrix != nil} {
 		if ok {
 			set++
 		}
 	}
 	if set != 1 {
-		return fmt.Errorf("mutation %d: exactly one of change, checkin and inventory must be set", m.Seq)
+		return fmt.Errorf("mutation %d: exactly one of change, checkin, inventory and matrix must be set", m.Seq)
 	}
 	switch m.Kind {
 	case KindTicket:
@@ -213,8 +215,12 @@ func (m Mutation) Validate() error {
 		if m.Inventory == nil {
 			return fmt.Errorf("mutation %d: an inventory mutation carries an inventory", m.Seq)
 		}
+	case KindMatrix:
+		if m.Matrix == nil {
+			return fmt.Errorf("mutation %d: a matrix mutation carries a matrix edit", m.Seq)
+		}
 	default:
-		return fmt.Errorf("mutation %d: unknown kind %q; this hub knows ticket, checkin and inventory", m.Seq, m.Kind)
+		return fmt.Errorf("mutation %d: unknown kind %q; this hub knows ticket, checkin, inventory and matrix", m.Seq, m.Kind)
 	}
 	return nil
 }
@@ -265,6 +271,10 @@ type ChangeKind string
 const (
 	ChangeTicket ChangeKind = "ticket" // Ticket is the ticket's current state
 	ChangeTenant ChangeKind = "tenant" // Tenant is the tenant's current settings
+	// ChangeResponsibilities: History is the tenant's whole history of
+	// responsibility-matrix and service-mode changes, oldest first (at most
+	// msp.MaxMatrixHistory entries). Only signed-in staff pull it.
+	ChangeResponsibilities ChangeKind = "responsibilities"
 )
 
 // Change is one entry of the tenant's change feed, as the credential may
@@ -274,6 +284,8 @@ type Change struct {
 	Kind   ChangeKind  `json:"kind"`
 	Ticket *msp.Ticket `json:"ticket,omitempty"`
 	Tenant *msp.Tenant `json:"tenant,omitempty"`
+	// History is set for ChangeResponsibilities.
+	History []msp.MatrixEvent `json:"history,omitempty"`
 }
 
 // PullResponse is one page of changes after the client's cursor. The client
@@ -315,6 +327,7 @@ const (
 	CodeRateLimited  = "rate_limited"
 	CodeInternal     = "internal"
 	CodeUnavailable  = "unavailable"
+	CodeConflict     = "conflict" // the change was made on a view somebody changed since
 )
 
 // ErrorFor turns an error of package msp into an ErrorBody, keeping the
@@ -328,6 +341,8 @@ func ErrorFor(err error) *ErrorBody {
 		b.Code = CodeTransition
 	case errors.Is(err, msp.ErrNotFound):
 		b.Code = CodeNotFound
+	case errors.Is(err, msp.ErrConflict):
+		b.Code = CodeConflict
 	}
 	for _, p := range msp.FieldProblems(err) {
 		b.Fields = append(b.Fields, FieldProblem{Field: p.Field, Problem: p.Problem})

@@ -9,6 +9,7 @@ package agent
 //
 //	staff/<hex os user>/session              staffSession (the credential)
 //	staff/<hex os user>/tenant/<id>          msp.Tenant
+//	staff/<hex os user>/history/<id>         []msp.MatrixEvent, the tenant's responsibilities history
 //	staff/<hex os user>/cursor/<tenant>      pull cursor of that tenant
 //	staff/<hex os user>/ticket/<id>          msp.Ticket as staff see it
 //	staff/<hex os user>/device/<id>          staffDevice (fleet summary)
@@ -711,6 +712,10 @@ func (a *Agent) staffApplyChunk(ctx context.Context, s *staffSession, tenant str
 						return err
 					}
 					tenants = append(tenants, *c.Tenant)
+				}
+			case protocol.ChangeResponsibilities:
+				if err := tx.PutJSON(staffKey(s.OSUser, "history/"+tenant), c.History); err != nil {
+					return err
 				}
 			}
 		}

@@ -448,8 +448,11 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 			e.Fields[p.Field] = p.Problem
 		}
 		status := http.StatusBadRequest
-		if errors.Is(err, msp.ErrForbidden) {
+		switch {
+		case errors.Is(err, msp.ErrForbidden):
 			status = http.StatusForbidden
+		case errors.Is(err, msp.ErrConflict):
+			status = http.StatusConflict
 		}
 		writeErr(w, status, e)
 		return

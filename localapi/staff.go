@@ -21,6 +21,7 @@ import (
 //	GET  /v1/staff/overview?tenant=ID  → Overview
 //	GET  /v1/staff/devices?tenant=ID&q=TEXT → []DeviceRow
 //	GET  /v1/staff/devices/{id}        → DeviceDetail
+//	GET  /v1/staff/responsibilities    and its edits: see staff_matrix.go
 
 // SignInRequest is the body of POST /v1/staff/sign-in: the code from
 // `tandem-hub user add`.

@@ -30,9 +30,11 @@ type StaffBackend interface {
 	StaffOverview(user, tenant string) (Overview, error)
 	StaffDevices(user, tenant, q string) ([]DeviceRow, error)
 	StaffDevice(ctx context.Context, user, id string) (DeviceDetail, error)
+	StaffMatrixBackend // the Responsibilities tab (staff_matrix.go)
 }
 
 func (s *Server) staffRoutes(mux *http.ServeMux, b StaffBackend) {
+	s.staffMatrixRoutes(mux, b)
 	mux.HandleFunc("POST /v1/staff/sign-in", s.withUser(func(w http.ResponseWriter, r *http.Request, u string) {
 		var req SignInRequest
 		if !decode(w, r, &req) {

@@ -487,3 +487,7 @@ func (m Money) String() string {
 	}
 	return b.String()
 }
+
+// MSPName is the MSP's name as the tenant's staff know it (its branding),
+// or "your IT provider" when it has none.
+func (t Tenant) MSPName() string { return mspName(t) }

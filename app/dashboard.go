@@ -41,6 +41,12 @@ type Staff interface {
 	Overview(ctx context.Context, tenant string) (localapi.Overview, error)
 	StaffDevices(ctx context.Context, tenant, q string) ([]localapi.DeviceRow, error)
 	StaffDevice(ctx context.Context, id string) (localapi.DeviceDetail, error)
+	// StaffResponsibilities is the matrix of tenant ("" for the only one);
+	// StaffMatrixEdit queues a change of a row or of the service mode (403
+	// for a change the person's role may not make, 409 for a stale base).
+	StaffResponsibilities(ctx context.Context, tenant string) (localapi.Responsibilities, error)
+	StaffMatrixEdit(ctx context.Context, e msp.MatrixEdit) (localapi.Responsibilities, error)
+	StaffDismissRefused(ctx context.Context, seq uint64) error
 }
 
 var _ Staff = (*localapi.Client)(nil)
@@ -82,6 +88,7 @@ type Dashboard struct {
 	overview *overviewTab
 	tickets  *ticketsTab
 	devices  *devicesTab
+	matrix   *matrixTab
 
 	loadErr error // the last failure to reach the agent, shown in the banner
 
@@ -152,10 +159,12 @@ func (d *Dashboard) build() {
 	d.overview = newOverviewTab(d)
 	d.tickets = newTicketsTab(d)
 	d.devices = newDevicesTab(d)
+	d.matrix = newMatrixTab(d)
 	d.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Overview", theme.HomeIcon(), d.overview.content()),
 		container.NewTabItemWithIcon("Tickets", theme.DocumentIcon(), d.tickets.content()),
 		container.NewTabItemWithIcon("Devices", theme.ComputerIcon(), d.devices.content()),
+		container.NewTabItemWithIcon("Responsibilities", theme.AccountIcon(), d.matrix.content()),
 	)
 	d.tabs.OnSelected = func(*container.TabItem) { d.reloadTab() }
 
@@ -529,6 +538,8 @@ func (d *Dashboard) reloadTab() {
 		d.tickets.reload()
 	case 2:
 		d.devices.reload()
+	case 3:
+		d.matrix.reload()
 	}
 }
 

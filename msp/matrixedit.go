@@ -153,7 +153,7 @@ func ApplyMatrixEdit(t Tenant, e MatrixEdit, actor Actor, actorName string, now 
 			return t, nil, nil
 		}
 		if t.Mode != e.BaseMode {
-			return t, nil, fmt.Errorf("%w: the service mode is %s now, not %s; look again before switching", ErrConflict, t.Mode.Label(), e.BaseMode.Label())
+			return t, nil, conflict("the service mode is %s now, not %s; look again before switching", t.Mode.Label(), e.BaseMode.Label())
 		}
 		matrix := slices.Clone(t.Responsibilities())
 		if e.Mode == ModeCoManaged && slices.Equal(matrix, DefaultMatrix(ModeFullyManaged)) {
@@ -176,7 +176,7 @@ func ApplyMatrixEdit(t Tenant, e MatrixEdit, actor Actor, actorName string, now 
 		return t, nil, nil
 	}
 	if current != *e.Base {
-		return t, nil, fmt.Errorf("%w: %s was changed meanwhile and is now %s; look again and change it if you still want to", ErrConflict, e.Row.Function.Name(), current.Describe())
+		return t, nil, conflict("%s was changed meanwhile and is now %s; look again and change it if you still want to", e.Row.Function.Name(), current.Describe())
 	}
 	if i >= 0 {
 		matrix[i] = *e.Row
@@ -251,4 +251,14 @@ func (e MatrixEvent) Describe() string {
 		b.WriteString("note changed")
 	}
 	return b.String()
+}
+
+// conflictError is an ErrConflict whose message is the problem alone.
+type conflictError struct{ msg string }
+
+func (e *conflictError) Error() string { return e.msg }
+func (e *conflictError) Unwrap() error { return ErrConflict }
+
+func conflict(format string, args ...any) error {
+	return &conflictError{msg: fmt.Sprintf(format, args...)}
 }

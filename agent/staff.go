@@ -256,36 +256,8 @@ func (a *Agent) StaffSignOut(ctx context.Context, user string) error {
 		l.cancel()
 		<-l.done
 	}
-	prefix := []byte(staffPrefix(user))
-	for {
-		// Delete in bounded transactions: a replica can hold 100,000 tickets.
-		n := 0
-		err := a.db.Update(ctx, func(tx *localdb.Tx) error {
-			n = 0
-			var keys [][]byte
-			if err := tx.ScanKeys(prefix, nil, func(k []byte) error {
-				keys = append(keys, append([]byte(nil), k...))
-				if len(keys) >= 2000 {
-					return localdb.ErrStop
-				}
-				return nil
-			}); err != nil {
-				return err
-			}
-			for _, k := range keys {
-				if err := tx.Delete(k); err != nil {
-					return err
-				}
-			}
-			n = len(keys)
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("removing your dashboard data from this computer: %w", err)
-		}
-		if n == 0 {
-			break
-		}
+	if err := a.deleteStaffKeys(ctx, []byte(staffPrefix(user)), nil); err != nil {
+		return fmt.Errorf("removing your dashboard data from this computer: %w", err)
 	}
 	st.mu.Lock()
 	delete(st.idx, user)
@@ -488,6 +460,9 @@ func (a *Agent) staffSync(ctx context.Context, s *staffSession) error {
 		return err
 	}
 	defer conn.Close()
+	if err := a.staffFollowScope(ctx, conn, s); err != nil {
+		return refusedSignIn(err)
+	}
 	if err := a.staffPush(ctx, conn, s); err != nil {
 		return refusedSignIn(err)
 	}

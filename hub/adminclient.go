@@ -91,9 +91,9 @@ func (c *AdminClient) do(ctx context.Context, method, path string, in, out any) 
 			Error *protocol.ErrorBody `json:"error"`
 		}
 		if json.Unmarshal(b, &e) == nil && e.Error != nil {
-			return fmt.Errorf("the hub refused: %s", e.Error.Message)
+			return &AdminError{Status: resp.StatusCode, Body: e.Error}
 		}
-		return fmt.Errorf("the hub answered %s", resp.Status)
+		return &AdminError{Status: resp.StatusCode, Body: &protocol.ErrorBody{Message: "the hub answered " + resp.Status}}
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
@@ -182,4 +182,17 @@ func (c *AdminClient) SweepSLA(ctx context.Context) (SweepStats, error) {
 	var out SweepStats
 	err := c.do(ctx, http.MethodPost, PathAdminSweep, nil, &out)
 	return out, err
+}
+
+// AdminError is the hub's refusal of an operator request.
+type AdminError struct {
+	Status int
+	Body   *protocol.ErrorBody
+}
+
+func (e *AdminError) Error() string {
+	if e.Body.Code == "" {
+		return e.Body.Message // the hub answered without its error body
+	}
+	return "the hub refused: " + e.Body.Message
 }

@@ -303,6 +303,10 @@ func httpStatus(err error) int {
 	if errors.As(err, &he) {
 		return he.Status
 	}
+	var ae *hub.AdminError
+	if errors.As(err, &ae) {
+		return ae.Status
+	}
 	return 0
 }
 

@@ -75,6 +75,7 @@ func (s *Server) Handler() http.Handler {
 	s.opsRoutes(mux)
 	s.blobRoutes(mux)
 	s.staffRoutes(mux) // the dashboard's fleet (staff.go)
+	s.scopeRoutes(mux) // a person's scope now (scope.go)
 	return s.recover(mux)
 }
 

@@ -161,7 +161,13 @@ func (o *opsHub) staff(tb testing.TB, d *testDevice, tenant string, role msp.Rol
 	if err != nil {
 		tb.Fatal(err)
 	}
-	conn, err := client.NewConn(o.info.URL, o.caPEM, nil, client.ConnOptions{Token: si.Token, RetryMax: 1, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond, Timeout: 30 * time.Second})
+	return o.staffConn(tb, si.Token)
+}
+
+// staffConn returns a connection with a signed-in person's token.
+func (o *opsHub) staffConn(tb testing.TB, token string) *client.Conn {
+	tb.Helper()
+	conn, err := client.NewConn(o.info.URL, o.caPEM, nil, client.ConnOptions{Token: token, RetryMax: 1, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond, Timeout: 30 * time.Second})
 	if err != nil {
 		tb.Fatal(err)
 	}

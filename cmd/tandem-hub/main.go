@@ -56,6 +56,8 @@ const usage = `tandem-hub: the MSP's Tandem server
   tandem-hub token create --tenant ID [--ttl 24h]
   tandem-hub user add --tenant ID --role it-lead|technician --name NAME
   tandem-hub user code --id USER      a new sign-in code (a second computer, an expired code)
+  tandem-hub user scope --id USER --tenant ID [--tenant ID]...
+                                      the organisations a person works for (signed-in agents follow)
   tandem-hub tickets  --tenant ID [--json]
   tandem-hub devices  --tenant ID [--json]
   tandem-hub simulate --tenant ID --devices N --duration D
@@ -112,6 +114,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return userAdd(ctx, rest, stdout)
 	case "user code":
 		return userCode(ctx, rest, stdout)
+	case "user scope":
+		return userScope(ctx, rest, stdout)
 	case "tickets":
 		return tickets(ctx, rest, stdout)
 	case "devices":
@@ -322,6 +326,32 @@ func userCode(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	printCode(stdout, u)
+	return nil
+}
+
+// userScope sets the organisations a person works for.
+func userScope(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("user scope")
+	dial := operatorFlags(fs)
+	id := fs.String("id", "", "the person's id, as user add printed it")
+	var tenants listFlag
+	fs.Var(&tenants, "tenant", "a tenant id (repeat for a technician's several)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *id == "" || len(tenants) == 0 {
+		return usageError{"user scope: --id and at least one --tenant are required"}
+	}
+	c, err := dial()
+	if err != nil {
+		return err
+	}
+	u, err := c.SetScope(ctx, *id, tenants)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s (%s, %s) now works for: %s\nTheir signed-in computers follow at their next sync.\n",
+		u.ID, u.Name, u.Role.Label(), strings.Join(u.Tenants, ", "))
 	return nil
 }
 

@@ -33,8 +33,10 @@ func TestParseHours(t *testing.T) {
 	}
 }
 
-func TestTenantSetAndShow(t *testing.T) {
-	t.Parallel()
+// startHub serves a hub on loopback from a temporary data directory until
+// the test ends, and returns the directory and a context for commands.
+func startHub(t *testing.T) (string, context.Context) {
+	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan hub.Info, 1)
@@ -57,6 +59,12 @@ func TestTenantSetAndShow(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the hub did not start")
 	}
+	return dir, ctx
+}
+
+func TestTenantSetAndShow(t *testing.T) {
+	t.Parallel()
+	dir, ctx := startHub(t)
 	var out bytes.Buffer
 	if err := run(ctx, []string{"tenant", "create", "--data", dir, "--name", "Acme", "--mode", "co-managed"}, &out, io.Discard); err != nil {
 		t.Fatal(err)

@@ -288,3 +288,11 @@ func (c *Conn) SignIn(ctx context.Context, code string) (protocol.SignInResponse
 	err := c.do(ctx, http.MethodPost, protocol.PathSignIn, protocol.SignInRequest{Code: code}, &r)
 	return r, err
 }
+
+// Session asks the hub who this connection's user token is now and which
+// organisations it covers.
+func (c *Conn) Session(ctx context.Context) (protocol.Session, error) {
+	var out protocol.Session
+	err := c.Get(ctx, protocol.PathSession, &out)
+	return out, err
+}

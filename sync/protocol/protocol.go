@@ -61,7 +61,10 @@ const (
 	PathPush   = "/v1/push"
 	PathPull   = "/v1/pull"
 	PathSignIn = "/v1/signin"
-	PathBlobs  = "/v1/blobs/" // + the SHA-256 of the bytes, lower-case hex
+	// PathSession answers a user token's Session: who it is and its
+	// scope now.
+	PathSession = "/v1/session"
+	PathBlobs   = "/v1/blobs/" // + the SHA-256 of the bytes, lower-case hex
 )
 
 // MaxBlobBytes caps one attachment's bytes on the wire (413 above it).
@@ -160,6 +163,15 @@ type SignInResponse struct {
 	Role    msp.Role `json:"role"`
 	Tenants []string `json:"tenants"`
 	Token   string   `json:"token"` // a bearer credential; keep it like a password
+}
+
+// Session is who a signed-in person's credential is now: the scope may
+// have changed since the sign-in (see hub's PUT /v1/admin/users/{id}/tenants).
+type Session struct {
+	UserID  string   `json:"user_id"`
+	Name    string   `json:"name"`
+	Role    msp.Role `json:"role"`
+	Tenants []string `json:"tenants"`
 }
 
 // MutationKind says what a Mutation carries.

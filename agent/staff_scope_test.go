@@ -1,0 +1,101 @@
+package agent_test
+
+import (
+	"context"
+	"encoding/hex"
+	"testing"
+
+	"tandem/localapi"
+	"tandem/localdb"
+	"tandem/msp"
+)
+
+// The operator gives a signed-in technician a second organisation and
+// later takes the first away. The technician stays signed in: at the next
+// sync the session lists the new organisation and its settings are there,
+// and after the removal the first organisation's tickets are gone from
+// this computer.
+func TestStaffScopeFollowsTheHub(t *testing.T) {
+	ctx := context.Background()
+	f := setUp(t, msp.ModeCoManaged)
+	if _, err := f.agent.Submit(ctx, "thandi", newTicket("Printer on the first floor shows offline")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.agent.SyncOnce(ctx, f.conn); err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.admin.AddUser(ctx, f.tenant.ID, msp.RoleTechnician, "Sam Naidoo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.agent.StaffSignIn(ctx, "sam", u.Code); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.agent.StaffSyncOnce(ctx, "sam"); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := f.agent.StaffTickets("sam", localapi.TicketQuery{}); err != nil || page.Total != 1 {
+		t.Fatalf("before: %d tickets, %v", page.Total, err)
+	}
+
+	other, err := f.admin.CreateTenant(ctx, "Fynbos Dental", msp.ModeFullyManaged, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.admin.SetScope(ctx, u.User.ID, []string{f.tenant.ID, other.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.agent.StaffSyncOnce(ctx, "sam"); err != nil {
+		t.Fatal(err)
+	}
+	ss, err := f.agent.StaffSession("sam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss.Tenants) != 2 || ss.Tenants[1].Name != "Fynbos Dental" || ss.Tenants[1].Mode != msp.ModeFullyManaged {
+		t.Fatalf("session after the scope grew: %+v", ss.Tenants)
+	}
+	if r, err := f.agent.StaffResponsibilities("sam", other.ID); err != nil || r.Tenant.Name != "Fynbos Dental" {
+		t.Fatalf("the new organisation's matrix: %+v, %v", r.Tenant, err)
+	}
+
+	if _, err := f.admin.SetScope(ctx, u.User.ID, []string{other.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.agent.StaffSyncOnce(ctx, "sam"); err != nil {
+		t.Fatal(err)
+	}
+	ss, err = f.agent.StaffSession("sam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss.Tenants) != 1 || ss.Tenants[0].ID != other.ID {
+		t.Fatalf("session after the first organisation was taken away: %+v", ss.Tenants)
+	}
+	page, err := f.agent.StaffTickets("sam", localapi.TicketQuery{Status: localapi.StatusFilterAll})
+	if err != nil || page.Total != 0 {
+		t.Fatalf("after removal: %d tickets, %v; want none of the removed organisation", page.Total, err)
+	}
+	if _, err := f.agent.StaffResponsibilities("sam", f.tenant.ID); err == nil {
+		t.Fatal("the removed organisation's matrix is still readable")
+	}
+	// Nothing of the removed organisation is left in the store.
+	if n := countKeys(t, f, "sam", "ticket/"); n != 0 {
+		t.Fatalf("%d ticket keys left after the organisation was removed", n)
+	}
+}
+
+// countKeys counts the keys of the OS user's replica under name.
+func countKeys(t *testing.T, f *fixture, user, name string) int {
+	t.Helper()
+	n := 0
+	err := f.agent.DB().View(func(tx *localdb.Tx) error {
+		var err error
+		n, err = tx.Count([]byte("staff/" + hex.EncodeToString([]byte(user)) + "/" + name))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

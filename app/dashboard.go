@@ -168,7 +168,7 @@ func (d *Dashboard) build() {
 	)
 	d.tabs.OnSelected = func(*container.TabItem) { d.reloadTab() }
 
-	org := container.NewHBox(widget.NewLabel("Organisation:"), d.orgSelect, d.orgLabel)
+	org := container.NewHBox(widget.NewLabel("Organisation:"), container.New(&minWidth{width: 240}, d.orgSelect), d.orgLabel)
 	head := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(org, d.signOutBtn)),
 		container.NewVBox(d.who, d.synced))
 	top := container.NewVBox(container.NewPadded(head), widget.NewSeparator(), d.banner)
@@ -177,6 +177,28 @@ func (d *Dashboard) build() {
 
 	d.root = container.NewStack(d.signInBox, d.mainBox)
 	d.signInBox.Hide()
+}
+
+// minWidth lays out its objects stacked, at least width wide while one
+// is visible (a picker whose longest choice would otherwise be cut).
+type minWidth struct{ width float32 }
+
+func (m *minWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+func (m *minWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		if o.Visible() {
+			s = s.Max(o.MinSize())
+			s.Width = max(s.Width, m.width)
+		}
+	}
+	return s
 }
 
 // maxWidth lays out its objects stacked, no wider than width.

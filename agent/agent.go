@@ -95,6 +95,8 @@ type Agent struct {
 	status Status
 
 	ev events
+
+	staffSt *staffState // the dashboard's sign-ins, loops and indexes (staff.go)
 }
 
 // Status is what `tandem-agent status` tells.
@@ -157,6 +159,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Agent, error) {
 		dir: dir, opts: opts, log: opts.Logger, db: db,
 		ob: outbox.New(localdb.ErrStop), now: opts.Now,
 		kick: make(chan struct{}, 1), refresh: make(chan struct{}, 1),
+		staffSt: newStaffState(),
 	}
 	id, err := client.LoadIdentity(dir)
 	switch {

@@ -62,13 +62,8 @@ func (b localBackend) Tenant() (msp.Tenant, bool) {
 }
 
 // ServeLocalAPI serves the local API on the socket in the data directory
-// until ctx ends. It also runs the sync loops of the staff signed in to the
-// dashboard (RunStaff), which end with it.
+// until ctx ends. The dashboard's sync loops run in Run.
 func (a *Agent) ServeLocalAPI(ctx context.Context, log *slog.Logger) error {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = a.RunStaff(ctx) }() // RunStaff ends when ctx does
-	defer func() { cancel(); <-done }()
 	return localapi.NewServer(localBackend{a}, log).Serve(ctx, a.dir)
 }
 

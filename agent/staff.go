@@ -144,20 +144,11 @@ type staffLoop struct {
 	kick   chan struct{}
 }
 
-// staffStates holds each agent's staff state. It lives beside Agent rather
-// than in it so the staff side stays in its own files; RunStaff and Close
-// of the same agent use the same entry.
-var staffStates sync.Map // *Agent → *staffState
-
-func (a *Agent) staff() *staffState {
-	if v, ok := staffStates.Load(a); ok {
-		return v.(*staffState)
-	}
-	v, _ := staffStates.LoadOrStore(a, &staffState{
-		loops: map[string]*staffLoop{}, idx: map[string]*staffIndex{}, info: map[string]*staffInfo{},
-	})
-	return v.(*staffState)
+func newStaffState() *staffState {
+	return &staffState{loops: map[string]*staffLoop{}, idx: map[string]*staffIndex{}, info: map[string]*staffInfo{}}
 }
+
+func (a *Agent) staff() *staffState { return a.staffSt }
 
 func (st *staffState) infoOf(user string) *staffInfo {
 	i := st.info[user]

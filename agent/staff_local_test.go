@@ -29,12 +29,16 @@ func TestStaffLocalAPIOverSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Dir(f.agent.DB().Dir())
-	served := make(chan error, 1)
+	served, ran := make(chan error, 1), make(chan error, 1)
 	go func() { served <- f.agent.ServeLocalAPI(ctx, quiet) }()
+	go func() { ran <- f.agent.Run(ctx) }() // the service's loops, the dashboard's among them
 	defer func() {
 		cancel()
 		if err := <-served; err != nil {
 			t.Errorf("ServeLocalAPI: %v", err)
+		}
+		if err := <-ran; err != nil {
+			t.Errorf("Run: %v", err)
 		}
 	}()
 	c := localapi.NewClient(dir)
@@ -66,7 +70,7 @@ func TestStaffLocalAPIOverSocket(t *testing.T) {
 	if st, err := c.Status(ctx); err != nil || st.Role != msp.RoleITLead {
 		t.Fatalf("status after sign-in: role %q (%v), want it-lead", st.Role, err)
 	}
-	// ServeLocalAPI runs the sync loop: the ticket arrives by itself.
+	// Run runs the sign-in's sync loop: the ticket arrives by itself.
 	var page localapi.TicketPage
 	for deadline := time.Now().Add(20 * time.Second); ; {
 		if page, err = c.StaffTickets(ctx, localapi.TicketQuery{Q: "teams"}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"tandem/internal/version"
@@ -17,8 +18,9 @@ import (
 	"tandem/sync/protocol"
 )
 
-// Run runs the agent's loops until ctx ends: the sync loop and the
-// heartbeat. It returns nil when ctx ends, or an error when the device is
+// Run runs the agent's loops until ctx ends: the device's sync loop, the
+// heartbeat, and the sync loop of each person signed in to the dashboard
+// (RunStaff). It returns nil when ctx ends, or an error when the device is
 // not enrolled.
 func (a *Agent) Run(ctx context.Context) error {
 	id := a.Identity()
@@ -33,13 +35,14 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.writeStatus()
 
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		a.heartbeatLoop(ctx)
-	}()
-	defer func() { <-done }()
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	wg.Go(func() { a.heartbeatLoop(ctx) })
+	wg.Go(func() {
+		if err := a.RunStaff(ctx); err != nil {
+			a.log.Error("the dashboard's sync loops stopped", "err", err)
+		}
+	})
 
 	failures := 0
 	for {

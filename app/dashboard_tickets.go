@@ -35,6 +35,7 @@ type ticketsTab struct {
 	pillar   *widget.Select
 	sort     *widget.Select
 	count    *widget.Label
+	more     *widget.Button // "Show 200 more" under a list longer than a page
 	cols     *columns
 	header   *fyne.Container
 	list     *widget.List
@@ -101,6 +102,8 @@ func newTicketsTab(d *Dashboard) *ticketsTab {
 	v.sort.SetSelectedIndex(0)
 	v.count = widget.NewLabel("")
 	v.count.SizeName = theme.SizeNameCaptionText
+	v.more = widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), v.ShowMore)
+	v.more.Hide()
 
 	v.cols = &columns{widths: slices.Clone(ticketColumnWidths), flex: colTitle}
 	v.header = v.cols.header("SLA", "Pri", "Ticket", "Organisation", "Status", "With", "Updated")
@@ -161,7 +164,7 @@ func (v *ticketsTab) content() fyne.CanvasObject {
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewIcon(theme.SearchIcon()), v.count, v.search),
 		filters, v.header, widget.NewSeparator())
-	left := container.NewBorder(top, nil, nil, nil, container.NewStack(v.list, container.NewPadded(v.empty)))
+	left := container.NewBorder(top, container.NewCenter(v.more), nil, nil, container.NewStack(v.list, container.NewPadded(v.empty)))
 	right := container.NewStack(container.NewPadded(v.pick), container.NewPadded(v.detail))
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.64
@@ -217,6 +220,42 @@ func (v *ticketsTab) queryNow() localapi.TicketQuery {
 // searchChanged asks again searchDelay after the last key.
 func (v *ticketsTab) searchChanged() { v.d.later(&v.debounce, v.reload) }
 
+// filters is q without its paging.
+func filters(q localapi.TicketQuery) localapi.TicketQuery {
+	q.Limit, q.Offset = 0, 0
+	return q
+}
+
+// showCount says how many tickets match and offers the next page.
+func (v *ticketsTab) showCount() {
+	if v.total <= len(v.rows) {
+		v.count.SetText(plural(v.total, "ticket"))
+		v.more.Hide()
+		return
+	}
+	v.count.SetText(fmt.Sprintf("showing %d of %d", len(v.rows), v.total))
+	v.more.Enable()
+	v.more.SetText(fmt.Sprintf("Show %d more", min(localapi.DefaultTicketLimit, v.total-len(v.rows))))
+	v.more.Show()
+}
+
+// ShowMore appends the next page of the same query to the list.
+func (v *ticketsTab) ShowMore() {
+	q := v.query
+	q.Offset, q.Limit = len(v.rows), localapi.DefaultTicketLimit
+	v.more.Disable()
+	load(v.d, &v.gen, func(ctx context.Context) (localapi.TicketPage, error) { return v.d.staff.StaffTickets(ctx, q) }, func(page localapi.TicketPage) {
+		v.more.Enable()
+		if len(v.rows) != q.Offset {
+			return // the list was reloaded meanwhile
+		}
+		v.rows = append(v.rows, page.Tickets...)
+		v.total = page.Total
+		v.list.Refresh()
+		v.showCount()
+	})
+}
+
 // reload asks the agent for the list the filters describe; an answer to
 // an older question is dropped, so the list always matches the filters.
 func (v *ticketsTab) reload() {
@@ -224,6 +263,10 @@ func (v *ticketsTab) reload() {
 		return
 	}
 	q := v.queryNow()
+	if filters(q) == filters(v.query) {
+		// A refresh of the same list keeps the pages shown so far.
+		q.Limit = min(max(len(v.rows), q.Limit), localapi.MaxTicketLimit)
+	}
 	load(v.d, &v.gen, func(ctx context.Context) (localapi.TicketPage, error) { return v.d.staff.StaffTickets(ctx, q) }, func(page localapi.TicketPage) { v.setRows(q, page) })
 }
 
@@ -244,12 +287,7 @@ func (v *ticketsTab) setRows(q localapi.TicketQuery, page localapi.TicketPage) {
 	default:
 		v.empty.Hide()
 	}
-	switch {
-	case page.Total > len(page.Tickets):
-		v.count.SetText(fmt.Sprintf("showing %d of %d — narrow the filters to see the rest", len(page.Tickets), page.Total))
-	default:
-		v.count.SetText(plural(page.Total, "ticket"))
-	}
+	v.showCount()
 	for i, t := range v.rows {
 		if t.ID == v.selected {
 			v.list.Select(i) // shows it

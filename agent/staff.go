@@ -247,6 +247,7 @@ func (a *Agent) StaffSignOut(ctx context.Context, user string) error {
 		l.cancel()
 		<-l.done
 	}
+	a.staffLastPush(ctx, user)
 	if err := a.deleteStaffKeys(ctx, []byte(staffPrefix(user)), nil); err != nil {
 		return fmt.Errorf("removing your dashboard data from this computer: %w", err)
 	}
@@ -256,6 +257,40 @@ func (a *Agent) StaffSignOut(ctx context.Context, user string) error {
 	st.mu.Unlock()
 	a.log.Info("staff signed out; replica removed", "os_user", user)
 	return nil
+}
+
+// staffSignOutPush bounds the last attempt to deliver a person's queued
+// changes before sign-out removes them.
+const staffSignOutPush = 10 * time.Second
+
+// staffLastPush tries once, briefly, to deliver the person's queued
+// changes before they sign out, so that signing out while online loses
+// nothing. What still cannot be sent is logged and removed with the rest.
+func (a *Agent) staffLastPush(ctx context.Context, user string) {
+	s, err := a.loadStaffSession(user)
+	if err != nil {
+		return
+	}
+	var queued int
+	if err := a.db.View(func(tx *localdb.Tx) error {
+		var err error
+		queued, err = outbox.New(localdb.ErrStop).Len(newStaffKV(tx, s))
+		return err
+	}); err != nil || queued == 0 {
+		return
+	}
+	conn, err := a.staffConn(s)
+	if err == nil {
+		pctx, cancel := context.WithTimeout(ctx, staffSignOutPush)
+		err = a.staffPush(pctx, conn, s)
+		cancel()
+		conn.Close()
+	}
+	if err != nil {
+		a.log.Warn("signing out with changes the hub has not got; they are removed", "os_user", user, "changes", queued, "err", err)
+		return
+	}
+	a.log.Info("sent the last changes before signing out", "os_user", user, "changes", queued)
 }
 
 // StaffSession returns who is signed in for the OS user.

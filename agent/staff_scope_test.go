@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"testing"
 
 	"tandem/localapi"
@@ -98,4 +99,51 @@ func countKeys(t *testing.T, f *fixture, user, name string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// Signing out while online first delivers the person's queued changes;
+// while offline it removes them (the window warned) and does not hang.
+func TestStaffSignOutSendsQueuedChangesFirst(t *testing.T) {
+	ctx := context.Background()
+	f := setUp(t, msp.ModeCoManaged)
+	tk := newTicket("Teams keeps logging me out")
+	if _, err := f.agent.Submit(ctx, "thandi", tk); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.agent.SyncOnce(ctx, f.conn); err != nil {
+		t.Fatal(err)
+	}
+	signInAndSync := func(name string) {
+		t.Helper()
+		if _, err := f.agent.StaffSignIn(ctx, "sipho", signInCode(t, f, msp.RoleITLead, name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.agent.StaffSyncOnce(ctx, "sipho"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	note := func(body string) {
+		t.Helper()
+		if _, err := f.agent.StaffChange(ctx, "sipho", tk.TicketID, msp.Change{Kind: msp.ChangeComment, Comment: &msp.Comment{Body: body, Internal: true}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	signInAndSync("Sipho Dlamini")
+	note("Reset the Teams cache; watching it.")
+	if err := f.agent.StaffSignOut(ctx, "sipho"); err != nil {
+		t.Fatal(err)
+	}
+	if !hasComment(hubTickets(t, f)[0], "Reset the Teams cache; watching it.", true) {
+		t.Fatal("the note queued before sign-out did not reach the hub")
+	}
+
+	signInAndSync("Sipho Dlamini")
+	f.hub.stop()
+	note("Written offline.")
+	if err := f.agent.StaffSignOut(ctx, "sipho"); err != nil {
+		t.Fatalf("sign-out while offline: %v", err)
+	}
+	if _, err := f.agent.StaffSession("sipho"); !errors.Is(err, localapi.ErrNotSignedIn) {
+		t.Fatalf("after sign-out offline: %v", err)
+	}
 }

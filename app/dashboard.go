@@ -517,9 +517,9 @@ func (d *Dashboard) confirmSignOut() {
 		d.SignOut()
 		return
 	}
-	dialog.ShowConfirm("Sign out and discard unsent changes?",
-		fmt.Sprintf("%s made on this computer have not reached the hub yet. Signing out removes them "+
-			"together with this computer's copy of your organisations' tickets.", capitalise(plural(d.session.Queued, "change"))),
+	dialog.ShowConfirm("Sign out with unsent changes?",
+		fmt.Sprintf("%s made on this computer have not reached the hub yet. Signing out tries once more to send them; "+
+			"any the hub cannot take now are removed together with this computer's copy of your organisations' tickets.", capitalise(plural(d.session.Queued, "change"))),
 		func(ok bool) {
 			if ok {
 				d.SignOut()

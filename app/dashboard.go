@@ -47,13 +47,18 @@ type Staff interface {
 	StaffResponsibilities(ctx context.Context, tenant string) (localapi.Responsibilities, error)
 	StaffMatrixEdit(ctx context.Context, e msp.MatrixEdit) (localapi.Responsibilities, error)
 	StaffDismissRefused(ctx context.Context, seq uint64) error
+	// StaffService is the Service tab of tenant ("" for the only one) with
+	// the report of month (YYYY-MM, "" for this month); StaffReportPDF is
+	// that report's PDF, which needs the hub (503 offline).
+	StaffService(ctx context.Context, tenant, month string) (localapi.ServiceView, error)
+	StaffReportPDF(ctx context.Context, tenant, month string) ([]byte, error)
 }
 
 var _ Staff = (*localapi.Client)(nil)
 
 // Dashboard is the window of an IT lead or MSP technician: a sign-in panel
-// until someone signs in, then Overview, Tickets and Devices tabs over the
-// replica of their scope. Build it with DashboardWindow; all methods run on
+// until someone signs in, then the Overview, Tickets, Devices,
+// Responsibilities and Service tabs over the replica of their scope. Build it with DashboardWindow; all methods run on
 // the UI goroutine.
 type Dashboard struct {
 	env   Env
@@ -167,6 +172,7 @@ func (d *Dashboard) build() {
 		container.NewTabItemWithIcon("Responsibilities", theme.AccountIcon(), d.matrix.content()),
 	)
 	d.tabs.OnSelected = func(*container.TabItem) { d.reloadTab() }
+	d.addServiceTab()
 
 	org := container.NewHBox(widget.NewLabel("Organisation:"), container.New(&minWidth{width: 240}, d.orgSelect), d.orgLabel)
 	head := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(org, d.signOutBtn)),
@@ -304,6 +310,24 @@ func (d *Dashboard) setSession(s localapi.StaffSession) {
 }
 
 const allOrgs = "All organisations"
+
+// fillOrgChooser fills box with intro and a button per organisation in
+// scope that chooses it at the top, and shows box: what a tab shows one
+// organisation at a time says while all are chosen.
+func (d *Dashboard) fillOrgChooser(box *fyne.Container, intro string) {
+	box.Objects = nil
+	l := widget.NewLabel(intro)
+	l.Wrapping = fyne.TextWrapWord
+	box.Add(l)
+	for _, t := range d.session.Tenants {
+		name := t.Name
+		b := widget.NewButton(name+" ("+t.Mode.Label()+")", func() { d.orgSelect.SetSelected(name) })
+		b.Alignment = widget.ButtonAlignLeading
+		box.Add(b)
+	}
+	box.Show()
+	box.Refresh()
+}
 
 // multiOrg reports whether the person works for more than one organisation.
 func (d *Dashboard) multiOrg() bool { return len(d.session.Tenants) > 1 }

@@ -30,7 +30,7 @@ type matrixTab struct {
 	resp   localapi.Responsibilities
 	loaded bool
 
-	choose  *widget.Label   // "choose an organisation" (all organisations chosen)
+	choose  *fyne.Container // "choose an organisation" (all organisations chosen)
 	body    *fyne.Container // everything else
 	modeHd  *widget.Label
 	modeTx  *widget.Label
@@ -60,8 +60,7 @@ var matrixCols = []float32{0, 130, 130, 190, 100}
 
 func newMatrixTab(d *Dashboard) *matrixTab {
 	v := &matrixTab{d: d}
-	v.choose = widget.NewLabel("Choose an organisation at the top to see and change its responsibilities.")
-	v.choose.Wrapping = fyne.TextWrapWord
+	v.choose = container.NewVBox()
 	v.choose.Hide()
 	v.modeHd = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.modeHd.SizeName = theme.SizeNameSubHeadingText
@@ -162,7 +161,7 @@ func bold(text string) *widget.Label {
 func (v *matrixTab) reload() {
 	d := v.d
 	if d.tenant == "" && d.multiOrg() {
-		v.choose.Show()
+		d.fillOrgChooser(v.choose, "Each organisation has its own responsibility matrix. Choose one:")
 		v.body.Hide()
 		return
 	}

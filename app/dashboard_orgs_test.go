@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"fyne.io/fyne/v2/test"
+
 	"tandem/msp"
 )
 
@@ -67,11 +69,20 @@ func TestDashboardSeveralOrganisations(t *testing.T) {
 	}
 
 	d.orgSelect.SetSelected(allOrgs)
+	d.tabs.SelectIndex(4)
+	service := d.tabs.Items[4].Content.(*serviceTab)
+	if !service.choose.Visible() {
+		t.Error("the Service tab does not ask for an organisation with all chosen")
+	}
+	wantText(t, service.choose, "Choose one", "Fynbos Dental (fully managed)")
 	d.tabs.SelectIndex(3)
 	if !d.matrix.choose.Visible() || d.matrix.body.Visible() {
 		t.Error("the Responsibilities tab shows a matrix with all organisations chosen")
 	}
-	d.orgSelect.SetSelected("Fynbos Dental")
+	test.Tap(findButton(t, d.matrix.choose, "Fynbos Dental (fully managed)"))
+	if d.tenant != other.ID || d.orgSelect.Selected != "Fynbos Dental" {
+		t.Fatalf("the chooser's button chose %q", d.tenant)
+	}
 	wantText(t, view(d), "Fully managed service", "Switch to co-managed…")
 	if d.matrix.resp.Tenant.ID != other.ID {
 		t.Errorf("the matrix shown is of %q, want Fynbos Dental", d.matrix.resp.Tenant.Name)

@@ -34,6 +34,7 @@ type StaffDevice struct {
 func (s *Server) staffRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+PathStaffDevices, s.syncClient(s.staffOnly(s.staffDevices)))
 	mux.HandleFunc("GET "+PathStaffDevices+"/{id}", s.syncClient(s.staffOnly(s.staffInventory)))
+	s.staffReportRoutes(mux)
 }
 
 // staffOnly admits a signed-in person and settles the tenant of the

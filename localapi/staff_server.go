@@ -31,9 +31,15 @@ type StaffBackend interface {
 	StaffDevices(user, tenant, q string) ([]DeviceRow, error)
 	StaffDevice(ctx context.Context, user, id string) (DeviceDetail, error)
 	StaffMatrixBackend // the Responsibilities tab (staff_matrix.go)
+	// StaffService is the Service tab of tenant ("" for the only one) with
+	// the report of month (YYYY-MM, "" for this month); StaffReportPDF is
+	// that report as the hub renders it (ErrHubUnreachable offline).
+	StaffService(ctx context.Context, user, tenant, month string) (ServiceView, error)
+	StaffReportPDF(ctx context.Context, user, tenant, month string) ([]byte, error)
 }
 
 func (s *Server) staffRoutes(mux *http.ServeMux, b StaffBackend) {
+	s.staffServiceRoutes(mux, b)
 	s.staffMatrixRoutes(mux, b)
 	mux.HandleFunc("POST /v1/staff/sign-in", s.withUser(func(w http.ResponseWriter, r *http.Request, u string) {
 		var req SignInRequest

@@ -406,18 +406,18 @@ func (a *Agent) StaffOverview(user, tenant string) (localapi.Overview, error) {
 		if tenant != "" && r.tenant != tenant || tenant == "" && !slices.Contains(s.Tenants, r.tenant) {
 			continue
 		}
-		// First responses due this month: met when made by the due time,
-		// missed when made late or when the due time passed without one.
-		if r.responseDue >= monthStart && r.responseDue != 0 {
-			switch {
-			case r.respondedAt != 0:
-				o.SLADecided++
-				if r.respondedAt <= r.responseDue {
-					o.SLAMet++
-				}
-			case r.responseDue < nowN:
-				o.SLADecided++
+		// First responses this month: made this month, on time unless the
+		// hub kept the due time (it keeps ResponseDue after an answer only
+		// when the answer was late); or due this month, passed, and not
+		// made at all.
+		switch {
+		case r.respondedAt != 0 && r.respondedAt >= monthStart:
+			o.SLADecided++
+			if r.responseDue == 0 {
+				o.SLAMet++
 			}
+		case r.respondedAt == 0 && r.responseDue != 0 && r.responseDue >= monthStart && r.responseDue < nowN:
+			o.SLADecided++
 		}
 		if !r.status.IsOpen() {
 			continue

@@ -147,3 +147,44 @@ func TestStaffSignOutSendsQueuedChangesFirst(t *testing.T) {
 		t.Fatalf("after sign-out offline: %v", err)
 	}
 }
+
+// The overview's SLA figure counts a first response made in time as met:
+// the hub drops a ticket's response due time once it is answered in time,
+// so the replica must not need it.
+func TestStaffOverviewCountsResponsesInTime(t *testing.T) {
+	ctx := context.Background()
+	f := setUp(t, msp.ModeCoManaged)
+	tk := newTicket("Teams keeps logging me out")
+	if _, err := f.agent.Submit(ctx, "thandi", tk); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.agent.SyncOnce(ctx, f.conn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.agent.StaffSignIn(ctx, "sipho", signInCode(t, f, msp.RoleITLead, "Sipho Dlamini")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.agent.StaffSyncOnce(ctx, "sipho"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.agent.StaffChange(ctx, "sipho", tk.TicketID, msp.Change{Kind: msp.ChangeComment, Comment: &msp.Comment{Body: "Looking at it now."}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.agent.StaffSyncOnce(ctx, "sipho"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.agent.StaffTicket("sipho", tk.TicketID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SLA.RespondedAt.IsZero() || !got.SLA.ResponseDue.IsZero() {
+		t.Fatalf("the hub's clock after an answer in time: %+v", got.SLA)
+	}
+	ov, err := f.agent.StaffOverview("sipho", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ov.SLAMet != 1 || ov.SLADecided != 1 {
+		t.Fatalf("overview SLA: %d of %d on time, want 1 of 1", ov.SLAMet, ov.SLADecided)
+	}
+}

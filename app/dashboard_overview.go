@@ -102,10 +102,10 @@ func (v *overviewTab) set(ov localapi.Overview) {
 	v.byOwner.Set(owners)
 
 	if ov.SLADecided == 0 {
-		v.sla.Set(0, 0, "No first responses due yet this month.", true)
+		v.sla.Set(0, 0, "No first responses made or missed yet this month.", true)
 	} else {
-		pct := 100 * ov.SLAMet / ov.SLADecided
-		v.sla.Set(ov.SLAMet, ov.SLADecided, fmt.Sprintf("%d %% — %d of %d on time", pct, ov.SLAMet, ov.SLADecided), pct >= 90)
+		pct := float64(ov.SLAMet) * 100 / float64(ov.SLADecided)
+		v.sla.Set(ov.SLAMet, ov.SLADecided, fmt.Sprintf("%s of first responses on time: %d of %d", pctWords(pct), ov.SLAMet, ov.SLADecided), pct >= 90)
 	}
 	v.ticketLinks(v.breached, ov.Breached, "None. Every open ticket is within its targets.", now)
 	v.ticketLinks(v.atRisk, ov.AtRisk, "None at risk.", now)

@@ -337,8 +337,12 @@ func (v *matrixTab) eventWords(ev msp.MatrixEvent) string {
 	if before.AfterHours != after.AfterHours {
 		parts = append(parts, fmt.Sprintf("after hours from %s to %s", v.partyWords(before.AfterHours), v.partyWords(after.AfterHours)))
 	}
-	if before.Note != after.Note {
-		parts = append(parts, "the agreed note changed")
+	switch {
+	case before.Note == after.Note:
+	case after.Note == "":
+		parts = append(parts, "the agreed note removed")
+	default:
+		parts = append(parts, "agreed: “"+after.Note+"”")
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "no change")

@@ -77,7 +77,7 @@ func TestDashboardResponsibilities(t *testing.T) {
 	if got, _ := tn.Matrix.Lookup(msp.FuncHelpdeskTier1); got.BusinessHours != msp.PartyMSP || got.Note != "Sipho on leave until March" {
 		t.Fatalf("tier 1 on the hub: %+v", got)
 	}
-	wantText(t, d.matrix.history, "Sipho Dlamini (IT lead)", "Helpdesk tier 1: business hours from Internal IT to "+provider, "Why: Leave cover")
+	wantText(t, d.matrix.history, "Sipho Dlamini (IT lead)", "Helpdesk tier 1: business hours from Internal IT to "+provider+"; agreed: “Sipho on leave until March”.", "Why: Leave cover")
 	if row := matrixRowText(t, d, "Helpdesk tier 1"); strings.Contains(row, "Not sent yet") || !strings.Contains(row, "Sipho Dlamini") {
 		t.Errorf("tier 1 row after delivery: %q", row)
 	}

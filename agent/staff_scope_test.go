@@ -105,30 +105,13 @@ func countKeys(t *testing.T, f *fixture, user, name string) int {
 // while offline it removes them (the window warned) and does not hang.
 func TestStaffSignOutSendsQueuedChangesFirst(t *testing.T) {
 	ctx := context.Background()
-	f := setUp(t, msp.ModeCoManaged)
-	tk := newTicket("Teams keeps logging me out")
-	if _, err := f.agent.Submit(ctx, "thandi", tk); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.agent.SyncOnce(ctx, f.conn); err != nil {
-		t.Fatal(err)
-	}
-	signInAndSync := func(name string) {
-		t.Helper()
-		if _, err := f.agent.StaffSignIn(ctx, "sipho", signInCode(t, f, msp.RoleITLead, name)); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.agent.StaffSyncOnce(ctx, "sipho"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f, tk := leadWithTicket(t, "Teams keeps logging me out")
 	note := func(body string) {
 		t.Helper()
 		if _, err := f.agent.StaffChange(ctx, "sipho", tk.TicketID, msp.Change{Kind: msp.ChangeComment, Comment: &msp.Comment{Body: body, Internal: true}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	signInAndSync("Sipho Dlamini")
 	note("Reset the Teams cache; watching it.")
 	if err := f.agent.StaffSignOut(ctx, "sipho"); err != nil {
 		t.Fatal(err)
@@ -137,7 +120,12 @@ func TestStaffSignOutSendsQueuedChangesFirst(t *testing.T) {
 		t.Fatal("the note queued before sign-out did not reach the hub")
 	}
 
-	signInAndSync("Sipho Dlamini")
+	if _, err := f.agent.StaffSignIn(ctx, "sipho", signInCode(t, f, msp.RoleITLead, "Sipho Dlamini")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.agent.StaffSyncOnce(ctx, "sipho"); err != nil {
+		t.Fatal(err)
+	}
 	f.hub.stop()
 	note("Written offline.")
 	if err := f.agent.StaffSignOut(ctx, "sipho"); err != nil {
@@ -153,20 +141,7 @@ func TestStaffSignOutSendsQueuedChangesFirst(t *testing.T) {
 // so the replica must not need it.
 func TestStaffOverviewCountsResponsesInTime(t *testing.T) {
 	ctx := context.Background()
-	f := setUp(t, msp.ModeCoManaged)
-	tk := newTicket("Teams keeps logging me out")
-	if _, err := f.agent.Submit(ctx, "thandi", tk); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.agent.SyncOnce(ctx, f.conn); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.agent.StaffSignIn(ctx, "sipho", signInCode(t, f, msp.RoleITLead, "Sipho Dlamini")); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.agent.StaffSyncOnce(ctx, "sipho"); err != nil {
-		t.Fatal(err)
-	}
+	f, tk := leadWithTicket(t, "Teams keeps logging me out")
 	if _, err := f.agent.StaffChange(ctx, "sipho", tk.TicketID, msp.Change{Kind: msp.ChangeComment, Comment: &msp.Comment{Body: "Looking at it now."}}); err != nil {
 		t.Fatal(err)
 	}

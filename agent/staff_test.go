@@ -17,6 +17,29 @@ import (
 	"tandem/msp"
 )
 
+// leadWithTicket sets up a co-managed tenant in which OS user thandi has
+// raised a ticket titled title (on the hub), and IT lead Sipho Dlamini is
+// signed in as OS user sipho with the replica synced.
+func leadWithTicket(t *testing.T, title string) (*fixture, msp.Change) {
+	t.Helper()
+	ctx := context.Background()
+	f := setUp(t, msp.ModeCoManaged)
+	tk := newTicket(title)
+	if _, err := f.agent.Submit(ctx, "thandi", tk); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.agent.SyncOnce(ctx, f.conn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.agent.StaffSignIn(ctx, "sipho", signInCode(t, f, msp.RoleITLead, "Sipho Dlamini")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.agent.StaffSyncOnce(ctx, "sipho"); err != nil {
+		t.Fatal(err)
+	}
+	return f, tk
+}
+
 // signInCode makes a person at the hub and returns their sign-in code.
 func signInCode(t *testing.T, f *fixture, role msp.Role, name string) string {
 	t.Helper()
@@ -319,20 +342,7 @@ func countComment(t msp.Ticket, body string) int {
 // renumbered after the hub's high-water mark, not dropped as replays.
 func TestStaffNumberingFollowsTheHub(t *testing.T) {
 	ctx := context.Background()
-	f := setUp(t, msp.ModeCoManaged)
-	tk := newTicket("Scanner saves to the wrong folder")
-	if _, err := f.agent.Submit(ctx, "thandi", tk); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.agent.SyncOnce(ctx, f.conn); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.agent.StaffSignIn(ctx, "sipho", signInCode(t, f, msp.RoleITLead, "Sipho Dlamini")); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.agent.StaffSyncOnce(ctx, "sipho"); err != nil {
-		t.Fatal(err)
-	}
+	f, tk := leadWithTicket(t, "Scanner saves to the wrong folder")
 	for _, body := range []string{"First look: profile setting.", "Asked the user for a screenshot."} {
 		if _, err := f.agent.StaffChange(ctx, "sipho", tk.TicketID, msp.Change{Kind: msp.ChangeComment, Comment: &msp.Comment{Body: body}}); err != nil {
 			t.Fatal(err)

@@ -54,23 +54,7 @@ func sendBlob(tb testing.TB, c *http.Client, url string, body io.Reader, header 
 // getBlob GETs a blob with a bearer credential (or none).
 func getBlob(tb testing.TB, c *http.Client, url, bearer string) (int, []byte, http.Header) {
 	tb.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		tb.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return resp.StatusCode, b, resp.Header
+	return bearerGet(tb, c, url, bearer)
 }
 
 // Blobs: a device uploads under mTLS, the hash is checked, a repeat is

@@ -318,3 +318,27 @@ func mustJSON(tb testing.TB, v any) json.RawMessage {
 	}
 	return b
 }
+
+// bearerGet GETs url with a bearer credential (or, when bearer is empty,
+// the client's device certificate or nothing) and returns the status, the
+// body and the headers.
+func bearerGet(tb testing.TB, c *http.Client, url, bearer string) (int, []byte, http.Header) {
+	tb.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		tb.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp.StatusCode, b, resp.Header
+}

@@ -3,7 +3,6 @@ package hub_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"testing"
@@ -18,23 +17,8 @@ import (
 // content type and the body.
 func getRaw(tb testing.TB, c *http.Client, url, bearer string) (int, string, []byte) {
 	tb.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		tb.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header.Get("Content-Type"), b
+	status, b, h := bearerGet(tb, c, url, bearer)
+	return status, h.Get("Content-Type"), b
 }
 
 // The monthly report for the dashboard's Service tab: an IT lead reads

@@ -3,7 +3,6 @@ package hub_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"testing"
@@ -18,28 +17,13 @@ import (
 // device certificate) and decodes a success into out.
 func getStaff(tb testing.TB, c *http.Client, url, bearer string, out any) int {
 	tb.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		tb.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if resp.StatusCode == http.StatusOK && out != nil {
+	status, b, _ := bearerGet(tb, c, url, bearer)
+	if status == http.StatusOK && out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
 			tb.Fatalf("answer %s: %v", b, err)
 		}
 	}
-	return resp.StatusCode
+	return status
 }
 
 // The fleet for the dashboard: a signed-in technician lists their

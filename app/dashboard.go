@@ -185,15 +185,22 @@ func (d *Dashboard) build() {
 	d.signInBox.Hide()
 }
 
-// minWidth lays out its objects stacked, at least width wide while one
-// is visible (a picker whose longest choice would otherwise be cut).
-type minWidth struct{ width float32 }
+// stacked lays out its objects on top of each other, each filling the
+// whole area; minWidth and maxWidth differ in the size they ask for.
+type stacked struct{}
 
-func (m *minWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+func (stacked) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	for _, o := range objs {
 		o.Resize(size)
 		o.Move(fyne.NewPos(0, 0))
 	}
+}
+
+// minWidth lays out its objects stacked, at least width wide while one
+// is visible (a picker whose longest choice would otherwise be cut).
+type minWidth struct {
+	stacked
+	width float32
 }
 
 func (m *minWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
@@ -208,13 +215,9 @@ func (m *minWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
 }
 
 // maxWidth lays out its objects stacked, no wider than width.
-type maxWidth struct{ width float32 }
-
-func (m *maxWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	for _, o := range objs {
-		o.Resize(size)
-		o.Move(fyne.NewPos(0, 0))
-	}
+type maxWidth struct {
+	stacked
+	width float32
 }
 
 func (m *maxWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {

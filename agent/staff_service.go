@@ -4,24 +4,18 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
-	"tandem/internal/version"
 	"tandem/localapi"
 	"tandem/localdb"
 	"tandem/msp"
 	"tandem/sync/client"
-	"tandem/sync/protocol"
 )
 
 // The dashboard's Service tab (issue 6). The promise (service mode, hours,
@@ -260,54 +254,22 @@ const maxReportPDF = 32 << 20
 // wraps localapi.ErrHubUnreachable; an error answer is a
 // *client.HTTPError.
 func (a *Agent) staffGetRaw(ctx context.Context, s *staffSession, path string) ([]byte, error) {
-	id := a.Identity()
-	if id == nil {
-		return nil, fmt.Errorf("%w; enroll it before using the dashboard", client.ErrNotEnrolled)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(id.CAPEM()) {
-		return nil, errors.New("the hub's CA certificate kept by this agent is not valid PEM; enroll this computer again")
-	}
-	tr := &http.Transport{
-		TLSClientConfig:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
-		Proxy:               http.ProxyFromEnvironment,
-		TLSHandshakeTimeout: 15 * time.Second,
-		ForceAttemptHTTP2:   true,
-	}
-	defer tr.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(id.HubURL, "/")+path, nil)
+	conn, err := a.staffConn(s)
 	if err != nil {
-		return nil, fmt.Errorf("building the request: %w", err)
+		return nil, err
 	}
-	req.Header.Set("User-Agent", version.UserAgent("tandem-agent"))
-	req.Header.Set(protocol.Header, protocol.Version)
-	req.Header.Set("Authorization", "Bearer "+s.Token)
-	resp, err := (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
+	defer conn.Close()
+	b, err := conn.GetBytes(ctx, path, maxReportPDF)
+	var he *client.HTTPError
+	switch {
+	case err == nil:
+		return b, nil
+	case !errors.As(err, &he), he.Status >= 500:
 		return nil, fmt.Errorf("%w: %w", localapi.ErrHubUnreachable, err)
+	case he.Status == http.StatusNotFound:
+		return nil, fmt.Errorf("%w: %w", msp.ErrNotFound, he)
+	case he.Status == http.StatusBadRequest:
+		return nil, fmt.Errorf("%w: %w", msp.ErrInvalid, he)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxReportPDF))
-	if err != nil {
-		return nil, fmt.Errorf("%w: reading the hub's answer: %w", localapi.ErrHubUnreachable, err)
-	}
-	if resp.StatusCode >= 300 {
-		he := &client.HTTPError{Status: resp.StatusCode}
-		var e struct {
-			Error *protocol.ErrorBody `json:"error"`
-		}
-		if json.Unmarshal(b, &e) == nil {
-			he.Body = e.Error
-		}
-		switch {
-		case resp.StatusCode >= 500:
-			return nil, fmt.Errorf("%w: %w", localapi.ErrHubUnreachable, he)
-		case resp.StatusCode == http.StatusNotFound:
-			return nil, fmt.Errorf("%w: %w", msp.ErrNotFound, he)
-		case resp.StatusCode == http.StatusBadRequest:
-			return nil, fmt.Errorf("%w: %w", msp.ErrInvalid, he)
-		}
-		return nil, refusedSignIn(he)
-	}
-	return b, nil
+	return nil, refusedSignIn(he)
 }

@@ -178,9 +178,23 @@ func (c *Conn) do(ctx context.Context, method, path string, in, out any) error {
 		}
 		body = b
 	}
+	b, err := c.send(ctx, method, path, body, 64<<20)
+	if err != nil || out == nil {
+		return err
+	}
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(out); err != nil {
+		return fmt.Errorf("the hub's answer to %s is not what this agent expects (is the hub a newer version?): %w", path, err)
+	}
+	return nil
+}
+
+// send sends a request with the connection's headers and credential and
+// returns the answer's body, at most limit bytes. An answer of 300 or more
+// is an *HTTPError; any other error means the hub was not reached.
+func (c *Conn) send(ctx context.Context, method, path string, body any, limit int64) ([]byte, error) {
 	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
-		return fmt.Errorf("building the request: %w", err)
+		return nil, fmt.Errorf("building the request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", version.UserAgent("tandem-agent"))
@@ -190,12 +204,12 @@ func (c *Conn) do(ctx context.Context, method, path string, in, out any) error {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("the hub at %s cannot be reached: %w", c.base, err)
+		return nil, fmt.Errorf("the hub at %s cannot be reached: %w", c.base, err)
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
-		return fmt.Errorf("reading the hub's answer: %w", err)
+		return nil, fmt.Errorf("reading the hub's answer: %w", err)
 	}
 	if resp.StatusCode >= 300 {
 		he := &HTTPError{Status: resp.StatusCode}
@@ -206,18 +220,11 @@ func (c *Conn) do(ctx context.Context, method, path string, in, out any) error {
 			he.Body = e.Error
 		}
 		he.RetryAfter, _ = retryAfter(resp.Header.Get("Retry-After"))
-		return he
+		return nil, he
 	}
-	if out == nil {
-		return nil
-	}
-	if err := json.NewDecoder(bytes.NewReader(b)).Decode(out); err != nil {
-		return fmt.Errorf("the hub's answer to %s is not what this agent expects (is the hub a newer version?): %w", path, err)
-	}
-	return nil
+	return b, nil
 }
 
-// Health asks whether the hub is up, and its clock.
 // Get fetches a JSON resource of the hub that has no method of its own
 // here (a staff view such as /v1/staff/devices) into out, with the same
 // headers, retries and error answers as every other call.
@@ -225,6 +232,14 @@ func (c *Conn) Get(ctx context.Context, path string, out any) error {
 	return c.do(ctx, http.MethodGet, path, nil, out)
 }
 
+// GetBytes fetches a resource of the hub that is not JSON (a rendered
+// report), at most limit bytes, with the same headers, retries and error
+// answers as every other call.
+func (c *Conn) GetBytes(ctx context.Context, path string, limit int64) ([]byte, error) {
+	return c.send(ctx, http.MethodGet, path, nil, limit)
+}
+
+// Health asks whether the hub is up, and its clock.
 func (c *Conn) Health(ctx context.Context) (protocol.Health, error) {
 	var h protocol.Health
 	err := c.do(ctx, http.MethodGet, protocol.PathHealth, nil, &h)

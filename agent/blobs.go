@@ -4,19 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"path/filepath"
-	"strings"
 	"time"
 
-	"tandem/internal/version"
 	"tandem/localapi"
 	"tandem/localdb"
 	"tandem/msp"
@@ -153,20 +146,11 @@ func (a *Agent) blobsToSend(batch []json.RawMessage) ([]msp.Attachment, error) {
 // sendBlobs uploads the files the batch needs. A network failure or a
 // hub's 5xx returns an error (the push waits and retries); a refusal for
 // good is recorded, logged, and does not hold up the queue.
-func (a *Agent) sendBlobs(ctx context.Context, batch []json.RawMessage) error {
+func (a *Agent) sendBlobs(ctx context.Context, conn *client.Conn, batch []json.RawMessage) error {
 	todo, err := a.blobsToSend(batch)
 	if err != nil || len(todo) == 0 {
 		return err
 	}
-	id := a.Identity()
-	if id == nil {
-		return client.ErrNotEnrolled
-	}
-	hc, err := blobClient(id)
-	if err != nil {
-		return err
-	}
-	defer hc.CloseIdleConnections()
 	for _, at := range todo {
 		var data []byte
 		err := a.db.View(func(tx *localdb.Tx) error {
@@ -186,7 +170,7 @@ func (a *Agent) sendBlobs(ctx context.Context, batch []json.RawMessage) error {
 		}
 		// Time for a slow uplink: 16 KB/s (128 kbit/s) and two minutes.
 		uctx, cancel := context.WithTimeout(ctx, 2*time.Minute+time.Duration(len(data)/(16<<10))*time.Second)
-		resp, err := putBlob(uctx, hc, id.HubURL, at.SHA256, at.MediaType, data)
+		resp, err := conn.PutBlob(uctx, at.SHA256, at.MediaType, data)
 		cancel()
 		var he *client.HTTPError
 		if errors.As(err, &he) && he.Permanent() {
@@ -234,70 +218,4 @@ func (a *Agent) Blob(sum string) ([]byte, error) {
 		return err
 	})
 	return data, err
-}
-
-// blobClient is an HTTPS client that presents the device certificate and
-// trusts only the pinned CA.
-//
-// TODO(sync/client owner): move into sync/client as (*Conn).PutBlob, so
-// the certificate files are read in one place; it reads them here because
-// this helper does not own sync/client.
-func blobClient(id *client.Identity) (*http.Client, error) {
-	cert, err := tls.LoadX509KeyPair(filepath.Join(id.Dir(), "device.pem"), filepath.Join(id.Dir(), "device-key.pem"))
-	if err != nil {
-		return nil, fmt.Errorf("reading the device certificate to send attachments: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(id.CAPEM()) {
-		return nil, errors.New("the pinned CA certificate is not valid PEM; enroll the device again")
-	}
-	tr := &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12,
-			GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }},
-		Proxy:               http.ProxyFromEnvironment,
-		TLSHandshakeTimeout: 15 * time.Second,
-		ForceAttemptHTTP2:   true,
-	}
-	return &http.Client{Transport: tr}, nil // each upload has its own deadline
-}
-
-// putBlob uploads one blob.
-func putBlob(ctx context.Context, hc *http.Client, hubURL, sum, mediaType string, data []byte) (protocol.BlobResponse, error) {
-	var out protocol.BlobResponse
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, strings.TrimRight(hubURL, "/")+protocol.BlobPath(sum), bytes.NewReader(data))
-	if err != nil {
-		return out, fmt.Errorf("building the request: %w", err)
-	}
-	if mediaType == "" {
-		mediaType = "application/octet-stream"
-	}
-	req.Header.Set("Content-Type", mediaType)
-	req.Header.Set("User-Agent", version.UserAgent("tandem-agent"))
-	req.Header.Set(protocol.Header, protocol.Version)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return out, fmt.Errorf("the hub at %s cannot be reached: %w", hubURL, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return out, fmt.Errorf("reading the hub's answer: %w", err)
-	}
-	if resp.StatusCode >= 300 {
-		he := &client.HTTPError{Status: resp.StatusCode}
-		var e struct {
-			Error *protocol.ErrorBody `json:"error"`
-		}
-		if json.Unmarshal(b, &e) == nil {
-			he.Body = e.Error
-		}
-		return out, he
-	}
-	if err := json.Unmarshal(b, &out); err != nil {
-		return out, fmt.Errorf("the hub's answer to an attachment is not what this agent expects: %w", err)
-	}
-	if out.SHA256 != sum || out.Size != int64(len(data)) {
-		return out, fmt.Errorf("the hub kept %d bytes as %.12s… but %d bytes as %.12s… were sent; will send again", out.Size, out.SHA256, len(data), sum)
-	}
-	return out, nil
 }

@@ -138,7 +138,7 @@ func (a *Agent) pushAll(ctx context.Context, conn *client.Conn) error {
 			return nil
 		}
 		pushed = true
-		if err := a.sendBlobs(ctx, batch); err != nil {
+		if err := a.sendBlobs(ctx, conn, batch); err != nil {
 			return err
 		}
 		resp, err := conn.PushRaw(ctx, batch)

@@ -55,7 +55,9 @@ type Conn struct {
 	base  string
 	token string
 	http  *retryablehttp.Client
-	log   *slog.Logger
+	// upload is http without the per-attempt timeout (PutBlob).
+	upload *retryablehttp.Client
+	log    *slog.Logger
 }
 
 // ConnOptions tune a Conn.
@@ -124,7 +126,13 @@ func NewConn(hubURL string, caPEM []byte, cert *tls.Certificate, o ConnOptions) 
 		Backoff:      Backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	return &Conn{base: strings.TrimRight(hubURL, "/"), token: o.Token, http: rc, log: o.Logger}, nil
+	// Uploads are bounded by their caller's deadline, which allows for the
+	// size on a slow uplink, not by the per-attempt timeout.
+	up := *rc.HTTPClient
+	up.Timeout = 0
+	upload := &retryablehttp.Client{HTTPClient: &up, RetryWaitMin: rc.RetryWaitMin, RetryWaitMax: rc.RetryWaitMax,
+		RetryMax: rc.RetryMax, CheckRetry: rc.CheckRetry, Backoff: rc.Backoff, ErrorHandler: rc.ErrorHandler}
+	return &Conn{base: strings.TrimRight(hubURL, "/"), token: o.Token, http: rc, upload: upload, log: o.Logger}, nil
 }
 
 // Close releases idle connections.
@@ -178,7 +186,7 @@ func (c *Conn) do(ctx context.Context, method, path string, in, out any) error {
 		}
 		body = b
 	}
-	b, err := c.send(ctx, method, path, body, 64<<20)
+	b, err := c.send(ctx, c.http, method, path, body, "application/json", 64<<20)
 	if err != nil || out == nil {
 		return err
 	}
@@ -191,18 +199,18 @@ func (c *Conn) do(ctx context.Context, method, path string, in, out any) error {
 // send sends a request with the connection's headers and credential and
 // returns the answer's body, at most limit bytes. An answer of 300 or more
 // is an *HTTPError; any other error means the hub was not reached.
-func (c *Conn) send(ctx context.Context, method, path string, body any, limit int64) ([]byte, error) {
+func (c *Conn) send(ctx context.Context, hc *retryablehttp.Client, method, path string, body any, contentType string, limit int64) ([]byte, error) {
 	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
 		return nil, fmt.Errorf("building the request: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", version.UserAgent("tandem-agent"))
 	req.Header.Set(protocol.Header, protocol.Version)
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("the hub at %s cannot be reached: %w", c.base, err)
 	}
@@ -236,7 +244,30 @@ func (c *Conn) Get(ctx context.Context, path string, out any) error {
 // report), at most limit bytes, with the same headers, retries and error
 // answers as every other call.
 func (c *Conn) GetBytes(ctx context.Context, path string, limit int64) ([]byte, error) {
-	return c.send(ctx, http.MethodGet, path, nil, limit)
+	return c.send(ctx, c.http, http.MethodGet, path, nil, "application/json", limit)
+}
+
+// PutBlob uploads the bytes of an attachment under their SHA-256 sum
+// (lower-case hex) with the device credential, bounded by ctx alone (not
+// the per-attempt timeout): give it a deadline that allows for the size. The hub answers the same
+// for bytes it already has; an answer that names other bytes is an error,
+// and the caller sends them again later.
+func (c *Conn) PutBlob(ctx context.Context, sum, mediaType string, data []byte) (protocol.BlobResponse, error) {
+	var out protocol.BlobResponse
+	if mediaType == "" {
+		mediaType = "application/octet-stream"
+	}
+	b, err := c.send(ctx, c.upload, http.MethodPut, protocol.BlobPath(sum), data, mediaType, 1<<20)
+	if err != nil {
+		return out, err
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return out, fmt.Errorf("the hub's answer to an attachment is not what this agent expects: %w", err)
+	}
+	if out.SHA256 != sum || out.Size != int64(len(data)) {
+		return out, fmt.Errorf("the hub kept %d bytes as %.12s… but %d bytes as %.12s… were sent; will send again", out.Size, out.SHA256, len(data), sum)
+	}
+	return out, nil
 }
 
 // Health asks whether the hub is up, and its clock.

@@ -572,46 +572,16 @@ func (a *Agent) staffPush(ctx context.Context, conn *client.Conn, s *staffSessio
 	if err := a.staffAlignSeq(ctx, conn, s); err != nil {
 		return err
 	}
-	ob := outbox.New(localdb.ErrStop)
-	maxBatch := protocol.MaxBatch
-	for {
-		var batch []json.RawMessage
-		err := a.db.View(func(tx *localdb.Tx) error {
-			var err error
-			batch, err = ob.Batch(newStaffKV(tx, s), maxBatch, protocol.MaxBatchBytes)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("reading your queued changes: %w", err)
-		}
-		if len(batch) == 0 {
-			return nil
-		}
-		resp, err := conn.PushRaw(ctx, batch)
-		var he *client.HTTPError
-		if errors.As(err, &he) && he.Status == http.StatusRequestEntityTooLarge && len(batch) > 1 {
-			maxBatch = max(1, len(batch)/2)
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("pushing %d of your changes: %w", len(batch), err)
-		}
-		var dead []outbox.DeadLetter
-		err = a.db.Update(ctx, func(tx *localdb.Tx) error {
-			var err error
-			_, dead, err = ob.Acknowledge(newStaffKV(tx, s), resp, a.now())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("recording what the hub acknowledged: %w", err)
-		}
-		for _, l := range dead {
-			a.log.Warn("the hub refused a dashboard change", "os_user", s.OSUser, "seq", l.Mutation.Seq, "reason", l.Error.Message)
-		}
-		if first := firstSeq(batch); resp.HighWater < first {
-			return fmt.Errorf("the hub has applied your changes only up to %d but your queue starts at %d; the hub may have been restored from an old backup", resp.HighWater, first)
-		}
-	}
+	_, err := a.drainOutbox(ctx, conn, outboxQueue{
+		kv: func(tx *localdb.Tx) outbox.KV { return newStaffKV(tx, s) },
+		acked: func(_ int, dead []outbox.DeadLetter) {
+			for _, l := range dead {
+				a.log.Warn("the hub refused a dashboard change", "os_user", s.OSUser, "seq", l.Mutation.Seq, "reason", l.Error.Message)
+			}
+		},
+		whose: "your ",
+	})
+	return err
 }
 
 func (a *Agent) staffPull(ctx context.Context, conn *client.Conn, s *staffSession, tenant string) error {

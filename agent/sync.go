@@ -15,6 +15,7 @@ import (
 	"tandem/localdb"
 	"tandem/msp"
 	"tandem/sync/client"
+	"tandem/sync/outbox"
 	"tandem/sync/protocol"
 )
 
@@ -118,28 +119,68 @@ func (a *Agent) SyncOnce(ctx context.Context, conn *client.Conn) error {
 }
 
 func (a *Agent) pushAll(ctx context.Context, conn *client.Conn) error {
-	maxBatch, maxBytes := protocol.MaxBatch, protocol.MaxBatchBytes
-	pushed := false
+	pushed, err := a.drainOutbox(ctx, conn, outboxQueue{
+		kv:     func(tx *localdb.Tx) outbox.KV { return tx },
+		before: func(batch []json.RawMessage) error { return a.sendBlobs(ctx, conn, batch) },
+		acked: func(acked int, d []outbox.DeadLetter) {
+			dead := len(d)
+			for _, l := range d {
+				a.log.Warn("the hub refused a change; it is kept as a dead letter", "seq", l.Mutation.Seq, "kind", l.Mutation.Kind, "reason", l.Error.Message)
+			}
+			a.setStatus(func(s *Status) {
+				s.LastPush = a.now().UTC()
+				s.Queued = max(0, s.Queued-acked)
+				if s.Queued == 0 {
+					s.QueuedSince = time.Time{}
+				}
+				s.Dead += dead
+			})
+			if dead > 0 {
+				a.log.Info("dead letters", "new", dead)
+			}
+		},
+	})
+	if err == nil && pushed {
+		st := a.Status()
+		a.emit(localapi.Event{Kind: localapi.EventDrained, Online: true, Queued: st.Queued})
+	}
+	return err
+}
+
+// outboxQueue names one outbox for drainOutbox: the device's or a
+// signed-in person's.
+type outboxQueue struct {
+	kv     func(*localdb.Tx) outbox.KV
+	before func(batch []json.RawMessage) error              // runs before a batch is sent; may be nil
+	acked  func(acknowledged int, dead []outbox.DeadLetter) // after each answer is recorded
+	whose  string                                           // "your " for a person's changes, in messages
+}
+
+// drainOutbox sends the queue's changes in order until none is left: a
+// batch the hub finds too large is halved, each answer is acknowledged in
+// the store (refusals become dead letters), and a hub that has applied
+// less than the batch's first change is reported. pushed says whether
+// anything was sent.
+func (a *Agent) drainOutbox(ctx context.Context, conn *client.Conn, q outboxQueue) (pushed bool, err error) {
+	maxBatch := protocol.MaxBatch
 	for {
 		var batch []json.RawMessage
 		err := a.db.View(func(tx *localdb.Tx) error {
 			var err error
-			batch, err = a.ob.Batch(tx, maxBatch, maxBytes)
+			batch, err = a.ob.Batch(q.kv(tx), maxBatch, protocol.MaxBatchBytes)
 			return err
 		})
 		if err != nil {
-			return err
+			return pushed, fmt.Errorf("reading %squeued changes: %w", q.whose, err)
 		}
 		if len(batch) == 0 {
-			if pushed {
-				st := a.Status()
-				a.emit(localapi.Event{Kind: localapi.EventDrained, Online: true, Queued: st.Queued})
-			}
-			return nil
+			return pushed, nil
 		}
 		pushed = true
-		if err := a.sendBlobs(ctx, conn, batch); err != nil {
-			return err
+		if q.before != nil {
+			if err := q.before(batch); err != nil {
+				return pushed, err
+			}
 		}
 		resp, err := conn.PushRaw(ctx, batch)
 		var he *client.HTTPError
@@ -148,36 +189,27 @@ func (a *Agent) pushAll(ctx context.Context, conn *client.Conn) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("pushing %d changes: %w", len(batch), err)
-		}
-		var dead, acked int
-		err = a.db.Update(ctx, func(tx *localdb.Tx) error {
-			n, d, err := a.ob.Acknowledge(tx, resp, a.now())
-			dead, acked = len(d), n
-			for _, l := range d {
-				a.log.Warn("the hub refused a change; it is kept as a dead letter", "seq", l.Mutation.Seq, "kind", l.Mutation.Kind, "reason", l.Error.Message)
+			what := fmt.Sprintf("%d changes", len(batch))
+			if q.whose != "" {
+				what = fmt.Sprintf("%d of %schanges", len(batch), q.whose)
 			}
+			return pushed, fmt.Errorf("pushing %s: %w", what, err)
+		}
+		var acked int
+		var dead []outbox.DeadLetter
+		err = a.db.Update(ctx, func(tx *localdb.Tx) error {
+			var err error
+			acked, dead, err = a.ob.Acknowledge(q.kv(tx), resp, a.now())
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("recording what the hub acknowledged: %w", err)
+			return pushed, fmt.Errorf("recording what the hub acknowledged: %w", err)
 		}
-		a.setStatus(func(s *Status) {
-			s.LastPush = a.now().UTC()
-			s.Queued = max(0, s.Queued-acked)
-			if s.Queued == 0 {
-				s.QueuedSince = time.Time{}
-			}
-			s.Dead += dead
-		})
-		if dead > 0 {
-			a.log.Info("dead letters", "new", dead)
-		}
-		first := firstSeq(batch)
-		if resp.HighWater < first {
+		q.acked(acked, dead)
+		if first := firstSeq(batch); resp.HighWater < first {
 			// The hub is missing something before this batch: nothing was
 			// consumed. This happens only if the hub lost data; report it.
-			return fmt.Errorf("the hub has applied changes only up to %d but the queue starts at %d; the hub may have been restored from an old backup", resp.HighWater, first)
+			return pushed, fmt.Errorf("the hub has applied %schanges only up to %d but the queue starts at %d; the hub may have been restored from an old backup", q.whose, resp.HighWater, first)
 		}
 	}
 }

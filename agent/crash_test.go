@@ -89,17 +89,8 @@ func TestKill9DuringWritesAndDelivery(t *testing.T) {
 		t.Fatal("the children delivered nothing before they were killed: the kills did not land during delivery")
 	}
 	t.Logf("the children delivered %d tickets before the final sync", len(before))
-	a, err := agent.Open(ctx, e.dir, agent.Options{Logger: quiet, Hostname: "reception-pc", Conn: fastConn})
-	if err != nil {
-		t.Fatalf("opening the store after %d kills: %v", rounds, err)
-	}
+	a := reopenAndDrain(t, e)
 	defer a.Close()
-	conn, err := a.Identity().Conn(fastConn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	drain(t, a, conn, 20, time.Now().Add(time.Minute))
 	if st := a.Status(); st.Dead != 0 {
 		dead, _ := a.DeadLetters()
 		t.Fatalf("%d changes became dead letters after the kills: %+v", st.Dead, dead)
@@ -144,8 +135,27 @@ func TestKill9DuringWritesAndDelivery(t *testing.T) {
 // with SIGKILL after it has written for d, and returns what it acknowledged.
 func runChildWriter(t *testing.T, dir string, d time.Duration) (tickets []string, comments map[string]string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestChildWriter$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "AGENT_CHILD=writer", "AGENT_CHILD_DIR="+dir)
+	comments = map[string]string{}
+	runKilledChild(t, "TestChildWriter", "writer", dir, d, func(f []string) {
+		switch {
+		case len(f) == 3 && f[0] == "acked" && f[1] == "ticket":
+			tickets = append(tickets, f[2])
+		case len(f) == 4 && f[0] == "acked" && f[1] == "comment":
+			comments[f[3]] = f[2]
+		}
+	})
+	return tickets, comments
+}
+
+// runKilledChild runs the test named test in a child process with
+// AGENT_CHILD=child on dir, waits for its "ready" line, lets it work for d,
+// kills it with SIGKILL, and hands every whole line it printed before (as
+// fields) to line. A line cut by the kill is not handed on: the child
+// prints an acknowledgement only once it holds.
+func runKilledChild(t *testing.T, test, child, dir string, d time.Duration, line func(fields []string)) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "AGENT_CHILD="+child, "AGENT_CHILD_DIR="+dir)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -154,25 +164,19 @@ func runChildWriter(t *testing.T, dir string, d time.Duration) (tickets []string
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	comments = map[string]string{}
-	ready := make(chan struct{})
-	read := make(chan struct{})
+	ready, read := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(read)
 		r := bufio.NewReader(out)
 		for {
-			line, err := r.ReadString('\n')
+			l, err := r.ReadString('\n')
 			if err != nil {
 				return // at the kill; a line without its newline is not an acknowledgement
 			}
-			f := strings.Fields(line)
-			switch {
-			case len(f) == 1 && f[0] == "ready":
+			if f := strings.Fields(l); len(f) == 1 && f[0] == "ready" {
 				close(ready)
-			case len(f) == 3 && f[0] == "acked" && f[1] == "ticket":
-				tickets = append(tickets, f[2])
-			case len(f) == 4 && f[0] == "acked" && f[1] == "comment":
-				comments[f[3]] = f[2]
+			} else {
+				line(f)
 			}
 		}
 	}()
@@ -192,5 +196,21 @@ func runChildWriter(t *testing.T, dir string, d time.Duration) (tickets []string
 	if ps := cmd.ProcessState; ps == nil || ps.Exited() {
 		t.Fatalf("the child ended on its own before the kill: %v", err)
 	}
-	return tickets, comments
+}
+
+// reopenAndDrain opens the agent of e after the kills and delivers all it
+// holds; the caller closes it.
+func reopenAndDrain(t *testing.T, e *enrolledDir) *agent.Agent {
+	t.Helper()
+	a, err := agent.Open(context.Background(), e.dir, agent.Options{Logger: quiet, Hostname: "reception-pc", Conn: fastConn})
+	if err != nil {
+		t.Fatalf("opening the store after the kills: %v", err)
+	}
+	conn, err := a.Identity().Conn(fastConn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	drain(t, a, conn, 20, time.Now().Add(time.Minute))
+	return a
 }

@@ -3,14 +3,11 @@
 package agent_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -81,17 +78,8 @@ func TestKill9WithAttachments(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("the children delivered %d tickets before the final sync", len(before))
-	a, err := agent.Open(ctx, e.dir, agent.Options{Logger: quiet, Hostname: "reception-pc", Conn: fastConn})
-	if err != nil {
-		t.Fatalf("opening the store after the kills: %v", err)
-	}
+	a := reopenAndDrain(t, e)
 	defer a.Close()
-	conn, err := a.Identity().Conn(fastConn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	drain(t, a, conn, 20, time.Now().Add(time.Minute))
 
 	ts, err := e.admin.Tickets(ctx, e.tenant.ID)
 	if err != nil {
@@ -121,49 +109,11 @@ func TestKill9WithAttachments(t *testing.T) {
 // returns the tickets and screenshot hashes it acknowledged.
 func runChildAttacher(t *testing.T, dir string, d time.Duration) map[string]string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestChildAttacher$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "AGENT_CHILD=attacher", "AGENT_CHILD_DIR="+dir)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	acked := map[string]string{}
-	ready, read := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(read)
-		r := bufio.NewReader(out)
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return // a line without its newline is not an acknowledgement
-			}
-			f := strings.Fields(line)
-			switch {
-			case len(f) == 1 && f[0] == "ready":
-				close(ready)
-			case len(f) == 3 && f[0] == "acked":
-				acked[f[1]] = f[2]
-			}
+	runKilledChild(t, "TestChildAttacher", "attacher", dir, d, func(f []string) {
+		if len(f) == 3 && f[0] == "acked" {
+			acked[f[1]] = f[2]
 		}
-	}()
-	select {
-	case <-ready:
-		time.Sleep(d)
-	case <-read:
-	case <-time.After(30 * time.Second):
-		t.Error("the child did not open the store within 30 s")
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatalf("killing the child: %v", err)
-	}
-	<-read
-	err = cmd.Wait()
-	if ps := cmd.ProcessState; ps == nil || ps.Exited() {
-		t.Fatalf("the child ended on its own before the kill: %v", err)
-	}
+	})
 	return acked
 }

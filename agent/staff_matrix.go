@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"tandem/localapi"
 	"tandem/localdb"
@@ -84,8 +85,8 @@ func (a *Agent) readMatrix(tx *localdb.Tx, s *staffSession, tenant string) (matr
 }
 
 // responsibilities turns the state into the dashboard's answer.
-func (m matrixState) responsibilities(s *staffSession, synced localapi.Responsibilities) localapi.Responsibilities {
-	out := synced
+func (m matrixState) responsibilities(s *staffSession, synced time.Time) localapi.Responsibilities {
+	out := localapi.Responsibilities{SyncedAt: synced}
 	out.Tenant = localapi.TenantRef{ID: m.view.ID, Name: m.view.Name, Mode: m.view.Mode}
 	out.Mode, out.MSPName = m.view.Mode, m.view.MSPName()
 	out.CanEdit, out.CanSwitchMode = msp.CanEditMatrix(s.Role), msp.CanSwitchMode(s.Role)
@@ -148,18 +149,20 @@ func (a *Agent) StaffResponsibilities(user, tenant string) (localapi.Responsibil
 		if err != nil {
 			return err
 		}
-		out = m.responsibilities(s, a.matrixSynced(tx, user))
+		out = m.responsibilities(s, a.staffSyncedAt(tx, user))
 		return nil
 	})
 	return out, err
 }
 
-func (a *Agent) matrixSynced(tx *localdb.Tx, user string) localapi.Responsibilities {
-	var out localapi.Responsibilities
-	if err := tx.GetJSON(staffKey(user, "synced"), &out.SyncedAt); err != nil && !errors.Is(err, localdb.ErrNotFound) {
+// staffSyncedAt is the end of the OS user's last complete pull; zero
+// before the first one.
+func (a *Agent) staffSyncedAt(tx *localdb.Tx, user string) time.Time {
+	var at time.Time
+	if err := tx.GetJSON(staffKey(user, "synced"), &at); err != nil && !errors.Is(err, localdb.ErrNotFound) {
 		a.log.Warn("reading when the dashboard last synced", "err", err)
 	}
-	return out
+	return at
 }
 
 // StaffMatrixEdit checks the person's edit against their replica (role,
@@ -208,7 +211,7 @@ func (a *Agent) StaffMatrixEdit(ctx context.Context, user string, e msp.MatrixEd
 			}
 			m.view, m.pending, queued = next, append(m.pending, edit), true
 		}
-		out = m.responsibilities(s, a.matrixSynced(tx, user))
+		out = m.responsibilities(s, a.staffSyncedAt(tx, user))
 		return nil
 	})
 	if err != nil {

@@ -19,10 +19,11 @@ import (
 //	h-device/<tenant>/<device>            Device
 //	h-inv/<tenant>/<device>               msp.Inventory
 //	h-ticket/<tenant>/<ticket>            msp.Ticket
-//	h-hw/<client>                         8-byte high-water mark
+//	h-hw/<stream>                         8-byte high-water mark, then the last mutation id
 //	h-feed/<tenant>/<8-byte seq>          FeedEntry
 //	h-feedidx/<tenant>/<kind>/<id>        8-byte seq of the object's entry
 //	counter/feed/<tenant>                 the tenant's last feed sequence
+//	h-applied/<tenant>/<change>           empty: the ticket change was applied
 //	h-user/<user>                         User
 //	h-secret/<sha256>                     Secret
 //	h-open/<tenant>/<ticket>              empty: the ticket's status is open
@@ -37,6 +38,7 @@ const (
 	spInv     = "h-inv"
 	spTicket  = "h-ticket"
 	spHW      = "h-hw"
+	spApplied = "h-applied" // ticket change ids applied, per tenant
 	spFeed    = "h-feed"
 	spFeedIdx = "h-feedidx"
 	spUser    = "h-user"
@@ -260,22 +262,32 @@ func (b badgerTx) Tickets(tenant string, fn func(*msp.Ticket) bool) error {
 	return scanJSON(b.tx, k(spTicket, tenant, ""), func(t msp.Ticket) bool { return fn(&t) })
 }
 
-func (b badgerTx) HighWater(client string) (uint64, error) {
-	v, err := b.tx.Get(k(spHW, client))
+// A mark is 8 bytes of sequence number followed by the last mutation's id
+// (a hub before streams wrote the 8 bytes alone).
+func (b badgerTx) Mark(stream string) (StreamMark, error) {
+	v, err := b.tx.Get(k(spHW, stream))
 	if errors.Is(err, localdb.ErrNotFound) {
-		return 0, nil
+		return StreamMark{}, nil
 	}
 	if err != nil {
-		return 0, err
+		return StreamMark{}, err
 	}
-	if len(v) != 8 {
-		return 0, fmt.Errorf("%w: high-water mark of %s is %d bytes", localdb.ErrCorrupt, client, len(v))
+	if len(v) < 8 {
+		return StreamMark{}, fmt.Errorf("%w: high-water mark of %s is %d bytes", localdb.ErrCorrupt, stream, len(v))
 	}
-	return binary.BigEndian.Uint64(v), nil
+	return StreamMark{Seq: binary.BigEndian.Uint64(v), LastID: string(v[8:]), Known: true}, nil
 }
 
-func (b badgerTx) SetHighWater(client string, seq uint64) error {
-	return b.tx.Put(k(spHW, client), binary.BigEndian.AppendUint64(nil, seq))
+func (b badgerTx) SetMark(stream string, m StreamMark) error {
+	return b.tx.Put(k(spHW, stream), append(binary.BigEndian.AppendUint64(nil, m.Seq), m.LastID...))
+}
+
+func (b badgerTx) ChangeSeen(tenant, change string) (bool, error) {
+	return b.tx.Has(k(spApplied, tenant, change))
+}
+
+func (b badgerTx) NoteChange(tenant, change string) error {
+	return b.tx.Put(k(spApplied, tenant, change), nil)
 }
 
 func (b badgerTx) NoteTenantChanged(tenant string) error { return b.noteFeed(tenant, "tenant", tenant) }

@@ -100,7 +100,8 @@ func (r *pushRig) highWater(tb testing.TB) uint64 {
 	tb.Helper()
 	var hw uint64
 	err := r.store.View(context.Background(), func(tx Tx) (err error) {
-		hw, err = tx.HighWater(r.client)
+		m, err := tx.Mark(r.client)
+		hw = m.Seq
 		return err
 	})
 	if err != nil {

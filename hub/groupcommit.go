@@ -11,8 +11,10 @@ import (
 // chunkJob is one chunk of one push: mutations of one client to apply
 // after its high-water mark, in one transaction with the new mark.
 type chunkJob struct {
-	p    principal
-	raws []json.RawMessage
+	p      principal
+	stream string // the stream's key (principal.streamKey)
+	base   uint64 // where a stream the hub has not seen starts
+	raws   []json.RawMessage
 	size int
 
 	// Set by the commit that carried the job.
@@ -90,25 +92,31 @@ func (s *Server) commitGroup(ctx context.Context, batch []*chunkJob) error {
 	err := s.store.Update(ctx, func(tx Tx) error {
 		for _, j := range batch {
 			j.results, j.events, j.gap, j.hw = nil, nil, false, 0
-			client := j.p.clientID()
-			hw, err := tx.HighWater(client)
+			mark, err := tx.Mark(j.stream)
 			if err != nil {
 				return err
 			}
+			if !mark.Known {
+				mark = StreamMark{Seq: j.base, Known: true}
+			}
 			for _, raw := range j.raws {
-				res, stop, err := s.applyOne(tx, j.p, hw, raw, &j.events)
+				res, id, stop, err := s.applyOne(tx, j.p, mark, raw, &j.events)
 				if err != nil {
 					return err
+				}
+				if res.Outcome != "" {
+					j.results = append(j.results, res)
 				}
 				if stop {
 					j.gap = true
 					break
 				}
-				j.results = append(j.results, res)
-				hw = max(hw, res.Seq)
+				if res.Seq > mark.Seq {
+					mark.Seq, mark.LastID = res.Seq, id
+				}
 			}
-			j.hw = hw
-			if err := tx.SetHighWater(client, hw); err != nil {
+			j.hw = mark.Seq
+			if err := tx.SetMark(j.stream, mark); err != nil {
 				return err
 			}
 		}

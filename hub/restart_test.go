@@ -51,7 +51,9 @@ func TestRestartKeepsState(t *testing.T) {
 	a := h.tenant(t, "Acme", msp.ModeCoManaged)
 	d := h.enroll(t, a.ID, "pc-1")
 	tk := draft("Before the restart")
-	wantResults(t, d.push(t, createM(d.next(), tk), commentM(d.next(), tk.ID, "one")), 2, protocol.Applied, protocol.Applied)
+	create := createM(d.next(), tk)
+	one := commentM(d.next(), tk.ID, "one")
+	wantResults(t, d.push(t, create, one), 2, protocol.Applied, protocol.Applied)
 	d.conn.Close()
 	stop()
 
@@ -69,7 +71,7 @@ func TestRestartKeepsState(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(conn.Close)
-	resp, err := conn.Push(t.Context(), []protocol.Mutation{commentM(2, tk.ID, "replayed"), commentM(3, tk.ID, "two")})
+	resp, err := conn.Push(t.Context(), []protocol.Mutation{one, commentM(3, tk.ID, "two")})
 	if err != nil {
 		t.Fatalf("push after the restart: %v", err)
 	}

@@ -135,6 +135,15 @@ func (p principal) clientID() string {
 	return "device/" + p.device.ID
 }
 
+// streamKey names a push stream's high-water mark: the credential's, and
+// the stream the sender named (none: the credential's legacy stream).
+func (p principal) streamKey(stream string) string {
+	if stream == "" {
+		return p.clientID()
+	}
+	return p.clientID() + "/" + stream
+}
+
 // inScope reports whether the principal may act in tenant.
 func (p principal) inScope(tenant string) bool {
 	if p.user != nil {

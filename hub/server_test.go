@@ -297,9 +297,10 @@ func TestRejectedDoesNotBlock(t *testing.T) {
 	a := h.tenant(t, "Acme", msp.ModeCoManaged)
 	d := h.enroll(t, a.ID, "pc-1")
 	tk := draft("Printer")
+	refused := commentM(2, msp.NewTicketID(), "On a ticket that does not exist")
 	resp := d.push(t,
 		createM(1, tk),
-		commentM(2, msp.NewTicketID(), "On a ticket that does not exist"),
+		refused,
 		commentM(3, tk.ID, "On the real one"),
 	)
 	wantResults(t, resp, 3, protocol.Applied, protocol.Rejected, protocol.Applied)
@@ -310,7 +311,10 @@ func TestRejectedDoesNotBlock(t *testing.T) {
 		t.Errorf("comments = %d, want 1", n)
 	}
 	// The rejected seq is consumed: a replay of it is a duplicate.
-	wantResults(t, d.push(t, commentM(2, msp.NewTicketID(), "again")), 3, protocol.Duplicate)
+	wantResults(t, d.push(t, refused), 3, protocol.Duplicate)
+	// Another change under the consumed number is not a replay: it is a
+	// conflict, and the hub applies nothing from it on.
+	wantResults(t, d.push(t, commentM(2, tk.ID, "another change, same number"), commentM(4, tk.ID, "after it")), 3, protocol.Conflict)
 }
 
 // TestMalformedMutationDoesNotSwallowNext: a batch entry the hub cannot

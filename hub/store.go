@@ -74,9 +74,18 @@ type Tx interface {
 	DeviceAlerts(tenant, device string) (DeviceAlerts, error)
 	PutDeviceAlerts(a DeviceAlerts) error
 
-	// HighWater is the last sequence number applied for a push client.
-	HighWater(client string) (uint64, error)
-	SetHighWater(client string, seq uint64) error
+	// Mark is where a push stream stands: the last sequence number applied
+	// for it and the id of that mutation. A stream the hub never saw has
+	// the zero mark (Known false).
+	Mark(stream string) (StreamMark, error)
+	SetMark(stream string, m StreamMark) error
+
+	// ChangeSeen reports whether the ticket change with this id was
+	// applied in the tenant; NoteChange records that it was. A change that
+	// arrives again (on a new stream after a restore, a copy or a
+	// re-enrollment) is then acknowledged, not applied twice.
+	ChangeSeen(tenant, change string) (bool, error)
+	NoteChange(tenant, change string) error
 
 	// NoteTenantChanged records the tenant's settings in its change feed.
 	NoteTenantChanged(tenant string) error
@@ -164,6 +173,17 @@ type DeviceAlerts struct {
 	Open map[string]string `json:"open,omitempty"`
 }
 
+// StreamMark is where one push stream stands on the hub.
+type StreamMark struct {
+	// Seq is the last sequence number applied or refused (or, for a stream
+	// that has sent nothing yet, the base it started from).
+	Seq uint64
+	// LastID is the id of the mutation at Seq, when its sender named it.
+	LastID string
+	// Known is false for a stream the hub has never seen.
+	Known bool
+}
+
 // FeedEntry is one entry of a tenant's change feed.
 type FeedEntry struct {
 	Seq  uint64 `json:"seq"`
@@ -195,7 +215,14 @@ type Device struct {
 	// Inventoried is when the last inventory arrived.
 	Inventoried  time.Time `json:"inventoried,omitzero"`
 	AgentVersion string    `json:"agent_version,omitempty"`
+	// Streams are the push streams the device's agent has used, oldest
+	// first; the last is the current one. A push on an earlier one means
+	// two computers hold this device's credential (see protocol.CodeCloned).
+	Streams []string `json:"streams,omitempty"`
 }
+
+// maxStreams bounds Device.Streams.
+const maxStreams = 16
 
 // User is a person who signs in: an IT lead or a technician.
 type User struct {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -21,6 +22,8 @@ const maxChunkBytes = 256 << 10
 // push applies a batch of mutations in sequence order, exactly once each.
 func (s *Server) push(w http.ResponseWriter, r *http.Request, p principal) {
 	var req struct {
+		Stream    string            `json:"stream"`
+		Base      uint64            `json:"base"`
 		Mutations []json.RawMessage `json:"mutations"`
 	}
 	if !decode(w, r, protocol.MaxBodyBytes, &req) {
@@ -41,7 +44,18 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, p principal) {
 			return
 		}
 	}
-	client := p.clientID()
+	if req.Stream != "" {
+		if err := msp.ValidateID("stream", req.Stream); err != nil {
+			writeError(w, http.StatusBadRequest, protocol.ErrorFor(err))
+			return
+		}
+		if p.user == nil {
+			if ok := s.checkStream(w, r, &p, req.Stream); !ok {
+				return
+			}
+		}
+	}
+	client := p.streamKey(req.Stream)
 	p.tenants = map[string]msp.Tenant{}
 	resp := protocol.PushResponse{Results: []protocol.Result{}}
 	for start := 0; start < len(req.Mutations); {
@@ -50,7 +64,7 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, p principal) {
 			size += len(req.Mutations[end])
 			end++
 		}
-		job := &chunkJob{p: p, raws: req.Mutations[start:end], size: size}
+		job := &chunkJob{p: p, stream: client, base: req.Base, raws: req.Mutations[start:end], size: size}
 		s.applyChunk(r.Context(), job)
 		if job.err != nil {
 			s.internal(w, r, "saving the pushed changes", job.err)
@@ -66,8 +80,12 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, p principal) {
 		start = end
 	}
 	if len(req.Mutations) == 0 {
-		err := s.store.View(r.Context(), func(tx Tx) (err error) {
-			resp.HighWater, err = tx.HighWater(client)
+		err := s.store.View(r.Context(), func(tx Tx) error {
+			m, err := tx.Mark(client)
+			resp.HighWater = m.Seq
+			if !m.Known {
+				resp.HighWater = req.Base
+			}
 			return err
 		})
 		if err != nil {
@@ -88,32 +106,98 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, p principal) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// applyOne applies one raw mutation after high-water mark hw. stop is true
-// when the mutation is not the next in sequence (it waits for a later push).
-// A mutation the hub refuses for good is a Rejected result, not an error:
-// it is consumed like an applied one so it never blocks the queue.
+// checkStream admits a device's push on stream. The device's current
+// stream passes at once. A stream the hub has not seen becomes the
+// current one (the agent made a new store, was restored, re-enrolled or
+// found a hole in its queue). A stream the device used before and left is
+// a second computer with the same credential: it is answered 409 cloned
+// and told to re-enroll. On refusal it has answered and returns false.
+func (s *Server) checkStream(w http.ResponseWriter, r *http.Request, p *principal, stream string) bool {
+	if n := len(p.device.Streams); n > 0 && p.device.Streams[n-1] == stream {
+		return true
+	}
+	var cloned bool
+	err := s.store.Update(r.Context(), func(tx Tx) error {
+		d, err := tx.Device(p.tenant, p.device.ID)
+		if err != nil {
+			return err
+		}
+		cloned = false
+		switch i := slices.Index(d.Streams, stream); {
+		case i == len(d.Streams)-1:
+		case i >= 0:
+			cloned = true
+			return nil
+		default:
+			d.Streams = append(d.Streams, stream)
+			if len(d.Streams) > maxStreams {
+				d.Streams = slices.Clone(d.Streams[len(d.Streams)-maxStreams:])
+			}
+			if err := tx.PutDevice(d); err != nil {
+				return err
+			}
+		}
+		p.device = d
+		return nil
+	})
+	if err != nil {
+		s.internal(w, r, "recording the device's push stream", err)
+		return false
+	}
+	if cloned {
+		s.log.Warn("a device credential is in use on two computers", "tenant", p.tenant, "device", p.device.ID, "stream", stream)
+		writeError(w, http.StatusConflict, &protocol.ErrorBody{Code: protocol.CodeCloned,
+			Message: "this computer uses the enrollment of another computer (its disk or virtual machine was copied from one that was already enrolled); " +
+				"re-enroll this computer with a new token (remove the identity directory, then tandem-agent enroll): nothing it has queued is lost, it is sent after enrollment"})
+		return false
+	}
+	return true
+}
+
+// replayHead is what applyOne reads of a mutation at or below the
+// stream's mark, to tell a replay from a number used again.
+type replayHead struct {
+	Seq    uint64                `json:"seq"`
+	ID     string                `json:"id"`
+	Kind   protocol.MutationKind `json:"kind"`
+	Change *struct {
+		ID string `json:"id"`
+	} `json:"change"`
+}
+
+// applyOne applies one raw mutation after the stream's mark. stop is true
+// when the mutation is not the next in sequence (it waits for a later
+// push) or conflicts with what the hub holds under its number. A mutation
+// the hub refuses for good is a Rejected result, not an error: it is
+// consumed like an applied one so it never blocks the queue.
 //
 // The events of an applied mutation are appended to evs, for the caller
 // to tell once the transaction commits.
-func (s *Server) applyOne(tx Tx, p principal, hw uint64, raw json.RawMessage, evs *[]TicketEvent) (res protocol.Result, stop bool, err error) {
-	var head struct {
-		Seq uint64 `json:"seq"`
-	}
+func (s *Server) applyOne(tx Tx, p principal, mark StreamMark, raw json.RawMessage, evs *[]TicketEvent) (res protocol.Result, id string, stop bool, err error) {
+	var head replayHead
 	if err := json.Unmarshal(raw, &head); err != nil {
-		return protocol.Result{}, false, fmt.Errorf("reading a sequence number push checked: %w", err)
+		return protocol.Result{}, "", false, fmt.Errorf("reading a sequence number push checked: %w", err)
 	}
+	hw := mark.Seq
 	switch {
 	case head.Seq <= hw:
-		return protocol.Result{Seq: head.Seq, Outcome: protocol.Duplicate}, false, nil
+		conflict, err := replayConflicts(tx, p, mark, head)
+		if err != nil {
+			return protocol.Result{}, "", false, err
+		}
+		if conflict {
+			return protocol.Result{Seq: head.Seq, Outcome: protocol.Conflict}, "", true, nil
+		}
+		return protocol.Result{Seq: head.Seq, Outcome: protocol.Duplicate}, "", false, nil
 	case head.Seq > hw+1:
-		return protocol.Result{}, true, nil
+		return protocol.Result{}, "", true, nil
 	}
 	var m protocol.Mutation
 	if err := jsonDecoder(bytes.NewReader(raw), true).Decode(&m); err != nil {
-		return reject(head.Seq, fmt.Errorf("%w: the change is not valid JSON for this hub: %v", msp.ErrInvalid, err)), false, nil
+		return reject(head.Seq, fmt.Errorf("%w: the change is not valid JSON for this hub: %v", msp.ErrInvalid, err)), head.ID, false, nil
 	}
 	if err := m.Validate(); err != nil {
-		return reject(m.Seq, fmt.Errorf("%w: %v", msp.ErrInvalid, err)), false, nil
+		return reject(m.Seq, fmt.Errorf("%w: %v", msp.ErrInvalid, err)), m.ID, false, nil
 	}
 	now := s.now().UTC()
 	var mine []TicketEvent
@@ -132,15 +216,44 @@ func (s *Server) applyOne(tx Tx, p principal, hw uint64, raw json.RawMessage, ev
 		}
 	}
 	if msp.IsPermanent(err) {
-		return reject(m.Seq, err), false, nil
+		if m.Kind == protocol.KindTicket && p.user == nil {
+			// Refused is answered: the same change again is a replay of
+			// the refusal, which the sender already holds as a dead letter.
+			if err := tx.NoteChange(p.tenant, m.Change.ID); err != nil {
+				return protocol.Result{}, "", false, err
+			}
+		}
+		return reject(m.Seq, err), m.ID, false, nil
 	}
 	if err != nil {
-		return protocol.Result{}, false, err
+		return protocol.Result{}, "", false, err
 	}
 	if evs != nil {
 		*evs = append(*evs, mine...)
 	}
-	return protocol.Result{Seq: m.Seq, Outcome: protocol.Applied}, false, nil
+	return protocol.Result{Seq: m.Seq, Outcome: protocol.Applied}, m.ID, false, nil
+}
+
+// replayConflicts reports whether a mutation numbered at or below the
+// stream's mark is something other than what the hub took under that
+// number: a ticket change the hub never applied, or a mutation at the mark
+// whose id is not the one recorded there. Such a number was used again by
+// a restored or copied store; dropping it as a replay would lose it.
+func replayConflicts(tx Tx, p principal, mark StreamMark, head replayHead) (bool, error) {
+	if head.Kind == protocol.KindTicket && head.Change != nil && head.Change.ID != "" {
+		tenants := []string{p.tenant}
+		if p.user != nil {
+			tenants = p.user.Tenants
+		}
+		for _, t := range tenants {
+			seen, err := tx.ChangeSeen(t, head.Change.ID)
+			if err != nil || seen {
+				return false, err
+			}
+		}
+		return true, nil
+	}
+	return head.ID != "" && mark.LastID != "" && head.Seq == mark.Seq && head.ID != mark.LastID, nil
 }
 
 func reject(seq uint64, err error) protocol.Result {
@@ -191,7 +304,8 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 		return nil, err
 	}
 	if current != nil && next.Revision == current.Revision {
-		return nil, nil // a replay of something already applied
+		// A replay of something already applied.
+		return nil, tx.NoteChange(p.tenant, c.ID)
 	}
 	if next, err = openOnFirstReply(next, c, actor, now); err != nil {
 		return nil, err
@@ -208,6 +322,9 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 	}
 	noteHistory(&h, current, next, now)
 	setSLA(next, h, tenant, now, s.log)
+	if err := tx.NoteChange(p.tenant, c.ID); err != nil {
+		return nil, err
+	}
 	if err := tx.PutTicket(next); err != nil {
 		return nil, err
 	}

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"FeedPerTenant", testFeedPerTenant},
 		{"HighWaterPerClient", testHighWater},
 		{"ConcurrentHighWater", testConcurrentHighWater},
+		{"StreamMarksAndSeenChanges", testStreamMarks},
 		{"CanceledContext", testCanceled},
 		{"OpenTickets", testOpenTickets},
 		{"HistoryAndAlerts", testHistoryAndAlerts},
@@ -121,7 +122,7 @@ func testNotFound(t *testing.T, s hub.Store) {
 		_, err = tx.Secret("00ff")
 		wantNotFound(t, "Secret", err)
 
-		hw, err := tx.HighWater("device/" + msp.NewID())
+		hw, err := highWater(tx, "device/" + msp.NewID())
 		if err != nil || hw != 0 {
 			t.Errorf("HighWater of a new client = %d, %v; want 0, nil", hw, err)
 		}
@@ -226,7 +227,7 @@ func testDelete(t *testing.T, s hub.Store) {
 
 func testRollback(t *testing.T, s hub.Store) {
 	tn := tenant("Acme")
-	update(t, s, func(tx hub.Tx) error { return errors.Join(tx.PutTenant(tn), tx.SetHighWater("device/x", 3)) })
+	update(t, s, func(tx hub.Tx) error { return errors.Join(tx.PutTenant(tn), setHighWater(tx, "device/x", 3)) })
 
 	refused := errors.New("refused by the test")
 	tk := ticket(tn.ID, "dev", "Never kept")
@@ -234,7 +235,7 @@ func testRollback(t *testing.T, s hub.Store) {
 		if err := tx.PutTicket(tk); err != nil {
 			return err
 		}
-		if err := tx.SetHighWater("device/x", 9); err != nil {
+		if err := setHighWater(tx, "device/x", 9); err != nil {
 			return err
 		}
 		if err := tx.PutTenant(tenant("Other")); err != nil {
@@ -258,7 +259,7 @@ func testRollback(t *testing.T, s hub.Store) {
 	view(t, s, func(tx hub.Tx) error {
 		_, err := tx.Ticket(tn.ID, tk.ID)
 		wantNotFound(t, "Ticket of a rolled-back Update", err)
-		if hw, err := tx.HighWater("device/x"); err != nil || hw != 3 {
+		if hw, err := highWater(tx, "device/x"); err != nil || hw != 3 {
 			t.Errorf("HighWater after a rolled-back Update = %d, %v; want 3", hw, err)
 		}
 		if ts, err := tx.Tenants(); err != nil || len(ts) != 1 {
@@ -279,10 +280,10 @@ func testRollback(t *testing.T, s hub.Store) {
 }
 
 func testViewSeesCommitted(t *testing.T, s hub.Store) {
-	update(t, s, func(tx hub.Tx) error { return tx.SetHighWater("c", 1) })
-	update(t, s, func(tx hub.Tx) error { return tx.SetHighWater("c", 2) })
+	update(t, s, func(tx hub.Tx) error { return setHighWater(tx, "c", 1) })
+	update(t, s, func(tx hub.Tx) error { return setHighWater(tx, "c", 2) })
 	view(t, s, func(tx hub.Tx) error {
-		if hw, err := tx.HighWater("c"); err != nil || hw != 2 {
+		if hw, err := highWater(tx, "c"); err != nil || hw != 2 {
 			t.Errorf("HighWater = %d, %v; want 2 (the last committed)", hw, err)
 		}
 		return nil
@@ -548,13 +549,53 @@ func testFeedPerTenant(t *testing.T, s hub.Store) {
 	})
 }
 
+// highWater is the sequence number of a stream's mark.
+func highWater(tx hub.Tx, stream string) (uint64, error) {
+	m, err := tx.Mark(stream)
+	return m.Seq, err
+}
+
+func setHighWater(tx hub.Tx, stream string, seq uint64) error {
+	return tx.SetMark(stream, hub.StreamMark{Seq: seq, Known: true})
+}
+
+func testStreamMarks(t *testing.T, s hub.Store) {
+	id := msp.NewID()
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(
+			tx.SetMark("device/a/s1", hub.StreamMark{Seq: 5, LastID: id, Known: true}),
+			tx.SetMark("device/a/s2", hub.StreamMark{Seq: 0, Known: true}),
+			tx.NoteChange("tenant-a", id))
+	})
+	view(t, s, func(tx hub.Tx) error {
+		for stream, want := range map[string]hub.StreamMark{
+			"device/a/s1": {Seq: 5, LastID: id, Known: true},
+			"device/a/s2": {Seq: 0, Known: true},
+			"device/a/s3": {},
+		} {
+			if got, err := tx.Mark(stream); err != nil || got != want {
+				t.Errorf("Mark(%q) = %+v, %v; want %+v", stream, got, err, want)
+			}
+		}
+		for _, c := range []struct {
+			tenant, change string
+			want           bool
+		}{{"tenant-a", id, true}, {"tenant-b", id, false}, {"tenant-a", msp.NewID(), false}} {
+			if got, err := tx.ChangeSeen(c.tenant, c.change); err != nil || got != c.want {
+				t.Errorf("ChangeSeen(%s, %s) = %v, %v; want %v (changes are kept per tenant)", c.tenant, c.change, got, err, c.want)
+			}
+		}
+		return nil
+	})
+}
+
 func testHighWater(t *testing.T, s hub.Store) {
 	update(t, s, func(tx hub.Tx) error {
-		return errors.Join(tx.SetHighWater("device/a", 7), tx.SetHighWater("device/b", 1<<40))
+		return errors.Join(setHighWater(tx, "device/a", 7), setHighWater(tx, "device/b", 1<<40))
 	})
 	view(t, s, func(tx hub.Tx) error {
 		for client, want := range map[string]uint64{"device/a": 7, "device/b": 1 << 40, "device/c": 0, "device/": 0} {
-			if got, err := tx.HighWater(client); err != nil || got != want {
+			if got, err := highWater(tx, client); err != nil || got != want {
 				t.Errorf("HighWater(%q) = %d, %v; want %d", client, got, err, want)
 			}
 		}
@@ -573,11 +614,11 @@ func testConcurrentHighWater(t *testing.T, s hub.Store) {
 			defer wg.Done()
 			for range each {
 				err := s.Update(ctx, func(tx hub.Tx) error {
-					hw, err := tx.HighWater("device/busy")
+					hw, err := highWater(tx, "device/busy")
 					if err != nil {
 						return err
 					}
-					return tx.SetHighWater("device/busy", hw+1)
+					return setHighWater(tx, "device/busy", hw+1)
 				})
 				if err != nil {
 					errs <- err
@@ -592,7 +633,7 @@ func testConcurrentHighWater(t *testing.T, s hub.Store) {
 		t.Errorf("concurrent Update: %v", err)
 	}
 	view(t, s, func(tx hub.Tx) error {
-		if hw, err := tx.HighWater("device/busy"); err != nil || hw != workers*each {
+		if hw, err := highWater(tx, "device/busy"); err != nil || hw != workers*each {
 			t.Errorf("HighWater after %d×%d concurrent increments = %d, %v; want %d", workers, each, hw, err, workers*each)
 		}
 		return nil
@@ -603,14 +644,14 @@ func testCanceled(t *testing.T, s hub.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	ran := false
-	err := s.Update(ctx, func(tx hub.Tx) error { ran = true; return tx.SetHighWater("c", 1) })
+	err := s.Update(ctx, func(tx hub.Tx) error { ran = true; return setHighWater(tx, "c", 1) })
 	if err == nil {
 		t.Error("Update with a canceled context succeeded")
 	}
 	if ran {
 		// The store may run fn, but it must not commit.
 		view(t, s, func(tx hub.Tx) error {
-			if hw, _ := tx.HighWater("c"); hw != 0 {
+			if hw, _ := highWater(tx, "c"); hw != 0 {
 				t.Errorf("Update with a canceled context committed")
 			}
 			return nil

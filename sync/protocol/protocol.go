@@ -185,10 +185,14 @@ const (
 	KindMatrix    MutationKind = "matrix"    // Matrix: a responsibility-matrix or service-mode change by staff
 )
 
-// Mutation is one entry of the agent's outbox. Seq is the per-client
-// sequence number: the hub applies Seq n only after n-1.
+// Mutation is one entry of the agent's outbox. Seq is the per-stream
+// sequence number: the hub applies Seq n only after n-1. ID names the
+// mutation itself (for a ticket mutation, its change's id), so that the hub
+// tells a replay (same number, same id) from a number used again for
+// something else (a conflict: the sender's store was restored or copied).
 type Mutation struct {
 	Seq  uint64       `json:"seq"`
+	ID   string       `json:"id,omitempty"`
 	Kind MutationKind `json:"kind"`
 	// User is the OS account on the device that made a ticket change, as
 	// the agent identified it from the local API's peer credentials. The
@@ -247,7 +251,17 @@ type CheckIn struct {
 }
 
 // PushRequest is a batch of mutations in sequence order.
+//
+// Stream names the sender's numbering: a device's agent makes a new one with
+// its store, and again after a restore, a re-enrollment, a detected copy or
+// a hole in its queue, and numbers the stream's changes from Base+1. The hub
+// keeps a high-water mark per (credential, stream): a new stream starts at
+// its Base, so changes of an old identity's queue or of a recreated store
+// are never taken for replays. A push without Stream uses the credential's
+// one legacy stream (staff sign-ins, which are numbered per sign-in).
 type PushRequest struct {
+	Stream    string     `json:"stream,omitempty"`
+	Base      uint64     `json:"base,omitempty"`
 	Mutations []Mutation `json:"mutations"`
 }
 
@@ -259,6 +273,11 @@ const (
 	Applied   Outcome = "applied"   // applied now
 	Duplicate Outcome = "duplicate" // applied before; acknowledged again
 	Rejected  Outcome = "rejected"  // refused for good; the agent dead-letters it
+	// Conflict: the hub already holds a different change under this
+	// number of this stream (the sender's store was restored from a
+	// backup, or copied to a second computer). Nothing from this mutation
+	// on was applied; the sender starts a new stream and sends them again.
+	Conflict Outcome = "conflict"
 )
 
 // Result is the hub's answer for one mutation.
@@ -340,6 +359,10 @@ const (
 	CodeInternal     = "internal"
 	CodeUnavailable  = "unavailable"
 	CodeConflict     = "conflict" // the change was made on a view somebody changed since
+	// CodeCloned (409 on push): the device credential is in use on two
+	// computers (a copied disk or VM image); this one must re-enroll. Its
+	// queue is kept and delivered under the new enrollment.
+	CodeCloned = "cloned"
 )
 
 // ErrorFor turns an error of package msp into an ErrorBody, keeping the

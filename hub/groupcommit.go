@@ -15,7 +15,7 @@ type chunkJob struct {
 	stream string // the stream's key (principal.streamKey)
 	base   uint64 // where a stream the hub has not seen starts
 	raws   []json.RawMessage
-	size int
+	size   int
 
 	// Set by the commit that carried the job.
 	results []protocol.Result

@@ -122,7 +122,7 @@ func testNotFound(t *testing.T, s hub.Store) {
 		_, err = tx.Secret("00ff")
 		wantNotFound(t, "Secret", err)
 
-		hw, err := highWater(tx, "device/" + msp.NewID())
+		hw, err := highWater(tx, "device/"+msp.NewID())
 		if err != nil || hw != 0 {
 			t.Errorf("HighWater of a new client = %d, %v; want 0, nil", hw, err)
 		}

@@ -85,7 +85,10 @@ type Agent struct {
 	log  *slog.Logger
 	db   *localdb.DB
 	ob   *outbox.Outbox
-	now  func() time.Time
+	// ledger keeps the device queue's ticket changes apart from the store
+	// (outbox.Ledger), in LedgerFile.
+	ledger *outbox.Ledger
+	now    func() time.Time
 
 	kick    chan struct{} // wakes the sync loop after a local change
 	refresh chan struct{} // asks the collectors for a full inventory now
@@ -114,10 +117,20 @@ type Status struct {
 	LastPush    time.Time `json:"last_push,omitzero"`
 	LastPull    time.Time `json:"last_pull,omitzero"`
 	LastError   string    `json:"last_error,omitempty"`
+	// Problems are what the person or their IT support must know and may
+	// have to act on, in plain words: changes the store lost and the agent
+	// sent again from its ledger, a copied enrollment. The tray and doctor
+	// show them.
+	Problems []string `json:"problems,omitempty"`
 	// NextAttempt is when an offline agent tries again.
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
+
+// LedgerFile is the device queue's ledger (outbox.Ledger) in the data
+// directory: outside the store, so that a store moved aside, deleted or
+// restored loses none of the ticket changes the ledger holds.
+const LedgerFile = "outbox.ledger"
 
 // StatusFile is where a running agent keeps its last status, so that
 // `tandem-agent status` can answer while the agent holds the store.
@@ -169,15 +182,23 @@ func Open(ctx context.Context, dir string, opts Options) (*Agent, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := a.refreshCounts(); err != nil {
+	if a.ledger, err = outbox.OpenLedger(filepath.Join(dir, LedgerFile)); err != nil {
 		db.Close()
+		return nil, err
+	}
+	if err := a.reconcile(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.refreshCounts(); err != nil {
+		a.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-// Close closes the store.
-func (a *Agent) Close() error { return a.db.Close() }
+// Close closes the store and the ledger.
+func (a *Agent) Close() error { return errors.Join(a.db.Close(), a.ledger.Close()) }
 
 // DB returns the agent's store (for the local API and tests).
 func (a *Agent) DB() *localdb.DB { return a.db }
@@ -333,6 +354,8 @@ func (a *Agent) Submit(ctx context.Context, user string, c msp.Change, files ...
 	}
 	actor := a.actor(user)
 	var out *msp.Ticket
+	var queued protocol.Mutation
+	var stream outbox.Stream
 	err := a.db.Update(ctx, func(tx *localdb.Tx) error {
 		if err := storeBlobs(tx, c, files); err != nil {
 			return err
@@ -347,11 +370,21 @@ func (a *Agent) Submit(ctx context.Context, user string, c msp.Change, files ...
 		if err := tx.PutJSON(localdb.Key(localdb.SpaceTicket, out.ID), out); err != nil {
 			return err
 		}
-		_, err = a.ob.Enqueue(tx, protocol.Mutation{Kind: protocol.KindTicket, User: user, Change: &c})
+		if stream, _, err = a.ob.Stream(tx); err != nil {
+			return err
+		}
+		queued = protocol.Mutation{Kind: protocol.KindTicket, User: user, Change: &c}
+		queued.Seq, err = a.ob.Enqueue(tx, queued)
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	queued.ID = c.ID
+	if err := a.ledger.Queued(stream, queued); err != nil {
+		// The change is saved and queued in the store; only its second copy
+		// is missing.
+		a.log.Warn("could not write a ticket change to the outbox ledger; it is saved in the store only", "ticket", c.TicketID, "err", err)
 	}
 	a.queuedOne()
 	a.wake()

@@ -108,6 +108,19 @@ func (k staffKV) seq() (uint64, error) {
 	return binary.BigEndian.Uint64(b), nil
 }
 
+// SetCounter sets the person's sequence number (the one counter they have).
+func (k staffKV) SetCounter(_ string, n uint64) error { return k.setSeq(n) }
+
+// ScanKeys is Scan without values.
+func (k staffKV) ScanKeys(prefix, start []byte, fn func(key []byte) error) error {
+	var s []byte
+	if start != nil {
+		s = k.key(start)
+	}
+	n := len(k.prefix)
+	return k.tx.ScanKeys(k.key(prefix), s, func(key []byte) error { return fn(key[n:]) })
+}
+
 func (k staffKV) setSeq(n uint64) error {
 	return k.Put([]byte("seq"), binary.BigEndian.AppendUint64(nil, n))
 }
@@ -574,6 +587,10 @@ func (a *Agent) staffPush(ctx context.Context, conn *client.Conn, s *staffSessio
 	}
 	_, err := a.drainOutbox(ctx, conn, outboxQueue{
 		kv: func(tx *localdb.Tx) outbox.KV { return newStaffKV(tx, s) },
+		// Number the person's queue after the hub's mark again.
+		conflict: func() error {
+			return a.db.Update(ctx, func(tx *localdb.Tx) error { return tx.Delete(staffKey(s.OSUser, "seq-aligned")) })
+		},
 		acked: func(_ int, dead []outbox.DeadLetter) {
 			for _, l := range dead {
 				a.log.Warn("the hub refused a dashboard change", "os_user", s.OSUser, "seq", l.Mutation.Seq, "reason", l.Error.Message)

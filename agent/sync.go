@@ -120,6 +120,7 @@ func (a *Agent) SyncOnce(ctx context.Context, conn *client.Conn) error {
 
 func (a *Agent) pushAll(ctx context.Context, conn *client.Conn) error {
 	pushed, err := a.drainOutbox(ctx, conn, outboxQueue{
+		device: true,
 		kv:     func(tx *localdb.Tx) outbox.KV { return tx },
 		before: func(batch []json.RawMessage) error { return a.sendBlobs(ctx, conn, batch) },
 		acked: func(acked int, d []outbox.DeadLetter) {
@@ -150,7 +151,13 @@ func (a *Agent) pushAll(ctx context.Context, conn *client.Conn) error {
 // outboxQueue names one outbox for drainOutbox: the device's or a
 // signed-in person's.
 type outboxQueue struct {
+	// device is set for the device's own queue: it is sent in a stream
+	// (ensureStream), kept in the ledger, and repaired when damaged.
+	device bool
 	kv     func(*localdb.Tx) outbox.KV
+	// conflict runs when the hub holds other changes under the queue's
+	// numbers (a person's queue: number again after the hub's mark).
+	conflict func() error
 	before func(batch []json.RawMessage) error              // runs before a batch is sent; may be nil
 	acked  func(acknowledged int, dead []outbox.DeadLetter) // after each answer is recorded
 	whose  string                                           // "your " for a person's changes, in messages
@@ -163,6 +170,28 @@ type outboxQueue struct {
 // anything was sent.
 func (a *Agent) drainOutbox(ctx context.Context, conn *client.Conn, q outboxQueue) (pushed bool, err error) {
 	maxBatch := protocol.MaxBatch
+	var st outbox.Stream
+	if q.device {
+		if st, err = a.ensureStream(ctx); err != nil {
+			return false, err
+		}
+	}
+	repairs, restarts := 0, 0
+	// repair sets damaged entries aside (and recovers them from the
+	// ledger) when a read of the device queue finds one; a person's queue
+	// has no ledger, so its damage is an error.
+	repair := func(err error) (bool, error) {
+		if !q.device || !errors.Is(err, outbox.ErrDamaged) || repairs >= 3 {
+			return false, err
+		}
+		repairs++
+		a.log.Warn("a queued change is damaged; setting it aside so the rest can be sent", "err", err)
+		if err := a.reconcile(ctx); err != nil {
+			return false, err
+		}
+		st, err = a.ensureStream(ctx)
+		return err == nil, err
+	}
 	for {
 		var batch []json.RawMessage
 		err := a.db.View(func(tx *localdb.Tx) error {
@@ -170,7 +199,9 @@ func (a *Agent) drainOutbox(ctx context.Context, conn *client.Conn, q outboxQueu
 			batch, err = a.ob.Batch(q.kv(tx), maxBatch, protocol.MaxBatchBytes)
 			return err
 		})
-		if err != nil {
+		if again, err := repair(err); again {
+			continue
+		} else if err != nil {
 			return pushed, fmt.Errorf("reading %squeued changes: %w", q.whose, err)
 		}
 		if len(batch) == 0 {
@@ -182,11 +213,21 @@ func (a *Agent) drainOutbox(ctx context.Context, conn *client.Conn, q outboxQueu
 				return pushed, err
 			}
 		}
-		resp, err := conn.PushRaw(ctx, batch)
+		var resp protocol.PushResponse
+		if q.device {
+			resp, err = conn.PushStream(ctx, st.ID, st.Base, batch)
+		} else {
+			resp, err = conn.PushRaw(ctx, batch)
+		}
 		var he *client.HTTPError
 		if errors.As(err, &he) && he.Status == http.StatusRequestEntityTooLarge && len(batch) > 1 {
 			maxBatch = max(1, len(batch)/2)
 			continue
+		}
+		if errors.As(err, &he) && he.Body != nil && he.Body.Code == protocol.CodeCloned {
+			a.addProblem(problemCloned + " (its disk or virtual machine was copied from one already enrolled), so the MSP cannot tell the two apart. " +
+				"Re-enroll this computer: remove the identity directory in the agent's data directory, then run tandem-agent enroll with a new token. " +
+				"Nothing is lost: the changes waiting here are sent after enrollment.")
 		}
 		if err != nil {
 			what := fmt.Sprintf("%d changes", len(batch))
@@ -195,17 +236,41 @@ func (a *Agent) drainOutbox(ctx context.Context, conn *client.Conn, q outboxQueu
 			}
 			return pushed, fmt.Errorf("pushing %s: %w", what, err)
 		}
-		var acked int
-		var dead []outbox.DeadLetter
+		var ack outbox.Acked
 		err = a.db.Update(ctx, func(tx *localdb.Tx) error {
 			var err error
-			acked, dead, err = a.ob.Acknowledge(q.kv(tx), resp, a.now())
+			ack, err = a.ob.Acknowledge(q.kv(tx), resp, a.now())
 			return err
 		})
-		if err != nil {
+		if again, err := repair(err); again {
+			continue
+		} else if err != nil {
 			return pushed, fmt.Errorf("recording what the hub acknowledged: %w", err)
 		}
-		q.acked(acked, dead)
+		if q.device {
+			if err := a.ledger.Acked(ack.IDs); err != nil {
+				a.log.Warn("could not note delivered changes in the outbox ledger; they may be sent again, which the hub ignores", "err", err)
+			}
+		}
+		q.acked(ack.N, ack.Dead)
+		if ack.Conflict {
+			restarts++
+			if restarts > 3 {
+				return pushed, fmt.Errorf("the hub keeps finding %schanges under numbers it holds for others; will try again later", q.whose)
+			}
+			if q.device {
+				if st, err = a.restartStream(ctx, streamConflict); err != nil {
+					return pushed, err
+				}
+				continue
+			}
+			if q.conflict != nil {
+				if err := q.conflict(); err != nil {
+					return pushed, err
+				}
+			}
+			return pushed, fmt.Errorf("the hub holds other changes under the numbers of %squeued changes; they are numbered again and sent at the next attempt", q.whose)
+		}
 		if first := firstSeq(batch); resp.HighWater < first {
 			// The hub is missing something before this batch: nothing was
 			// consumed. This happens only if the hub lost data; report it.

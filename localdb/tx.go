@@ -209,3 +209,8 @@ func (tx *Tx) Counter(name string) (uint64, error) {
 	}
 	return binary.BigEndian.Uint64(b), nil
 }
+
+// SetCounter sets the counter called name to n; the next Next returns n+1.
+func (tx *Tx) SetCounter(name string, n uint64) error {
+	return tx.Put(Key(SpaceCounter, name), binary.BigEndian.AppendUint64(nil, n))
+}

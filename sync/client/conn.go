@@ -293,6 +293,18 @@ func (c *Conn) PushRaw(ctx context.Context, ms []json.RawMessage) (protocol.Push
 	return r, err
 }
 
+// PushStream sends raw mutations numbered in stream, whose first change
+// follows base (see protocol.PushRequest).
+func (c *Conn) PushStream(ctx context.Context, stream string, base uint64, ms []json.RawMessage) (protocol.PushResponse, error) {
+	var r protocol.PushResponse
+	err := c.do(ctx, http.MethodPost, protocol.PathPush, struct {
+		Stream    string            `json:"stream"`
+		Base      uint64            `json:"base"`
+		Mutations []json.RawMessage `json:"mutations"`
+	}{stream, base, ms}, &r)
+	return r, err
+}
+
 // Pull asks for the changes after cursor.
 func (c *Conn) Pull(ctx context.Context, cursor uint64, limit int) (protocol.PullResponse, error) {
 	return c.PullTenant(ctx, "", cursor, limit)

@@ -158,9 +158,9 @@ type outboxQueue struct {
 	// conflict runs when the hub holds other changes under the queue's
 	// numbers (a person's queue: number again after the hub's mark).
 	conflict func() error
-	before func(batch []json.RawMessage) error              // runs before a batch is sent; may be nil
-	acked  func(acknowledged int, dead []outbox.DeadLetter) // after each answer is recorded
-	whose  string                                           // "your " for a person's changes, in messages
+	before   func(batch []json.RawMessage) error              // runs before a batch is sent; may be nil
+	acked    func(acknowledged int, dead []outbox.DeadLetter) // after each answer is recorded
+	whose    string                                           // "your " for a person's changes, in messages
 }
 
 // drainOutbox sends the queue's changes in order until none is left: a

@@ -124,7 +124,7 @@ func (s *Server) checkStream(w http.ResponseWriter, r *http.Request, p *principa
 		}
 		cloned = false
 		switch i := slices.Index(d.Streams, stream); {
-		case i == len(d.Streams)-1:
+		case i >= 0 && i == len(d.Streams)-1:
 		case i >= 0:
 			cloned = true
 			return nil

@@ -70,8 +70,13 @@ func (tx *Tx) Get(key []byte) ([]byte, error) {
 		return nil, fmt.Errorf("localdb: read %s: %w", key, err)
 	}
 	v, err := item.ValueCopy(nil)
+	if errors.Is(err, badger.ErrDBClosed) {
+		return nil, fmt.Errorf("localdb: read value of %s: %w: %v", key, ErrClosed, err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("localdb: read value of %s: %w", key, err)
+		// The key is in the index but its value is not where the index
+		// says (a value log cut short or overwritten).
+		return nil, fmt.Errorf("%w: the value under %s cannot be read: %v", ErrCorrupt, key, err)
 	}
 	return v, nil
 }
@@ -129,15 +134,25 @@ func (tx *Tx) Delete(key []byte) error {
 // (or at the first key of the prefix when start is nil). key and val are
 // valid only during the call. fn returns ErrStop to end early.
 func (tx *Tx) Scan(prefix, start []byte, fn func(key, val []byte) error) error {
-	return tx.scan(prefix, start, true, fn)
+	return tx.scan(prefix, start, true, fn, nil)
 }
 
 // ScanKeys is Scan without reading values (cheaper: counting, deleting).
 func (tx *Tx) ScanKeys(prefix, start []byte, fn func(key []byte) error) error {
-	return tx.scan(prefix, start, false, func(k, _ []byte) error { return fn(k) })
+	return tx.scan(prefix, start, false, func(k, _ []byte) error { return fn(k) }, nil)
 }
 
-func (tx *Tx) scan(prefix, start []byte, values bool, fn func(key, val []byte) error) error {
+// ScanDamaged is Scan for records the caller can do without (a replica
+// the hub sends again): a value the store cannot read is handed to fn as
+// readErr (wrapping ErrCorrupt) with a nil val, instead of ending the scan,
+// so one damaged record does not hide every other.
+func (tx *Tx) ScanDamaged(prefix, start []byte, fn func(key, val []byte, readErr error) error) error {
+	return tx.scan(prefix, start, true, func(k, v []byte) error { return fn(k, v, nil) }, func(k []byte, err error) error {
+		return fn(k, nil, fmt.Errorf("%w: the value under %s cannot be read: %v", ErrCorrupt, k, err))
+	})
+}
+
+func (tx *Tx) scan(prefix, start []byte, values bool, fn func(key, val []byte) error, onReadErr func(key []byte, err error) error) error {
 	opts := badger.DefaultIteratorOptions
 	opts.Prefix = prefix
 	opts.PrefetchValues = false
@@ -158,7 +173,10 @@ func (tx *Tx) scan(prefix, start []byte, values bool, fn func(key, val []byte) e
 				return ferr
 			})
 			if err != nil && ferr == nil {
-				return fmt.Errorf("localdb: read value of %s: %w", item.Key(), err)
+				if onReadErr == nil {
+					return fmt.Errorf("localdb: read value of %s: %w", item.Key(), err)
+				}
+				err = onReadErr(item.Key(), err)
 			}
 		} else {
 			err = fn(item.Key(), nil)

@@ -302,15 +302,25 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		id := msp.NewID()
-		certPEM, sn, notAfter, err := s.ca.signDevice(req.CSR, id, tenant.ID, now)
+		d, replaced, err := s.reenrolled(tx, tenant.ID, req)
+		if err != nil {
+			return err
+		}
+		if !replaced {
+			d = Device{Device: msp.Device{ID: msp.NewID(), Tenant: tenant.ID, EnrolledAt: now}}
+		}
+		certPEM, sn, notAfter, err := s.ca.signDevice(req.CSR, d.ID, tenant.ID, now)
 		if err != nil {
 			return &badRequest{err}
 		}
-		d := Device{
-			Device:      msp.Device{ID: id, Tenant: tenant.ID, Hostname: req.Hostname, OS: req.OS, EnrolledAt: now, LastSeen: now},
-			CertSerials: []string{sn}, CertExpires: notAfter,
+		// A device given back keeps its id, tickets and push streams; the
+		// certificates it had before are no longer accepted.
+		d.Hostname, d.LastSeen = req.Hostname, now
+		if req.OS != "" || !replaced {
+			d.OS = req.OS
 		}
+		d.CertSerials, d.CertExpires = []string{sn}, notAfter
+		id := d.ID
 		if err := d.Device.Validate(); err != nil {
 			return &badRequest{err}
 		}
@@ -320,7 +330,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 		if err := tx.DeleteToken(tok.Hash); err != nil {
 			return err
 		}
-		resp = protocol.EnrollResponse{DeviceID: id, Tenant: tenant, Certificate: certPEM, ExpiresAt: notAfter}
+		resp = protocol.EnrollResponse{DeviceID: id, Tenant: tenant, Certificate: certPEM, ExpiresAt: notAfter, Replaced: replaced}
 		return nil
 	})
 	var bad *badRequest
@@ -332,10 +342,37 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 	case refused != nil:
 		s.limiter.fail(clientIP(r), s.now())
 		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized, Message: refused.Error()})
+	case resp.Replaced:
+		s.log.Warn("a device enrolled again; the certificates it had before are no longer accepted",
+			"tenant", resp.Tenant.ID, "device", resp.DeviceID, "hostname", req.Hostname)
+		writeJSON(w, http.StatusOK, resp)
 	default:
-		s.log.Info("device enrolled", "tenant", resp.Tenant.ID, "device", resp.DeviceID, "hostname", req.Hostname)
+		s.log.Info("device enrolled", "tenant", resp.Tenant.ID, "device", resp.DeviceID, "hostname", req.Hostname, "replaces", req.Replaces)
 		writeJSON(w, http.StatusOK, resp)
 	}
+}
+
+// reenrolled finds the device an enrollment asks to be given back
+// (EnrollRequest.Replaces): a computer whose identity was removed, so
+// that it keeps its tickets, and its queued replies on them still apply.
+// It must be in the token's tenant, not revoked, and have the same
+// hostname. Anything else is enrolled as a new device: a computer told it
+// uses a copied enrollment does not ask (package agent), and a token
+// holder cannot take over another computer's device.
+func (s *Server) reenrolled(tx Tx, tenant string, req protocol.EnrollRequest) (Device, bool, error) {
+	if req.Replaces == "" {
+		return Device{}, false, nil
+	}
+	d, err := tx.Device(tenant, req.Replaces)
+	if errors.Is(err, ErrNotFound) {
+		return Device{}, false, nil
+	} else if err != nil {
+		return Device{}, false, err
+	}
+	if d.Revoked || !strings.EqualFold(d.Hostname, req.Hostname) {
+		return Device{}, false, nil
+	}
+	return d, true, nil
 }
 
 // badRequest marks an error found inside a transaction as the caller's fault.

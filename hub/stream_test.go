@@ -91,3 +91,78 @@ func TestPushStreamsTellReplaysConflictsAndClones(t *testing.T) {
 		}
 	}
 }
+
+// A computer whose identity was removed and that enrolls again names the
+// device it was: under the same hostname, in the token's tenant, it gets
+// that device back with its tickets, and the old certificate stops
+// working. Under another hostname, or naming another tenant's device, it
+// is a new device and can touch nothing of the old one.
+func TestEnrollingAgainGivesTheDeviceBackOnlyToTheSameComputer(t *testing.T) {
+	h := startHub(t)
+	ctx := context.Background()
+	tn := h.tenant(t, "Again Ltd", msp.ModeFullyManaged)
+	other := h.tenant(t, "Elsewhere Ltd", msp.ModeFullyManaged)
+	d := h.enroll(t, tn.ID, "reception-pc")
+	tk := draft("Printer jams")
+	wantResults(t, d.push(t, createM(d.next(), tk)), 1, protocol.Applied)
+	stranger := h.enroll(t, other.ID, "reception-pc")
+
+	again := func(tenant, hostname, replaces string) (*client.Identity, *client.Conn) {
+		t.Helper()
+		id, err := client.Enroll(ctx, t.TempDir(), client.EnrollOptions{
+			HubURL: h.info.URL, Token: h.token(t, tenant, 0), CAPEM: h.caPEM, Hostname: hostname, OS: "Windows 11 Pro", Replaces: replaces, Conn: fastRetry,
+		})
+		if err != nil {
+			t.Fatalf("enrolling again: %v", err)
+		}
+		conn, err := id.Conn(fastRetry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(conn.Close)
+		return id, conn
+	}
+
+	// Another hostname: a new device, and the old one's ticket is not its.
+	renamed, conn := again(tn.ID, "front-desk-pc", d.id.DeviceID)
+	if renamed.DeviceID == d.id.DeviceID {
+		t.Fatal("a computer under another hostname was given the old device")
+	}
+	resp, err := conn.Push(ctx, []protocol.Mutation{commentM(1, tk.ID, "From the renamed computer")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantResults(t, resp, 1, protocol.Rejected)
+
+	// Another tenant's device is never given, whatever the hostname.
+	if id, _ := again(tn.ID, "reception-pc", stranger.id.DeviceID); id.DeviceID == stranger.id.DeviceID {
+		t.Fatal("a token of one tenant took over a device of another")
+	}
+
+	// The same computer gets its device back, and its reply applies.
+	back, conn := again(tn.ID, "reception-pc", d.id.DeviceID)
+	if back.DeviceID != d.id.DeviceID {
+		t.Fatalf("enrolled again as %s, want the device %s back", back.DeviceID, d.id.DeviceID)
+	}
+	resp, err = conn.Push(ctx, []protocol.Mutation{commentM(d.next(), tk.ID, "After enrolling again")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantResults(t, resp, 2, protocol.Applied)
+	got := h.adminTicket(t, tn.ID, tk.ID)
+	var replies []string
+	for _, c := range got.Comments {
+		if c.Role == msp.RoleEndUser {
+			replies = append(replies, c.Body)
+		}
+	}
+	if len(replies) != 1 || replies[0] != "After enrolling again" {
+		t.Fatalf("the person's replies after enrolling again = %q, want the one sent after", replies)
+	}
+
+	// The certificate from before no longer works.
+	_, err = d.conn.Push(ctx, nil)
+	if httpStatus(err) != http.StatusUnauthorized {
+		t.Fatalf("the old certificate after enrolling again: %v, want 401", err)
+	}
+}

@@ -88,6 +88,9 @@ type EnrollOptions struct {
 	CAPEM    []byte
 	Hostname string
 	OS       string
+	// Replaces is the device id the computer was enrolled as before
+	// (protocol.EnrollRequest.Replaces); "" for a new computer.
+	Replaces string
 	Conn     ConnOptions
 }
 
@@ -109,7 +112,7 @@ func Enroll(ctx context.Context, dataDir string, o EnrollOptions) (*Identity, er
 	if err != nil {
 		return nil, err
 	}
-	resp, err := conn.Enroll(ctx, protocol.EnrollRequest{Token: o.Token, CSR: csr, Hostname: o.Hostname, OS: o.OS})
+	resp, err := conn.Enroll(ctx, protocol.EnrollRequest{Token: o.Token, CSR: csr, Hostname: o.Hostname, OS: o.OS, Replaces: o.Replaces})
 	if err != nil {
 		return nil, fmt.Errorf("enrolling with %s: %w", o.HubURL, err)
 	}

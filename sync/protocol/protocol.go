@@ -113,6 +113,12 @@ type EnrollRequest struct {
 	CSR      string `json:"csr"`
 	Hostname string `json:"hostname"`
 	OS       string `json:"os,omitempty"`
+	// Replaces is the device id this computer was enrolled as before (the
+	// agent kept it in its store when its identity was removed). The hub
+	// gives the computer that device back, with its tickets and history,
+	// when the device is in the token's tenant, not revoked and has the
+	// same hostname; otherwise the computer is enrolled as a new device.
+	Replaces string `json:"replaces,omitempty"`
 }
 
 // Validate checks the request's shape.
@@ -127,6 +133,11 @@ func (r EnrollRequest) Validate() error {
 	if r.Hostname == "" {
 		errs = append(errs, errors.New("hostname: is missing"))
 	}
+	if r.Replaces != "" {
+		if err := msp.ValidateID("replaces", r.Replaces); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -136,6 +147,9 @@ type EnrollResponse struct {
 	Tenant      msp.Tenant `json:"tenant"`
 	Certificate string     `json:"certificate"` // PEM, signed by the hub's CA
 	ExpiresAt   time.Time  `json:"expires_at"`
+	// Replaced is true when the hub gave back the device the request
+	// named in Replaces.
+	Replaced bool `json:"replaced,omitempty"`
 }
 
 // RenewRequest asks for a fresh certificate for a new key pair, over the

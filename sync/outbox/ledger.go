@@ -44,7 +44,7 @@ type Ledger struct {
 type LedgerEntry struct {
 	ID       string            `json:"id"`
 	Ticket   string            `json:"ticket,omitempty"`
-	Title    string            `json:"title,omitempty"` // the ticket's title, for a creation
+	Title    string            `json:"title,omitempty"` // the ticket's title, to name the change to the person
 	Stream   string            `json:"stream,omitempty"`
 	Seq      uint64            `json:"seq,omitempty"`
 	At       time.Time         `json:"at"`
@@ -174,18 +174,36 @@ func (l *Ledger) Queued(st Stream, ms ...protocol.Mutation) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, m := range ms {
-		if m.Kind != protocol.KindTicket || m.Change == nil || m.ID == "" {
-			continue
-		}
-		e := LedgerEntry{ID: m.ID, Ticket: m.Change.TicketID, Stream: st.ID, Seq: m.Seq, At: m.Change.At, Mutation: m}
-		if m.Change.Ticket != nil {
-			e.Title = m.Change.Ticket.Title
-		}
-		if err := l.appendLine(ledgerLine{Op: "q", Entry: &e}); err != nil {
+		if err := l.queue(st, "", m); err != nil {
 			return err
 		}
-		l.pending[e.ID] = e
 	}
+	return nil
+}
+
+// QueuedOn is Queued for one change to the ticket titled title, so that
+// a reply the store loses is named to the person by its ticket.
+func (l *Ledger) QueuedOn(st Stream, title string, m protocol.Mutation) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.queue(st, title, m)
+}
+
+func (l *Ledger) queue(st Stream, title string, m protocol.Mutation) error {
+	if m.Kind != protocol.KindTicket || m.Change == nil || m.ID == "" {
+		return nil
+	}
+	e := LedgerEntry{ID: m.ID, Ticket: m.Change.TicketID, Title: title, Stream: st.ID, Seq: m.Seq, At: m.Change.At, Mutation: m}
+	if m.Change.Ticket != nil {
+		e.Title = m.Change.Ticket.Title
+	}
+	if old, ok := l.pending[e.ID]; ok && e.Title == "" {
+		e.Title = old.Title // numbered again: keep what it was called
+	}
+	if err := l.appendLine(ledgerLine{Op: "q", Entry: &e}); err != nil {
+		return err
+	}
+	l.pending[e.ID] = e
 	return nil
 }
 

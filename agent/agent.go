@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"tandem/internal/atomicfile"
@@ -100,6 +101,10 @@ type Agent struct {
 	ev events
 
 	staffSt *staffState // the dashboard's sign-ins, loops and indexes (staff.go)
+
+	// refetch asks the next pull to start from the beginning: a ticket of
+	// the local replica was found damaged, and the hub's copy replaces it.
+	refetch atomic.Bool
 }
 
 // Status is what `tandem-agent status` tells.
@@ -187,6 +192,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Agent, error) {
 		return nil, err
 	}
 	if err := a.reconcile(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.recallCloned(); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -290,17 +299,31 @@ func (a *Agent) Enroll(ctx context.Context, o client.EnrollOptions) error {
 		o.Hostname = a.opts.Hostname
 	}
 	o.Conn = a.opts.Conn
+	if o.Replaces == "" {
+		replaces, err := a.previousDevice()
+		if err != nil {
+			return err
+		}
+		o.Replaces = replaces
+	}
 	id, err := client.Enroll(ctx, a.dir, o)
 	if err != nil {
 		return err
 	}
-	err = a.db.Update(ctx, func(tx *localdb.Tx) error { return tx.PutJSON(keyTenant, id.Tenant) })
+	err = a.db.Update(ctx, func(tx *localdb.Tx) error {
+		return errors.Join(tx.PutJSON(keyTenant, id.Tenant), tx.Delete(keyCloned))
+	})
 	if err != nil {
 		return fmt.Errorf("saving the tenant's settings: %w", err)
 	}
 	a.mu.Lock()
 	a.id = id
 	a.mu.Unlock()
+	a.dropProblems(problemCloned)
+	if o.Replaces != "" && id.DeviceID != o.Replaces {
+		a.log.Warn("enrolled as a new device; replies queued on the earlier device's tickets are refused by the hub and kept as undelivered changes",
+			"earlier", o.Replaces, "device", id.DeviceID)
+	}
 	return nil
 }
 
@@ -381,7 +404,7 @@ func (a *Agent) Submit(ctx context.Context, user string, c msp.Change, files ...
 		return nil, err
 	}
 	queued.ID = c.ID
-	if err := a.ledger.Queued(stream, queued); err != nil {
+	if err := a.ledger.QueuedOn(stream, out.Title, queued); err != nil {
 		// The change is saved and queued in the store; only its second copy
 		// is missing.
 		a.log.Warn("could not write a ticket change to the outbox ledger; it is saved in the store only", "ticket", c.TicketID, "err", err)
@@ -393,10 +416,18 @@ func (a *Agent) Submit(ctx context.Context, user string, c msp.Change, files ...
 	return out, nil
 }
 
+// localTicket reads a ticket of the local replica, or nil when it has
+// none. The replica is a copy of the hub's tickets with the queued changes
+// on top (those live in the outbox), so a damaged record is not an error:
+// it is read as absent, and the next pull fetches the hub's copy again.
 func (a *Agent) localTicket(tx *localdb.Tx, id string) (*msp.Ticket, error) {
 	var t msp.Ticket
 	err := tx.GetJSON(localdb.Key(localdb.SpaceTicket, id), &t)
 	if errors.Is(err, localdb.ErrNotFound) {
+		return nil, nil
+	}
+	if errors.Is(err, localdb.ErrCorrupt) {
+		a.replicaDamaged(id, err)
 		return nil, nil
 	}
 	if err != nil {
@@ -405,14 +436,29 @@ func (a *Agent) localTicket(tx *localdb.Tx, id string) (*msp.Ticket, error) {
 	return &t, nil
 }
 
-// Tickets returns the replica's tickets, newest first.
+// replicaDamaged notes a ticket of the local replica that cannot be read.
+func (a *Agent) replicaDamaged(id string, err error) {
+	if !a.refetch.Swap(true) {
+		a.log.Warn("a ticket in the local store is damaged; its copy is fetched again from the hub", "ticket", id, "err", err)
+	}
+}
+
+// Tickets returns the replica's tickets, newest first. A damaged record
+// is left out (and fetched again from the hub) rather than hiding the rest.
 func (a *Agent) Tickets() ([]*msp.Ticket, error) {
 	var out []*msp.Ticket
 	err := a.db.View(func(tx *localdb.Tx) error {
-		return tx.Scan(localdb.Prefix(localdb.SpaceTicket), nil, func(k, v []byte) error {
+		out = out[:0]
+		return tx.ScanDamaged(localdb.Prefix(localdb.SpaceTicket), nil, func(k, v []byte, readErr error) error {
 			var t msp.Ticket
-			if err := json.Unmarshal(v, &t); err != nil {
-				return fmt.Errorf("%w: ticket %s in the local store is damaged: %v", localdb.ErrCorrupt, k, err)
+			if readErr == nil {
+				if err := json.Unmarshal(v, &t); err != nil {
+					readErr = fmt.Errorf("%w: the value under %s is not valid JSON: %v", localdb.ErrCorrupt, k, err)
+				}
+			}
+			if readErr != nil {
+				a.replicaDamaged(string(k), readErr)
+				return nil
 			}
 			out = append(out, &t)
 			return nil

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -136,8 +137,8 @@ func (a *Agent) reconcile(ctx context.Context) error {
 			}
 			a.replay(tx, m)
 			recovered = append(recovered, m)
-			if e.Title != "" {
-				titles = append(titles, fmt.Sprintf("%q", e.Title))
+			if what := a.describeChange(tx, m, e.Title); what != "" && !slices.Contains(titles, what) {
+				titles = append(titles, what)
 			}
 		}
 		switch {
@@ -172,20 +173,53 @@ func (a *Agent) reconcile(ctx context.Context) error {
 	}
 	switch {
 	case backwards || len(moved) > 0:
-		msg := fmt.Sprintf("The local store came back without some changes it had saved (damage on disk, or a store that was restored, moved aside or deleted). %d were set aside as damaged", len(moved))
+		var parts []string
 		if len(recovered) > 0 {
-			msg += fmt.Sprintf("; %d ticket changes were recovered from the agent's ledger and will be sent", len(recovered))
+			part := fmt.Sprintf("Recovered from the agent's ledger and sent again: %d ticket changes", len(recovered))
 			if len(titles) > 0 {
-				msg += ": " + strings.Join(titles, ", ")
+				part += " (" + strings.Join(titles, "; ") + ")"
 			}
+			parts = append(parts, part)
 		}
-		msg += ". Nothing else is needed; tandem-agent status lists any change that could not be recovered as a dead letter."
+		if len(moved) > 0 {
+			parts = append(parts, fmt.Sprintf("set aside as damaged: %d queue entries", len(moved)))
+		}
+		msg := "The local store came back without some changes it had saved (damage on disk, or a store that was restored, moved aside or deleted)."
+		if len(parts) > 0 {
+			msg += " " + strings.Join(parts, "; ") + "."
+		}
+		msg += " Nothing else is needed; tandem-agent status lists any change that could not be recovered as a dead letter."
 		a.log.Warn("the store lost queued changes", "set_aside", len(moved), "recovered", len(recovered), "titles", titles)
 		a.addProblem(msg)
 	case len(recovered) > 0:
 		a.log.Info("changes whose delivery was not recorded are queued again; the hub acknowledges those it has", "changes", len(recovered))
 	}
 	return nil
+}
+
+// describeChange names a recovered change for the person: the ticket's
+// title, from the ledger (a new ticket) or the local replica.
+func (a *Agent) describeChange(tx *localdb.Tx, m protocol.Mutation, title string) string {
+	c := m.Change
+	if c == nil {
+		return ""
+	}
+	if title == "" {
+		if t, err := a.localTicket(tx, c.TicketID); err == nil && t != nil {
+			title = t.Title
+		}
+	}
+	if title == "" {
+		return ""
+	}
+	switch c.Kind {
+	case msp.ChangeCreate:
+		return fmt.Sprintf("new ticket %q", title)
+	case msp.ChangeComment:
+		return fmt.Sprintf("a reply on %q", title)
+	default:
+		return fmt.Sprintf("a change to %q", title)
+	}
 }
 
 // replay applies a recovered ticket change to the local replica, so the
@@ -210,6 +244,81 @@ func (a *Agent) replay(tx *localdb.Tx, m protocol.Mutation) {
 
 // problemCloned begins the problem a cloned enrollment raises.
 const problemCloned = "This computer uses the enrollment of another computer"
+
+// clonedProblem is the whole of it.
+const clonedProblem = problemCloned + " (its disk or virtual machine was copied from one already enrolled), so the MSP cannot tell the two apart. " +
+	"Re-enroll this computer: remove the identity directory in the agent's data directory, then run tandem-agent enroll with a new token. " +
+	"Nothing is lost: the changes waiting here are sent after enrollment."
+
+// keyCloned holds the device id the hub said this computer shares with
+// another (protocol.CodeCloned), until it enrolls again: the problem
+// stays shown across restarts, and the new enrollment does not ask for
+// that device back (EnrollRequest.Replaces).
+var keyCloned = localdb.Key(localdb.SpaceMeta, "cloned-enrollment")
+
+// noteCloned records the hub's answer that this computer's enrollment is
+// another's.
+func (a *Agent) noteCloned(ctx context.Context) {
+	a.addProblem(clonedProblem)
+	id := a.Identity()
+	if id == nil {
+		return
+	}
+	if err := a.db.Update(ctx, func(tx *localdb.Tx) error { return tx.Put(keyCloned, []byte(id.DeviceID)) }); err != nil {
+		a.log.Warn("could not note in the store that this computer's enrollment is copied", "err", err)
+	}
+}
+
+// recallCloned shows the copied-enrollment problem again after a restart.
+func (a *Agent) recallCloned() error {
+	id := a.Identity()
+	if id == nil {
+		return nil
+	}
+	var cloned []byte
+	err := a.db.View(func(tx *localdb.Tx) error {
+		var err error
+		cloned, err = tx.Get(keyCloned)
+		if errors.Is(err, localdb.ErrNotFound) || errors.Is(err, localdb.ErrCorrupt) {
+			return nil // a damaged note is asked again at the next push
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("reading the store's notes on the enrollment: %w", err)
+	}
+	if string(cloned) == id.DeviceID {
+		a.addProblem(clonedProblem)
+	}
+	return nil
+}
+
+// previousDevice is the device this computer was enrolled as before its
+// identity was removed, which a new enrollment asks the hub to give back
+// with its tickets; "" when the store knows none, or when the hub said
+// that enrollment was copied from another computer.
+func (a *Agent) previousDevice() (string, error) {
+	var device string
+	err := a.db.View(func(tx *localdb.Tx) error {
+		st, ok, err := a.ob.Stream(tx)
+		if err != nil || !ok {
+			return err
+		}
+		cloned, err := tx.Get(keyCloned)
+		if err != nil && !errors.Is(err, localdb.ErrNotFound) && !errors.Is(err, localdb.ErrCorrupt) {
+			return err
+		}
+		if err == nil && string(cloned) == st.Device {
+			return nil
+		}
+		device = st.Device
+		return nil
+	})
+	if err != nil && !errors.Is(err, localdb.ErrCorrupt) {
+		return "", fmt.Errorf("reading which device this computer was enrolled as: %w", err)
+	}
+	return device, nil
+}
 
 // addProblem adds msg to Status.Problems once.
 func (a *Agent) addProblem(msg string) {

@@ -225,9 +225,7 @@ func (a *Agent) drainOutbox(ctx context.Context, conn *client.Conn, q outboxQueu
 			continue
 		}
 		if errors.As(err, &he) && he.Body != nil && he.Body.Code == protocol.CodeCloned {
-			a.addProblem(problemCloned + " (its disk or virtual machine was copied from one already enrolled), so the MSP cannot tell the two apart. " +
-				"Re-enroll this computer: remove the identity directory in the agent's data directory, then run tandem-agent enroll with a new token. " +
-				"Nothing is lost: the changes waiting here are sent after enrollment.")
+			a.noteCloned(ctx)
 		}
 		if err != nil {
 			what := fmt.Sprintf("%d changes", len(batch))
@@ -289,31 +287,50 @@ func firstSeq(batch []json.RawMessage) uint64 {
 	return head.Seq
 }
 
+// pullAll pulls the hub's changes after the cursor. When a ticket of the
+// replica was found damaged, or the cursor itself is, it pulls from the
+// start, so the hub's copies replace what the disk lost.
 func (a *Agent) pullAll(ctx context.Context, conn *client.Conn) error {
-	for range 10_000 {
+	fromStart := a.refetch.Swap(false)
+	finished := false
+	defer func() {
+		if fromStart && !finished {
+			a.refetch.Store(true) // the next pull starts over
+		}
+	}()
+	for page := range 10_000 {
 		var cursor uint64
 		err := a.db.View(func(tx *localdb.Tx) error {
 			b, err := tx.Get(keyCursor)
 			if errors.Is(err, localdb.ErrNotFound) {
 				return nil
 			}
-			if err != nil {
-				return err
+			if err == nil && json.Unmarshal(b, &cursor) != nil {
+				err = fmt.Errorf("%w: the pull cursor is not a number: %q", localdb.ErrCorrupt, b)
 			}
-			return json.Unmarshal(b, &cursor)
+			if errors.Is(err, localdb.ErrCorrupt) {
+				a.log.Warn("the pull position in the local store is damaged; fetching every ticket again", "err", err)
+				fromStart, cursor = true, 0
+				return nil
+			}
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("reading the pull cursor: %w", err)
 		}
-		page, err := conn.Pull(ctx, cursor, protocol.DefaultPullLimit)
+		if fromStart && page == 0 {
+			cursor = 0
+		}
+		resp, err := conn.Pull(ctx, cursor, protocol.DefaultPullLimit)
 		if err != nil {
 			return fmt.Errorf("pulling changes: %w", err)
 		}
-		if err := a.applyPage(ctx, page); err != nil {
+		if err := a.applyPage(ctx, resp); err != nil {
 			return err
 		}
 		a.setStatus(func(s *Status) { s.LastPull = a.now().UTC() })
-		if !page.More || page.Cursor == cursor {
+		if !resp.More || resp.Cursor == cursor {
+			finished = true
 			return nil
 		}
 	}

@@ -124,8 +124,9 @@ type Status struct {
 	LastError   string    `json:"last_error,omitempty"`
 	// Problems are what the person or their IT support must know and may
 	// have to act on, in plain words: changes the store lost and the agent
-	// sent again from its ledger, a copied enrollment. The tray and doctor
-	// show them.
+	// sent again from its ledger, a copied enrollment. Each one's first
+	// sentence says it in short (the tray shows that); doctor and status
+	// show them whole.
 	Problems []string `json:"problems,omitempty"`
 	// NextAttempt is when an offline agent tries again.
 	NextAttempt time.Time `json:"next_attempt,omitzero"`

@@ -22,6 +22,7 @@ func (b localBackend) SyncStatus() localapi.Status {
 	return localapi.Status{
 		Enrolled: s.Enrolled, Online: s.Online, HubURL: s.HubURL, Queued: s.Queued, Dead: s.Dead,
 		LastPush: s.LastPush, LastPull: s.LastPull, LastError: s.LastError, NextAttempt: s.NextAttempt,
+		Problems: s.Problems,
 	}
 }
 

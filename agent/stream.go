@@ -184,7 +184,7 @@ func (a *Agent) reconcile(ctx context.Context) error {
 		if len(moved) > 0 {
 			parts = append(parts, fmt.Sprintf("set aside as damaged: %d queue entries", len(moved)))
 		}
-		msg := "The local store came back without some changes it had saved (damage on disk, or a store that was restored, moved aside or deleted)."
+		msg := "Changes this computer's store lost were recovered and sent again. The store came back without some changes it had saved (damage on disk, or a store that was restored, moved aside or deleted)."
 		if len(parts) > 0 {
 			msg += " " + strings.Join(parts, "; ") + "."
 		}
@@ -246,7 +246,7 @@ func (a *Agent) replay(tx *localdb.Tx, m protocol.Mutation) {
 const problemCloned = "This computer uses the enrollment of another computer"
 
 // clonedProblem is the whole of it.
-const clonedProblem = problemCloned + " (its disk or virtual machine was copied from one already enrolled), so the MSP cannot tell the two apart. " +
+const clonedProblem = problemCloned + ". Its disk or virtual machine was copied from one already enrolled, so the MSP cannot tell the two apart, and its changes wait here. " +
 	"Re-enroll this computer: remove the identity directory in the agent's data directory, then run tandem-agent enroll with a new token. " +
 	"Nothing is lost: the changes waiting here are sent after enrollment."
 

@@ -89,6 +89,10 @@ type Status struct {
 	LastError    string    `json:"last_error,omitempty"`
 	NextAttempt  time.Time `json:"next_attempt,omitzero"`
 	User         string    `json:"user"` // the caller, as the agent identified them
+	// Problems are the agent's own troubles the person must know of (a
+	// copied enrollment, changes recovered after the store lost them), in
+	// plain words; the first sentence of each says it in short.
+	Problems []string `json:"problems,omitempty"`
 
 	Support    Support         `json:"support"` // from the tenant's branding
 	Mode       msp.ServiceMode `json:"mode,omitempty"`
@@ -128,6 +132,8 @@ const (
 	HealthProtectionOutdated = "protection-outdated"
 	HealthUpdatesOff         = "updates-off"
 	HealthNotCollected       = "not-collected"
+	// HealthAgent is one of the agent's own problems (Status.Problems).
+	HealthAgent = "agent"
 )
 
 // Health severities.

@@ -50,7 +50,8 @@ func lockHolder(dir string) string {
 func classifyOpen(dir string, err error) error {
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "Cannot acquire directory lock"):
+	case strings.Contains(msg, "Cannot acquire directory lock"), // Unix (flock)
+		strings.Contains(msg, "Another process is using this Badger database"): // Windows (an exclusive LOCK handle)
 		who := "another process"
 		if pid := lockHolder(dir); pid != "" {
 			who = "process " + pid
@@ -67,7 +68,9 @@ func classifyOpen(dir string, err error) error {
 		return fmt.Errorf("%w: no permission to read the store in %s; run the agent as the user that owns it (usually the service account): %v",
 			ErrCorrupt, dir, err)
 	}
-	return fmt.Errorf("%w: the store in %s cannot be opened: %v. Stop the agent, move the directory aside and start again: the agent downloads its tickets from the MSP again. Keep the moved copy: it may hold changes that were not yet sent",
+	return fmt.Errorf("%w: the store in %s cannot be opened: %v. Stop the agent, move the directory aside and start again: "+
+		"the agent sends again the ticket changes its outbox ledger (beside the store) holds, tells you which, and downloads its tickets from the MSP again. "+
+		"Keep the moved copy for your IT support: it may hold other changes (inventory, settings) that were not yet sent",
 		ErrCorrupt, dir, err)
 }
 

@@ -345,3 +345,20 @@ func TestClosedStoreSaysSo(t *testing.T) {
 		t.Errorf("update after close: %v, want ErrClosed", err)
 	}
 }
+
+// badger words a held lock differently on Windows (an exclusive handle on
+// LOCK) than on Unix (flock); both mean another process, not damage, and
+// must never advise moving the store aside. The Windows text is badger's
+// own (dir_windows.go), wrapped as badger wraps it.
+func TestClassifyOpenKnowsTheLockOnEveryPlatform(t *testing.T) {
+	dir := t.TempDir()
+	for _, msg := range []string{
+		`Cannot acquire directory lock on "` + dir + `".  Another process is using this Badger database.: resource temporarily unavailable`,
+		`Cannot create lock file "` + dir + `\LOCK".  Another process is using this Badger database: The process cannot access the file because it is being used by another process.`,
+	} {
+		err := classifyOpen(dir, errors.New(msg))
+		if !errors.Is(err, ErrLocked) || strings.Contains(err.Error(), "aside") {
+			t.Errorf("classifyOpen(%q) = %v, want ErrLocked without advice to move the store", msg, err)
+		}
+	}
+}

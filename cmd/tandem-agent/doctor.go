@@ -89,6 +89,9 @@ func doctor(ctx context.Context, args []string, stdout io.Writer) error {
 			if st.LastError != "" {
 				add(false, "last sync error: %s", st.LastError)
 			}
+			for _, p := range st.Problems {
+				add(false, "%s", p)
+			}
 		}
 	}
 	return report(stdout, out)

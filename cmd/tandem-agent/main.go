@@ -308,6 +308,9 @@ func status(ctx context.Context, args []string, stdout io.Writer) error {
 	if st.LastError != "" {
 		fmt.Fprintf(stdout, "last error:      %s\n", st.LastError)
 	}
+	for _, p := range st.Problems {
+		fmt.Fprintf(stdout, "problem:         %s\n", p)
+	}
 	return nil
 }
 

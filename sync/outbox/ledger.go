@@ -36,7 +36,9 @@ type Ledger struct {
 	mu      sync.Mutex
 	f       *os.File
 	pending map[string]LedgerEntry // by Mutation.ID
+	lines   map[string]int64       // the size of each pending entry's line
 	size    int64                  // bytes in the file
+	live    int64                  // bytes of the pending entries' lines
 	skipped int                    // lines that could not be read at open
 }
 
@@ -58,13 +60,15 @@ type ledgerLine struct {
 }
 
 // compactAbove is the file size past which an acknowledgement rewrites
-// the file, when most of it is acknowledged entries.
+// the file, when most of it is acknowledged entries (more than half: so a
+// rewrite costs no more than the acknowledged bytes since the last one,
+// and a long queue is not written again at every acknowledgement).
 const compactAbove = 1 << 20
 
 // OpenLedger opens (or creates) the ledger file at path and rewrites it
 // with only its pending entries.
 func OpenLedger(path string) (*Ledger, error) {
-	l := &Ledger{path: path, pending: map[string]LedgerEntry{}}
+	l := &Ledger{path: path, pending: map[string]LedgerEntry{}, lines: map[string]int64{}}
 	b, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("reading the outbox ledger %s: %w", path, err)
@@ -109,12 +113,14 @@ func (l *Ledger) Skipped() int {
 // appending. l.mu is held (or l is not shared yet).
 func (l *Ledger) rewrite() error {
 	var buf bytes.Buffer
+	clear(l.lines)
 	for _, e := range l.sortedPending() {
 		line, err := json.Marshal(ledgerLine{Op: "q", Entry: &e})
 		if err != nil {
 			return fmt.Errorf("encoding the outbox ledger: %w", err)
 		}
 		buf.Write(append(line, '\n'))
+		l.lines[e.ID] = int64(len(line) + 1)
 	}
 	if l.f != nil {
 		if err := l.f.Close(); err != nil {
@@ -129,7 +135,7 @@ func (l *Ledger) rewrite() error {
 	if err != nil {
 		return fmt.Errorf("opening the outbox ledger %s: %w", l.path, err)
 	}
-	l.f, l.size = f, int64(buf.Len())
+	l.f, l.size, l.live = f, int64(buf.Len()), int64(buf.Len())
 	return nil
 }
 
@@ -149,22 +155,39 @@ func (l *Ledger) sortedPending() []LedgerEntry {
 }
 
 func (l *Ledger) appendLine(ln ledgerLine) error {
-	b, err := json.Marshal(ln)
-	if err != nil {
-		return fmt.Errorf("encoding the outbox ledger: %w", err)
+	if _, err := l.writeLine(ln); err != nil {
+		return err
 	}
-	b = append(b, '\n')
+	return l.sync()
+}
+
+// sync makes what was written durable.
+func (l *Ledger) sync() error {
 	if l.f == nil {
-		return fmt.Errorf("the outbox ledger %s is closed", l.path)
-	}
-	if _, err := l.f.Write(b); err != nil {
-		return fmt.Errorf("writing the outbox ledger %s: %w", l.path, err)
+		return nil // closed: writeLine has said so for anything written
 	}
 	if err := l.f.Sync(); err != nil {
 		return fmt.Errorf("syncing the outbox ledger %s: %w", l.path, err)
 	}
-	l.size += int64(len(b))
 	return nil
+}
+
+// writeLine appends a line without syncing it, and says how many bytes
+// it wrote.
+func (l *Ledger) writeLine(ln ledgerLine) (int64, error) {
+	b, err := json.Marshal(ln)
+	if err != nil {
+		return 0, fmt.Errorf("encoding the outbox ledger: %w", err)
+	}
+	b = append(b, '\n')
+	if l.f == nil {
+		return 0, fmt.Errorf("the outbox ledger %s is closed", l.path)
+	}
+	if _, err := l.f.Write(b); err != nil {
+		return 0, fmt.Errorf("writing the outbox ledger %s: %w", l.path, err)
+	}
+	l.size += int64(len(b))
+	return int64(len(b)), nil
 }
 
 // Queued records ticket changes the store has just queued (other kinds are
@@ -178,7 +201,7 @@ func (l *Ledger) Queued(st Stream, ms ...protocol.Mutation) error {
 			return err
 		}
 	}
-	return nil
+	return l.sync()
 }
 
 // QueuedOn is Queued for one change to the ticket titled title, so that
@@ -186,7 +209,10 @@ func (l *Ledger) Queued(st Stream, ms ...protocol.Mutation) error {
 func (l *Ledger) QueuedOn(st Stream, title string, m protocol.Mutation) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.queue(st, title, m)
+	if err := l.queue(st, title, m); err != nil {
+		return err
+	}
+	return l.sync()
 }
 
 func (l *Ledger) queue(st Stream, title string, m protocol.Mutation) error {
@@ -200,10 +226,12 @@ func (l *Ledger) queue(st Stream, title string, m protocol.Mutation) error {
 	if old, ok := l.pending[e.ID]; ok && e.Title == "" {
 		e.Title = old.Title // numbered again: keep what it was called
 	}
-	if err := l.appendLine(ledgerLine{Op: "q", Entry: &e}); err != nil {
+	n, err := l.writeLine(ledgerLine{Op: "q", Entry: &e})
+	if err != nil {
 		return err
 	}
-	l.pending[e.ID] = e
+	l.live += n - l.lines[e.ID]
+	l.pending[e.ID], l.lines[e.ID] = e, n
 	return nil
 }
 
@@ -222,9 +250,11 @@ func (l *Ledger) Acked(ids []string) error {
 		return nil
 	}
 	for _, id := range gone {
+		l.live -= l.lines[id]
 		delete(l.pending, id)
+		delete(l.lines, id)
 	}
-	if l.size > compactAbove || len(l.pending) == 0 {
+	if len(l.pending) == 0 || (l.size > compactAbove && l.size > 2*l.live) {
 		return l.rewrite()
 	}
 	return l.appendLine(ledgerLine{Op: "a", IDs: gone})

@@ -125,3 +125,66 @@ func TestLedgerCompactsWhenItGrows(t *testing.T) {
 		t.Fatalf("pending %q after compaction, want kept", got)
 	}
 }
+
+// A long queue acknowledged a batch at a time keeps the file near the
+// size of what is still pending, without writing the whole queue again at
+// every acknowledgement; what is pending survives every rewrite.
+func TestLedgerCompactsALongQueueWithoutLosingThePending(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.ledger")
+	l, err := outbox.OpenLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n, batch, keep = 4000, 100, 7
+	long := strings.Repeat("x", 600)
+	var ms []protocol.Mutation
+	for range n {
+		ms = append(ms, ticketMutation(long))
+	}
+	ms = withIDs(ms...)
+	if err := l.Queued(outbox.Stream{ID: "s1"}, ms...); err != nil {
+		t.Fatal(err)
+	}
+	full, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var largest int64
+	for start := 0; start < n-keep; start += batch {
+		var ids []string
+		for _, m := range ms[start:min(start+batch, n-keep)] {
+			ids = append(ids, m.ID)
+		}
+		if err := l.Acked(ids); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		largest = max(largest, fi.Size())
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if largest > full.Size()+int64(n/batch)*int64(batch*40) {
+		t.Errorf("the ledger grew to %d bytes from %d while being acknowledged", largest, full.Size())
+	}
+	if fi.Size() > 2<<20 {
+		t.Errorf("with %d of %d pending the ledger still holds %d bytes; it was never compacted", keep, n, fi.Size())
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err = outbox.OpenLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	p := l.Pending()
+	if len(p) != keep || p[0].ID != ms[n-keep].ID || p[keep-1].ID != ms[n-1].ID {
+		t.Fatalf("after the rewrites %d entries are pending, want the last %d", len(p), keep)
+	}
+	t.Logf("%d entries (%d bytes) acknowledged in batches of %d: largest file %d bytes, last %d bytes", n, full.Size(), batch, largest, fi.Size())
+}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -438,4 +440,68 @@ func TestClonedDataDirectoryKeepsBothComputersWork(t *testing.T) {
 		t.Errorf("%d changes reported lost; a clone loses nothing", o.reported)
 	}
 	t.Logf("cloned data directory: %v", o)
+}
+
+// countingHandler counts the log records with each message.
+type countingHandler struct {
+	mu *sync.Mutex
+	n  map[string]int
+}
+
+func (h countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h countingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	h.n[r.Message]++
+	h.mu.Unlock()
+	return nil
+}
+func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h countingHandler) WithGroup(string) slog.Handler      { return h }
+
+func (h countingHandler) count(msg string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n[msg]
+}
+
+// A computer whose clock runs 61 days ahead does not renew its
+// certificate at every sync: it is renewed when the hub, by its own
+// clock, would find it old (issue 14, item 11: 8 renewals in 2.5 min).
+func TestAFastClockDoesNotRenewTheCertificateAtEverySync(t *testing.T) {
+	e := enrollDir(t, msp.ModeFullyManaged)
+	logs := countingHandler{mu: &sync.Mutex{}, n: map[string]int{}}
+	fast := func() time.Time { return time.Now().Add(61 * 24 * time.Hour) }
+	a, err := agent.Open(context.Background(), e.dir, agent.Options{
+		Logger: slog.New(logs), Hostname: "reception-pc", Conn: fastConn, Now: fast,
+		PullInterval: 20 * time.Millisecond, OfflineMin: 20 * time.Millisecond, OfflineMax: 50 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if !a.Identity().NeedsRenewal(fast()) {
+		t.Fatal("the test is void: by the fast clock the certificate is not due for renewal")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	const syncs = 12
+	seen := map[time.Time]bool{}
+	for deadline := time.Now().Add(time.Minute); len(seen) < syncs; time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d syncs in a minute (last error %q)", len(seen), a.Status().LastError)
+		}
+		if p := a.Status().LastPull; !p.IsZero() {
+			seen[p] = true
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	renewed, failed := logs.count("device certificate renewed"), logs.count("certificate renewal failed; will retry")
+	if renewed != 0 || failed != 0 {
+		t.Fatalf("over %d syncs the certificate was renewed %d times (%d failed attempts); the hub's clock says it is new", len(seen), renewed, failed)
+	}
+	t.Logf("%d syncs with the clock 61 days ahead: %d renewals", len(seen), renewed)
 }

@@ -46,8 +46,14 @@ func (a *Agent) Run(ctx context.Context) error {
 	})
 
 	failures := 0
+	// hubAhead is how far the hub's clock is ahead of this computer's, once
+	// it has answered: a certificate is renewed when the hub would find it
+	// old, not when a clock set weeks ahead says so (which renewed it at
+	// every sync).
+	var hubAhead time.Duration
+	hubKnown := false
 	for {
-		if id.NeedsRenewal(a.now()) {
+		if hubKnown && id.NeedsRenewal(a.now().Add(hubAhead)) {
 			if err := id.Renew(ctx, conn); err != nil {
 				a.log.Warn("certificate renewal failed; will retry", "err", err)
 			} else if c, err := id.Conn(a.opts.Conn); err == nil {
@@ -57,6 +63,9 @@ func (a *Agent) Run(ctx context.Context) error {
 			}
 		}
 		err := a.SyncOnce(ctx, conn)
+		if t, ok := conn.HubNow(); ok {
+			hubAhead, hubKnown = t.Sub(a.now()), true
+		}
 		var wait time.Duration
 		switch {
 		case ctx.Err() != nil:

@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -58,6 +59,35 @@ type Conn struct {
 	// upload is http without the per-attempt timeout (PutBlob).
 	upload *retryablehttp.Client
 	log    *slog.Logger
+
+	// clock is the hub's Date header of its last answer, and when (on
+	// this computer's monotonic clock) it arrived.
+	clockMu sync.Mutex
+	hubDate time.Time
+	dateAt  time.Time
+}
+
+// HubNow is the hub's clock now, from the Date header of its last answer
+// and the time passed since; false before the hub answered. Judging by it
+// what the hub judges (a certificate's age) keeps a computer whose clock
+// is wrong from acting on its own idea of the date.
+func (c *Conn) HubNow() (time.Time, bool) {
+	c.clockMu.Lock()
+	defer c.clockMu.Unlock()
+	if c.dateAt.IsZero() {
+		return time.Time{}, false
+	}
+	return c.hubDate.Add(time.Since(c.dateAt)), true
+}
+
+func (c *Conn) noteDate(h http.Header) {
+	d, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return // no clock in the answer: keep the last one
+	}
+	c.clockMu.Lock()
+	c.hubDate, c.dateAt = d, time.Now()
+	c.clockMu.Unlock()
 }
 
 // ConnOptions tune a Conn.
@@ -215,6 +245,7 @@ func (c *Conn) send(ctx context.Context, hc *retryablehttp.Client, method, path 
 		return nil, fmt.Errorf("the hub at %s cannot be reached: %w", c.base, err)
 	}
 	defer resp.Body.Close()
+	c.noteDate(resp.Header)
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
 		return nil, fmt.Errorf("reading the hub's answer: %w", err)

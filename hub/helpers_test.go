@@ -41,16 +41,20 @@ func startHub(tb testing.TB) *testHub {
 // test's cleanup calls it too, so calling it early is optional.
 func startHubIn(tb testing.TB, dir string) (h *testHub, stop func()) {
 	tb.Helper()
+	return startHubWith(tb, dir, hub.Config{})
+}
+
+// startHubWith is startHubIn with more of the hub's configuration (its
+// clock); the directory, address, logger and Ready are the helper's.
+func startHubWith(tb testing.TB, dir string, cfg hub.Config) (h *testHub, stop func()) {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan hub.Info, 1)
 	done := make(chan error, 1)
-	go func() {
-		done <- hub.Serve(ctx, hub.Config{
-			Dir: dir, Listen: "127.0.0.1:0",
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Ready:  func(info hub.Info) { ready <- info },
-		})
-	}()
+	cfg.Dir, cfg.Listen = dir, "127.0.0.1:0"
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Ready = func(info hub.Info) { ready <- info }
+	go func() { done <- hub.Serve(ctx, cfg) }()
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {

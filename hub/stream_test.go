@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
+	"tandem/hub"
 	"tandem/msp"
 	"tandem/sync/client"
 	"tandem/sync/protocol"
@@ -164,5 +167,22 @@ func TestEnrollingAgainGivesTheDeviceBackOnlyToTheSameComputer(t *testing.T) {
 	_, err = d.conn.Push(ctx, nil)
 	if httpStatus(err) != http.StatusUnauthorized {
 		t.Fatalf("the old certificate after enrolling again: %v, want 401", err)
+	}
+}
+
+// A device whose certificate expired (offline longer than it lasts) is
+// told so, with how to enroll again, not that the hub cannot be reached.
+func TestAnExpiredCertificateIsNamedNotTakenForANetworkFault(t *testing.T) {
+	past := time.Now().Add(-100 * 24 * time.Hour) // certificates last 90 days
+	h, _ := startHubWith(t, t.TempDir(), hub.Config{Now: func() time.Time { return past }})
+	tn := h.tenant(t, "Long Ago Ltd", msp.ModeFullyManaged)
+	d := h.enroll(t, tn.ID, "reception-pc")
+	_, err := d.conn.Push(context.Background(), []protocol.Mutation{createM(1, draft("After a long holiday"))})
+	if !errors.Is(err, client.ErrCertificateExpired) || !strings.Contains(err.Error(), "tandem-agent enroll") {
+		t.Fatalf("a push with an expired certificate: %v; want ErrCertificateExpired and how to enroll again", err)
+	}
+	t.Logf("the person is told: %v", err)
+	if strings.Contains(err.Error(), "cannot be reached") {
+		t.Fatalf("an expired certificate is reported as a network fault: %v", err)
 	}
 }

@@ -60,11 +60,33 @@ type Conn struct {
 	upload *retryablehttp.Client
 	log    *slog.Logger
 
+	// certExpires is when the device certificate the Conn presents
+	// expires (zero without one).
+	certExpires time.Time
+
 	// clock is the hub's Date header of its last answer, and when (on
 	// this computer's monotonic clock) it arrived.
 	clockMu sync.Mutex
 	hubDate time.Time
 	dateAt  time.Time
+}
+
+// ErrCertificateExpired: the device certificate is past its end, so the
+// hub refuses the connection (the agent was offline longer than the
+// certificate lasts, or its clock is far behind).
+var ErrCertificateExpired = errors.New("this device's certificate expired")
+
+// certExpired tells a refusal of an expired certificate from a hub that
+// cannot be reached.
+func (c *Conn) certExpired(err error) bool {
+	if c.certExpires.IsZero() {
+		return false
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "expired certificate") {
+		return true // the hub's TLS alert
+	}
+	return time.Now().After(c.certExpires) && strings.Contains(msg, "tls: ")
 }
 
 // HubNow is the hub's clock now, from the Date header of its last answer
@@ -119,7 +141,15 @@ func NewConn(hubURL string, caPEM []byte, cert *tls.Certificate, o ConnOptions) 
 		return nil, errors.New("the hub's CA certificate is not valid PEM; copy ca.pem from the hub again")
 	}
 	tlsConf := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	var certExpires time.Time
 	if cert != nil {
+		if leaf := cert.Leaf; leaf != nil {
+			certExpires = leaf.NotAfter
+		} else if len(cert.Certificate) > 0 {
+			if leaf, err := x509.ParseCertificate(cert.Certificate[0]); err == nil {
+				certExpires = leaf.NotAfter
+			}
+		}
 		c := *cert
 		tlsConf.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &c, nil }
 	}
@@ -162,7 +192,7 @@ func NewConn(hubURL string, caPEM []byte, cert *tls.Certificate, o ConnOptions) 
 	up.Timeout = 0
 	upload := &retryablehttp.Client{HTTPClient: &up, RetryWaitMin: rc.RetryWaitMin, RetryWaitMax: rc.RetryWaitMax,
 		RetryMax: rc.RetryMax, CheckRetry: rc.CheckRetry, Backoff: rc.Backoff, ErrorHandler: rc.ErrorHandler}
-	return &Conn{base: strings.TrimRight(hubURL, "/"), token: o.Token, http: rc, upload: upload, log: o.Logger}, nil
+	return &Conn{base: strings.TrimRight(hubURL, "/"), token: o.Token, http: rc, upload: upload, log: o.Logger, certExpires: certExpires}, nil
 }
 
 // Close releases idle connections.
@@ -241,6 +271,11 @@ func (c *Conn) send(ctx context.Context, hc *retryablehttp.Client, method, path 
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := hc.Do(req)
+	if err != nil && c.certExpired(err) {
+		return nil, fmt.Errorf("%w on %s, and the hub at %s refuses it; enroll this computer again: stop the agent, remove the identity directory in its data directory, "+
+			"then run tandem-agent enroll with a new token (it gets its device and tickets back, and nothing queued is lost): %v",
+			ErrCertificateExpired, c.certExpires.Local().Format("2 January 2006"), c.base, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("the hub at %s cannot be reached: %w", c.base, err)
 	}

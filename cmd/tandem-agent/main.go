@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -138,13 +139,19 @@ func logger(w io.Writer) *slog.Logger {
 func enroll(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, data := newFlags("enroll")
 	hubURL := fs.String("hub", "", "the hub's URL, such as https://hub.example.com:8443")
-	token := fs.String("token", "", "the one-time enrollment token")
+	token := fs.String("token", "", "the one-time enrollment token; - reads it from standard input (other users can see a command line, not a pipe)")
+	tokenFile := fs.String("token-file", "", "read the enrollment token from this file instead")
 	caFile := fs.String("ca", "", "the hub's CA certificate (ca.pem)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	tok, err := enrollToken(*token, *tokenFile, os.Stdin)
+	if err != nil {
+		return err
+	}
+	*token = tok
 	if *hubURL == "" || *token == "" || *caFile == "" {
-		return usageError{"enroll: --hub, --token and --ca are required"}
+		return usageError{"enroll: --hub, --token (or --token-file, or TANDEM_TOKEN) and --ca are required"}
 	}
 	caPEM, err := os.ReadFile(*caFile)
 	if err != nil {
@@ -165,6 +172,36 @@ func enroll(ctx context.Context, args []string, stdout io.Writer) error {
 	id := a.Identity()
 	fmt.Fprintf(stdout, "enrolled as device %s in %s (%s)\n", id.DeviceID, id.Tenant.Name, id.Tenant.ID)
 	return nil
+}
+
+// enrollToken is the enrollment token from --token, "-" for standard
+// input, --token-file, or else the TANDEM_TOKEN environment variable: on
+// a shared computer everybody can read a process's command line.
+func enrollToken(flag, file string, stdin io.Reader) (string, error) {
+	switch {
+	case flag != "" && file != "":
+		return "", usageError{"give the enrollment token once: --token or --token-file, not both"}
+	case flag == "-":
+		b, err := io.ReadAll(io.LimitReader(stdin, 4096))
+		if err != nil {
+			return "", fmt.Errorf("reading the enrollment token from standard input: %w", err)
+		}
+		return firstLine(b), nil
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("reading the enrollment token: %w", err)
+		}
+		return firstLine(b), nil
+	case flag != "":
+		return flag, nil
+	}
+	return strings.TrimSpace(os.Getenv("TANDEM_TOKEN")), nil
+}
+
+func firstLine(b []byte) string {
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(line)
 }
 
 func runAgent(ctx context.Context, args []string, stderr io.Writer) error {

@@ -7,10 +7,13 @@ import (
 	"errors"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"tandem/agent"
 	"tandem/localapi"
+	"tandem/localdb"
 	"tandem/msp"
 )
 
@@ -120,5 +123,47 @@ func TestLocalAPIRaiseReplyResolve(t *testing.T) {
 	hub := hubTickets(t, f)
 	if len(hub) != 1 || hub[0].ID != tk.ID || hub[0].Requester != me.Username+"@reception-pc" {
 		t.Fatalf("hub tickets: %+v", hub)
+	}
+}
+
+// A full disk is answered 507 through the local API, in words the person
+// can act on, and nothing half-saved is left: the ticket is not in the
+// list and nothing is queued (issue 14, item 12: it was a bare 500).
+func TestLocalAPIFullDiskSaysSoAndSavesNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := enrollDir(t, msp.ModeFullyManaged)
+	// A reserve larger than any disk: every write finds the disk full.
+	a, err := agent.Open(ctx, e.dir, agent.Options{Logger: quiet, Hostname: "reception-pc", Conn: fastConn,
+		Store: localdb.Options{DiskReserve: 1 << 60}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	served := make(chan error, 1)
+	go func() { served <- a.ServeLocalAPI(ctx, quiet) }()
+	defer func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("ServeLocalAPI: %v", err)
+		}
+	}()
+	c := localapi.NewClient(e.dir)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := c.Status(ctx); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("Status: %v", err)
+		}
+	}
+	_, err = c.Raise(ctx, localapi.NewTicket{Title: "Printer offline", Description: "First floor.",
+		Pillar: msp.PillarHelpdesk, Category: msp.CategoryOther, Impact: msp.LevelLow, Urgency: msp.LevelLow})
+	var apiErr *localapi.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != 507 || !strings.Contains(apiErr.Body.Message, "disk is full") || !strings.Contains(apiErr.Body.Message, "Free some space") {
+		t.Fatalf("raising a ticket on a full disk: %v (%+v), want 507 with what to do", err, apiErr)
+	}
+	ts, err := a.Tickets()
+	if err != nil || len(ts) != 0 || a.Status().Queued != 0 {
+		t.Fatalf("after the refusal: %d tickets, %d queued, %v; want nothing half-saved", len(ts), a.Status().Queued, err)
 	}
 }

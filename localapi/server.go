@@ -457,6 +457,13 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		writeErr(w, status, e)
 		return
 	}
+	var full interface{ DiskFull() bool }
+	if errors.As(err, &full) && full.DiskFull() {
+		s.log.Warn("a change was refused: the disk is full", "err", err)
+		writeErr(w, http.StatusInsufficientStorage, Error{Message: "This computer's disk is full, so this was not saved. " +
+			"Free some space (empty the Recycle Bin or Trash, delete large downloads) and try again; what was saved before is safe. (" + err.Error() + ")"})
+		return
+	}
 	s.log.Error("local API request failed", "err", err)
 	writeErr(w, http.StatusInternalServerError, Error{Message: "the agent could not do that: " + err.Error()})
 }

@@ -98,17 +98,25 @@ func (db *DB) Close() error {
 // Update runs fn in a read-write transaction and commits it durably: when
 // Update returns nil the change is on disk. A conflict with a concurrent
 // transaction is retried (fn may run more than once, so it must only act
-// through tx). The write fails with ErrDiskFull, and changes nothing, when
-// the disk is nearly full.
+// through tx). A transaction that writes fails with ErrDiskFull, and
+// changes nothing, when the disk is nearly full; one that only reads (it
+// found nothing to change) does not, so a full disk never stops the agent
+// from starting or from sending its queue, which frees space.
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := db.checkSpace(); err != nil {
-			return err
-		}
-		err := db.bdb.Update(func(txn *badger.Txn) error { return fn(&Tx{txn: txn}) })
+		err := db.bdb.Update(func(txn *badger.Txn) error {
+			tx := &Tx{txn: txn}
+			if err := fn(tx); err != nil {
+				return err
+			}
+			if tx.wrote {
+				return db.checkSpace()
+			}
+			return nil
+		})
 		if errors.Is(err, badger.ErrConflict) && attempt < maxConflictRetries {
 			backoff(attempt)
 			continue

@@ -22,7 +22,9 @@ var (
 	// ErrCorrupt: the store cannot be read.
 	ErrCorrupt = errors.New("store is damaged or unreadable")
 	// ErrDiskFull: the disk has no room for the write; nothing was saved.
-	ErrDiskFull = errors.New("disk is full")
+	// It has a DiskFull method, so that a caller that must not import
+	// this package (the local API) can tell it.
+	ErrDiskFull error = diskFull{}
 	// ErrKey: the encryption key is missing, wrong or unsafe.
 	ErrKey = errors.New("encryption key problem")
 	// ErrNewerSchema: the store was written by a newer version of Tandem.
@@ -32,6 +34,11 @@ var (
 	// ErrClosed: the store has been closed.
 	ErrClosed = errors.New("store is closed")
 )
+
+type diskFull struct{}
+
+func (diskFull) Error() string  { return "disk is full" }
+func (diskFull) DiskFull() bool { return true }
 
 // lockHolder returns the pid badger wrote into the LOCK file, or "".
 func lockHolder(dir string) string {

@@ -58,6 +58,7 @@ var ErrStop = errors.New("stop scan")
 type Tx struct {
 	txn      *badger.Txn
 	readOnly bool
+	wrote    bool // a Put or Delete was made (Update checks the disk's space then)
 }
 
 // Get returns a copy of the value under key, or ErrNotFound.
@@ -107,6 +108,7 @@ func (tx *Tx) Has(key []byte) (bool, error) {
 
 // Put stores val under key.
 func (tx *Tx) Put(key, val []byte) error {
+	tx.wrote = true
 	if err := tx.txn.Set(bytes.Clone(key), bytes.Clone(val)); err != nil {
 		return fmt.Errorf("localdb: write %s: %w", key, classifyWrite("", err))
 	}
@@ -124,6 +126,7 @@ func (tx *Tx) PutJSON(key []byte, v any) error {
 
 // Delete removes key; removing a missing key is not an error.
 func (tx *Tx) Delete(key []byte) error {
+	tx.wrote = true
 	if err := tx.txn.Delete(bytes.Clone(key)); err != nil {
 		return fmt.Errorf("localdb: delete %s: %w", key, classifyWrite("", err))
 	}

@@ -139,7 +139,9 @@ type Status struct {
 const LedgerFile = "outbox.ledger"
 
 // StatusFile is where a running agent keeps its last status, so that
-// `tandem-agent status` can answer while the agent holds the store.
+// `tandem-agent status` can answer while the agent holds the store. It is
+// readable by the agent's account alone: its errors and problems can name
+// other people's tickets and files. Everybody else asks the local API.
 const StatusFile = "status.json"
 
 // DataDirMode is the data directory's mode: others may pass through it to
@@ -243,7 +245,7 @@ func (a *Agent) setStatus(fn func(*Status)) {
 func (a *Agent) writeStatus() {
 	b, err := json.MarshalIndent(a.Status(), "", "  ")
 	if err == nil {
-		err = atomicfile.Write(filepath.Join(a.dir, StatusFile), append(b, '\n'), 0o644)
+		err = atomicfile.Write(filepath.Join(a.dir, StatusFile), append(b, '\n'), 0o600)
 	}
 	if err != nil {
 		a.log.Warn("could not write the status file", "err", err)
@@ -254,6 +256,9 @@ func (a *Agent) writeStatus() {
 func ReadStatusFile(dir string) (Status, error) {
 	var s Status
 	b, err := os.ReadFile(filepath.Join(dir, StatusFile))
+	if errors.Is(err, os.ErrPermission) {
+		return s, fmt.Errorf("reading the agent's status: only an administrator can (run it with sudo, or as administrator on Windows); the tray shows your own: %w", err)
+	}
 	if err != nil {
 		return s, fmt.Errorf("reading the agent's status: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 
 	"tandem/localapi"
 	"tandem/localdb"
@@ -22,8 +23,20 @@ func (b localBackend) SyncStatus() localapi.Status {
 	return localapi.Status{
 		Enrolled: s.Enrolled, Online: s.Online, HubURL: s.HubURL, Queued: s.Queued, Dead: s.Dead,
 		LastPush: s.LastPush, LastPull: s.LastPull, LastError: s.LastError, NextAttempt: s.NextAttempt,
-		Problems: s.Problems,
+		Problems: shortProblems(s.Problems),
 	}
+}
+
+// shortProblems gives each problem's first sentence alone: every user of
+// the computer sees these, and the rest can name other people's tickets
+// (status and doctor, for administrators, show them whole).
+func shortProblems(ps []string) []string {
+	var out []string
+	for _, p := range ps {
+		first, _, _ := strings.Cut(p, ". ")
+		out = append(out, strings.TrimSuffix(first, ".")+".")
+	}
+	return out
 }
 
 // DeadLetters lists refused changes with the user who made them.

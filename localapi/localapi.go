@@ -90,8 +90,8 @@ type Status struct {
 	NextAttempt  time.Time `json:"next_attempt,omitzero"`
 	User         string    `json:"user"` // the caller, as the agent identified them
 	// Problems are the agent's own troubles the person must know of (a
-	// copied enrollment, changes recovered after the store lost them), in
-	// plain words; the first sentence of each says it in short.
+	// copied enrollment, changes recovered after the store lost them), one
+	// sentence each, naming nobody's tickets (every user sees them).
 	Problems []string `json:"problems,omitempty"`
 
 	Support    Support         `json:"support"` // from the tenant's branding

@@ -5,6 +5,7 @@ package agent_test
 import (
 	"context"
 	"errors"
+	"os"
 	"os/user"
 	"path/filepath"
 	"strings"
@@ -165,5 +166,53 @@ func TestLocalAPIFullDiskSaysSoAndSavesNothing(t *testing.T) {
 	ts, err := a.Tickets()
 	if err != nil || len(ts) != 0 || a.Status().Queued != 0 {
 		t.Fatalf("after the refusal: %d tickets, %d queued, %v; want nothing half-saved", len(ts), a.Status().Queued, err)
+	}
+}
+
+// The agent's problems reach every user of the computer through the local
+// API, so there they are one sentence that names nobody's ticket; status
+// and doctor (for administrators) keep the whole text with the titles.
+func TestLocalAPIProblemsNameNobodysTickets(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := enrollDir(t, msp.ModeFullyManaged)
+	a, err := openAgent(t, e.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raise(t, a, "Salary review for Jane", 2, nil)
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(e.dir, "store")); err != nil {
+		t.Fatal(err)
+	}
+	a, err = openAgent(t, e.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if p := a.Status().Problems; len(p) != 1 || !strings.Contains(p[0], "Salary review for Jane") {
+		t.Fatalf("the agent's own problems %q do not name the recovered tickets", p)
+	}
+	served := make(chan error, 1)
+	go func() { served <- a.ServeLocalAPI(ctx, quiet) }()
+	defer func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("ServeLocalAPI: %v", err)
+		}
+	}()
+	c := localapi.NewClient(e.dir)
+	var st localapi.Status
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if st, err = c.Status(ctx); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("Status: %v", err)
+		}
+	}
+	if len(st.Problems) != 1 || strings.Contains(st.Problems[0], "Salary") || !strings.HasPrefix(st.Problems[0], "Changes this computer's store lost were recovered") {
+		t.Fatalf("the local API shows every user %q; want one sentence without titles", st.Problems)
 	}
 }

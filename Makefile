@@ -58,6 +58,7 @@ lint: check-go
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
 
 test-go: deps
 	TANDEM_E2E=require $(GO) test -race -timeout 20m ./...

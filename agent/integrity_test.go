@@ -218,29 +218,23 @@ func checkDelivered(t *testing.T, e *enrolledDir, w work, agents ...*agent.Agent
 		}
 	}
 	var o outcome
-	for id, title := range w.tickets {
-		switch n := seen[id]; {
+	judge := func(what string, n int, title string) {
+		switch {
 		case n == 1:
 			o.once++
 		case n == 0 && reported(title):
 			o.reported++
 		case n == 0:
-			t.Errorf("ticket %q was saved on the agent, is not on the hub and nobody was told (problems: %q)", title, reports)
+			t.Errorf("%s was saved on the agent, is not on the hub and nobody was told (problems: %q)", what, reports)
 		default:
-			t.Errorf("ticket %q is on the hub %d times", title, n)
+			t.Errorf("%s is on the hub %d times", what, n)
 		}
 	}
+	for id, title := range w.tickets {
+		judge(fmt.Sprintf("ticket %q", title), seen[id], title)
+	}
 	for body, title := range w.comments {
-		switch n := bodies[body]; {
-		case n == 1:
-			o.once++
-		case n == 0 && reported(title):
-			o.reported++
-		case n == 0:
-			t.Errorf("comment %q was saved on the agent, is not on the hub and nobody was told (problems: %q)", body, reports)
-		default:
-			t.Errorf("comment %q is on the hub %d times", body, n)
-		}
+		judge(fmt.Sprintf("comment %q", body), bodies[body], title)
 	}
 	return o
 }

@@ -140,23 +140,8 @@ func TestLocalAPIFullDiskSaysSoAndSavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
-	served := make(chan error, 1)
-	go func() { served <- a.ServeLocalAPI(ctx, quiet) }()
-	defer func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("ServeLocalAPI: %v", err)
-		}
-	}()
-	c := localapi.NewClient(e.dir)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if _, err := c.Status(ctx); err == nil {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("Status: %v", err)
-		}
-	}
+	t.Cleanup(func() { a.Close() }) // after the local API stops
+	c, _ := serveLocalAPI(t, ctx, a, e.dir)
 	_, err = c.Raise(ctx, localapi.NewTicket{Title: "Printer offline", Description: "First floor.",
 		Pillar: msp.PillarHelpdesk, Category: msp.CategoryOther, Impact: msp.LevelLow, Urgency: msp.LevelLow})
 	var apiErr *localapi.APIError
@@ -191,28 +176,37 @@ func TestLocalAPIProblemsNameNobodysTickets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	t.Cleanup(func() { a.Close() }) // after the local API stops
 	if p := a.Status().Problems; len(p) != 1 || !strings.Contains(p[0], "Salary review for Jane") {
 		t.Fatalf("the agent's own problems %q do not name the recovered tickets", p)
 	}
+	_, st := serveLocalAPI(t, ctx, a, e.dir)
+	if len(st.Problems) != 1 || strings.Contains(st.Problems[0], "Salary") || !strings.HasPrefix(st.Problems[0], "Changes this computer's store lost were recovered") {
+		t.Fatalf("the local API shows every user %q; want one sentence without titles", st.Problems)
+	}
+}
+
+// serveLocalAPI serves a's local API until the test ends, and returns a
+// client of it with the first status it answered.
+func serveLocalAPI(t *testing.T, ctx context.Context, a *agent.Agent, dir string) (*localapi.Client, localapi.Status) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- a.ServeLocalAPI(ctx, quiet) }()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		if err := <-served; err != nil {
 			t.Errorf("ServeLocalAPI: %v", err)
 		}
-	}()
-	c := localapi.NewClient(e.dir)
-	var st localapi.Status
+	})
+	c := localapi.NewClient(dir)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if st, err = c.Status(ctx); err == nil {
-			break
-		} else if time.Now().After(deadline) {
+		st, err := c.Status(ctx)
+		if err == nil {
+			return c, st
+		}
+		if time.Now().After(deadline) {
 			t.Fatalf("Status: %v", err)
 		}
-	}
-	if len(st.Problems) != 1 || strings.Contains(st.Problems[0], "Salary") || !strings.HasPrefix(st.Problems[0], "Changes this computer's store lost were recovered") {
-		t.Fatalf("the local API shows every user %q; want one sentence without titles", st.Problems)
 	}
 }

@@ -113,12 +113,11 @@ func (s Snapshot) Waiting() []localapi.TicketView {
 
 // Problems returns the device's health items that need attention
 // ("nothing collected yet" is not one: it is not the person's to fix),
-// after the agent's own problems (Status.Problems), each in its first
-// sentence.
+// after the agent's own problems (Status.Problems, a sentence each).
 func (s Snapshot) Problems() []localapi.Health {
 	var out []localapi.Health
 	for _, p := range s.Status.Problems {
-		out = append(out, localapi.Health{Code: localapi.HealthAgent, Severity: localapi.SeverityWarning, Text: firstSentence(p)})
+		out = append(out, localapi.Health{Code: localapi.HealthAgent, Severity: localapi.SeverityWarning, Text: strings.TrimSuffix(p, ".")})
 	}
 	for _, h := range s.Device.Health {
 		if h.Code == localapi.HealthNotCollected {
@@ -127,14 +126,6 @@ func (s Snapshot) Problems() []localapi.Health {
 		out = append(out, h)
 	}
 	return out
-}
-
-// firstSentence is s up to its first full stop.
-func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i >= 0 {
-		return s[:i]
-	}
-	return strings.TrimSuffix(s, ".")
 }
 
 // State is the most pressing state of the snapshot.

@@ -35,7 +35,7 @@ func TestStateAndWords(t *testing.T) {
 	unenrolled := online()
 	unenrolled.Enrolled, unenrolled.Online = false, false
 	copied := online()
-	copied.Problems = []string{"This computer uses the enrollment of another computer. Its disk was copied from one already enrolled. Re-enroll this computer."}
+	copied.Problems = []string{"This computer uses the enrollment of another computer."} // the local API gives one sentence
 
 	for _, tc := range []struct {
 		name     string
@@ -55,7 +55,7 @@ func TestStateAndWords(t *testing.T) {
 			"Offline — 3 changes will be sent when you're back online", nil},
 		{"offline with nothing waiting", Snapshot{Running: true, Status: localapi.Status{Enrolled: true}}, StateOffline,
 			"Offline — tickets you raise will be sent when you're back online", nil},
-		{"the agent's own problem, in its first sentence", Snapshot{Running: true, Status: copied}, StateAttention,
+		{"the agent's own problem", Snapshot{Running: true, Status: copied}, StateAttention,
 			"This computer needs attention — This computer uses the enrollment of another computer", nil},
 		{"one problem", Snapshot{Running: true, Status: online(), Device: localapi.Device{Health: []localapi.Health{disk}}}, StateAttention,
 			"This computer needs attention — Disk C: is 94% full", nil},

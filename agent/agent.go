@@ -150,16 +150,13 @@ const StatusFile = "status.json"
 // device identity live in owner-only subdirectories.
 const DataDirMode = 0o711
 
-// openDataDir creates dir, or corrects its mode when an older agent or an
-// installer created it owner-only, which locks every person's tray out.
+// openDataDir creates dir and gives it the access its platform needs
+// (protectDataDir).
 func openDataDir(dir string) error {
 	if err := os.MkdirAll(dir, DataDirMode); err != nil {
 		return fmt.Errorf("creating the data directory: %w", err)
 	}
-	if err := os.Chmod(dir, DataDirMode); err != nil {
-		return fmt.Errorf("opening the data directory %s to local users' trays: %w", dir, err)
-	}
-	return nil
+	return protectDataDir(dir)
 }
 
 // Open opens the agent's store in dir (creating it) and reads the device

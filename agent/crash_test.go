@@ -3,6 +3,7 @@ package agent_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -188,13 +189,16 @@ func runKilledChild(t *testing.T, test, child, dir string, d time.Duration, line
 	case <-time.After(30 * time.Second):
 		t.Error("the child did not open the store within 30 s")
 	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatalf("killing the child: %v", err)
-	}
+	// Kill says whether the child was still running: on Windows a killed
+	// process has an exit code like any other, so Wait cannot tell.
+	killErr := cmd.Process.Kill()
 	<-read
 	err = cmd.Wait()
-	if ps := cmd.ProcessState; ps == nil || ps.Exited() {
+	if errors.Is(killErr, os.ErrProcessDone) {
 		t.Fatalf("the child ended on its own before the kill: %v", err)
+	}
+	if killErr != nil {
+		t.Fatalf("killing the child: %v", killErr)
 	}
 }
 

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +48,11 @@ func (c *collector) powershell(ctx context.Context, what, script string, timeout
 	}
 	if res.Code != 0 {
 		return nil, fmt.Errorf("%s: powershell exited with %d: %s", what, res.Code, res.stderrLine())
+	}
+	if len(bytes.TrimSpace(res.Stdout)) == 0 {
+		// Wine's powershell.exe is such a stub; on Windows, a policy that
+		// blocks scripts or a broken install.
+		return nil, fmt.Errorf("%s: powershell.exe ran but printed nothing (a stub, or scripts are blocked); check that Windows PowerShell 5.1 runs on this computer", what)
 	}
 	return res.Stdout, nil
 }

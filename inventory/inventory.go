@@ -137,11 +137,16 @@ func newCollector(o Options) *collector {
 		patchTO: o.PatchTimeout,
 		log:     o.Logger,
 	}
-	if c.root == "" {
-		c.root = "/"
+	// Only a root other than the system's own is fake. Cleaning "/" gives
+	// `\` on Windows, so the check is made on what the caller gave, in
+	// either spelling; a fake root on Windows is a directory of captures.
+	switch c.root {
+	case "", "/", `\`:
+		c.root = string(filepath.Separator)
+	default:
+		c.root = filepath.Clean(c.root)
+		c.fakeRoot = true
 	}
-	c.root = filepath.Clean(c.root)
-	c.fakeRoot = c.root != "/"
 	if c.now == nil {
 		c.now = time.Now
 	}

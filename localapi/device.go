@@ -54,6 +54,10 @@ func deviceView(inv msp.Inventory, user string) Device {
 	if !inv.CollectedAt.IsZero() {
 		n := len(inv.Patches.Pending)
 		switch {
+		case n == 0 && inv.Patches.LastChecked.IsZero():
+			// The search failed or never ran: nothing pending is not
+			// the same as up to date.
+			add("Updates", "not checked")
 		case n == 0:
 			add("Updates", "up to date")
 		default:

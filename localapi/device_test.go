@@ -59,6 +59,34 @@ func TestHealthBeforeCollection(t *testing.T) {
 	}
 }
 
+// An update search that failed (wine's PowerShell, a blocked script, a dead
+// Windows Update service) leaves nothing pending and no time checked: the
+// person is told the updates were not checked, never that they are up to
+// date.
+func TestUpdatesNotCheckedAreNotUpToDate(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		patches msp.PatchState
+		want    string
+	}{
+		{msp.PatchState{Pending: []msp.Patch{}}, "not checked"},
+		{msp.PatchState{Pending: []msp.Patch{}, LastChecked: at}, "up to date"},
+		{msp.PatchState{Pending: []msp.Patch{{Name: "KB5032190"}}, LastChecked: at}, "1 waiting (0 for security)"},
+	} {
+		d := deviceView(msp.Inventory{Hostname: "PC-0042", Patches: c.patches, CollectedAt: at}, "thandi")
+		var got string
+		for _, x := range d.Details {
+			if x.Label == "Updates" {
+				got = x.Value
+			}
+		}
+		if got != c.want {
+			t.Errorf("patches %+v: Updates %q, want %q", c.patches, got, c.want)
+		}
+	}
+}
+
 func TestAttachmentsChecks(t *testing.T) {
 	t.Parallel()
 	now := time.Now().UTC()

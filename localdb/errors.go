@@ -83,7 +83,7 @@ func classifyOpen(dir string, err error) error {
 
 // isDiskFull reports whether err comes from a full disk or a file-size limit.
 func isDiskFull(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EFBIG) ||
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EFBIG) || isPlatformDiskFull(err) ||
 		strings.Contains(err.Error(), "no space left on device")
 }
 

@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -86,7 +87,19 @@ func (c *Conn) certExpired(err error) bool {
 	if strings.Contains(msg, "expired certificate") {
 		return true // the hub's TLS alert
 	}
-	return time.Now().After(c.certExpires) && strings.Contains(msg, "tls: ")
+	if !time.Now().After(c.certExpires) {
+		return false
+	}
+	// Under TLS 1.3 the client's handshake ends before the hub has read
+	// its certificate, so the hub's refusal reaches it in many forms: the
+	// alert, a reset, a broken pipe, an early end. Any failure after the
+	// connection was made is taken for the refusal; one that could not
+	// connect at all is the network's.
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // HubNow is the hub's clock now, from the Date header of its last answer

@@ -1,0 +1,5 @@
+//go:build winebed
+
+package agent
+
+import _ "tandem/internal/winebed"

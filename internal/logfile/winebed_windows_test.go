@@ -1,0 +1,5 @@
+//go:build winebed
+
+package logfile
+
+import _ "tandem/internal/winebed"

@@ -1,0 +1,5 @@
+//go:build winebed
+
+package inventory
+
+import _ "tandem/internal/winebed"

@@ -1,0 +1,5 @@
+//go:build winebed
+
+package localapi
+
+import _ "tandem/internal/winebed"

@@ -1,0 +1,5 @@
+//go:build winebed
+
+package localdb
+
+import _ "tandem/internal/winebed"

@@ -1,0 +1,5 @@
+//go:build winebed
+
+package outbox
+
+import _ "tandem/internal/winebed"

@@ -27,7 +27,7 @@ RUN_DEBS   := xvfb xauth x11-utils x11-xserver-utils xdotool trayer dbus-x11 dun
 # Pure-Go binaries: these must cross-build with CGO_ENABLED=0 for every OS.
 PURE_CMDS := tandem-agent tandem-hub
 
-.PHONY: all run test deps check-go build build-pure cross lint test-go fuzz bench footprint agent-footprint clean
+.PHONY: test-wine all run test deps check-go build build-pure cross lint test-go fuzz bench footprint agent-footprint clean
 
 all: build
 
@@ -68,7 +68,15 @@ FUZZTIME ?= 100000x
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZTIME)
 
-test: deps lint cross test-go fuzz test-packaging-ci
+test: deps lint cross test-go fuzz test-packaging-ci test-wine
+
+# The Windows test bed (README "The Windows test bed"): the Windows test
+# binaries and the Windows agent under Debian's wine, with a shim built from
+# scripts/wine/ by mingw-w64; the wine prefix is cached in $(DIST)/.cache/wine.
+WINE_DEBS := wine64 gcc-mingw-w64-x86-64
+test-wine: check-go
+	@scripts/debs.sh $(WINE_DEBS)
+	@scripts/wine.sh $(DIST)/.cache/wine
 
 # Benchmarks (figures, not pass/fail). See README "Measuring".
 bench: deps

@@ -47,7 +47,7 @@ const usage = `tandem-agent: the Tandem endpoint agent
   tandem-agent run     [--data DIR]        run in the foreground
   tandem-agent status  [--json] [--data DIR]
   tandem-agent doctor  [--data DIR]        explain what is wrong, in plain words
-  tandem-agent collect [--json | --glpi]   print this device's report
+  tandem-agent collect [--json | --glpi] [--data DIR]  print this device's report
   tandem-agent health  [--json] [--data DIR]  this computer's health, in plain words
   tandem-agent ticket new --title T --description D [--pillar P] [--category C]
                           [--impact high|medium|low] [--urgency high|medium|low]
@@ -382,8 +382,7 @@ func when(t time.Time) string {
 }
 
 func collect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("collect", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs, data := newFlags("collect")
 	asJSON := fs.Bool("json", false, "print the report as JSON (the default)")
 	glpi := fs.Bool("glpi", false, "print the report in GLPI's native inventory format")
 	if err := parse(fs, args); err != nil {
@@ -401,7 +400,7 @@ func collect(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *glpi {
 		deviceID := rep.Hostname
-		if id, err := client.LoadIdentity(localapi.DefaultDataDir()); err == nil {
+		if id, err := client.LoadIdentity(*data); err == nil {
 			deviceID = id.DeviceID
 		}
 		b, err := inventory.GLPI(rep, deviceID)

@@ -1,0 +1,5 @@
+//go:build winebed
+
+package main
+
+import _ "tandem/internal/winebed"

@@ -241,12 +241,14 @@ const lockWait = 30 * time.Second
 // other process.
 func openWaiting(ctx context.Context, data string, o agent.Options, wait time.Duration, log *slog.Logger) (*agent.Agent, error) {
 	deadline := time.Now().Add(wait)
-	for {
+	for said := false; ; said = true {
 		a, err := agent.Open(ctx, data, o)
 		if !errors.Is(err, localdb.ErrLocked) || time.Now().After(deadline) {
 			return a, err
 		}
-		log.Info("the store is in use by another process; waiting for it", "err", err)
+		if !said { // once: the final error names the holder again
+			log.Info("the store is in use by another process; waiting for it", "for", wait, "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("waiting for the store: %w", ctx.Err())

@@ -204,6 +204,9 @@ func parsePSTime(s string) (time.Time, error) {
 		if err != nil {
 			return time.Time{}, fmt.Errorf("date %q: %w", s, err)
 		}
+		if us, err := strconv.Atoi(s[15:21]); err == nil { // microseconds; "******" when unknown
+			t = t.Add(time.Duration(us) * time.Microsecond)
+		}
 		off, err := strconv.Atoi(s[22:])
 		if err != nil {
 			return time.Time{}, fmt.Errorf("date %q: %w", s, err)
@@ -243,60 +246,82 @@ func (p *psString) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// winSystem is what winSystemScript prints.
+// winSystem is what winSystemScript prints, and what winSystemFromWMI
+// reads from WMI: one field per class.
 type winSystem struct {
-	OS *struct {
-		Caption                string
-		Version                string
-		BuildNumber            string
-		OSArchitecture         string
-		InstallDate            psTime
-		LastBootUpTime         psTime
-		TotalVisibleMemorySize uint64 // KiB
-		TotalVirtualMemorySize uint64 // KiB
-	}
-	ComputerSystem *struct {
-		Name                      string
-		Domain                    string
-		Manufacturer              string
-		Model                     string
-		TotalPhysicalMemory       uint64
-		NumberOfProcessors        int
-		NumberOfLogicalProcessors int
-	}
-	Processors psList[struct {
-		Name                      string
-		Manufacturer              string
-		NumberOfCores             int
-		NumberOfLogicalProcessors int
-		MaxClockSpeed             int
-		Architecture              int
-	}]
-	BIOS *struct {
-		Manufacturer      string
-		SMBIOSBIOSVersion string
-		SerialNumber      string
-		ReleaseDate       psString
-	}
-	Product *struct {
-		UUID, Vendor, Name string
-	}
-	CurrentVersion *struct {
-		ProductName    string
-		DisplayVersion string
-		ReleaseId      string
-		CurrentBuild   string
-		UBR            int
-		EditionID      string
-	}
-	Disks psList[struct {
-		DeviceID   string
-		FileSystem string
-		Size       uint64
-		FreeSpace  uint64
-		VolumeName string
-	}]
-	Errors psList[string]
+	OS             *winOS
+	ComputerSystem *winComputerSystem
+	Processors     psList[winProcessor]
+	BIOS           *winBIOS
+	Product        *winProduct
+	CurrentVersion *winCurrentVersion
+	Disks          psList[winLogicalDisk]
+	Errors         psList[string]
+}
+
+// winOS is Win32_OperatingSystem.
+type winOS struct {
+	Caption                string
+	Version                string
+	BuildNumber            string
+	OSArchitecture         string
+	InstallDate            psTime
+	LastBootUpTime         psTime
+	TotalVisibleMemorySize uint64 // KiB
+	TotalVirtualMemorySize uint64 // KiB
+}
+
+// winComputerSystem is Win32_ComputerSystem.
+type winComputerSystem struct {
+	Name                      string
+	Domain                    string
+	Manufacturer              string
+	Model                     string
+	TotalPhysicalMemory       uint64
+	NumberOfProcessors        int
+	NumberOfLogicalProcessors int
+}
+
+// winProcessor is Win32_Processor.
+type winProcessor struct {
+	Name                      string
+	Manufacturer              string
+	NumberOfCores             int
+	NumberOfLogicalProcessors int
+	MaxClockSpeed             int
+	Architecture              int
+}
+
+// winBIOS is Win32_BIOS.
+type winBIOS struct {
+	Manufacturer      string
+	SMBIOSBIOSVersion string
+	SerialNumber      string
+	ReleaseDate       psString
+}
+
+// winProduct is Win32_ComputerSystemProduct.
+type winProduct struct {
+	UUID, Vendor, Name string
+}
+
+// winCurrentVersion is HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion.
+type winCurrentVersion struct {
+	ProductName    string
+	DisplayVersion string
+	ReleaseId      string
+	CurrentBuild   string
+	UBR            int
+	EditionID      string
+}
+
+// winLogicalDisk is Win32_LogicalDisk (local fixed disks only).
+type winLogicalDisk struct {
+	DeviceID   string
+	FileSystem string
+	Size       uint64
+	FreeSpace  uint64
+	VolumeName string
 }
 
 // parseWinSystem reads winSystemScript's output into r (everything but
@@ -307,6 +332,13 @@ func parseWinSystem(b []byte, r *Report) ([]string, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("reading the system script's JSON: %w", err)
 	}
+	applyWinSystem(s, r)
+	return s.Errors, nil
+}
+
+// applyWinSystem puts what the system queries found into r, whether they
+// came from WMI (winSystemFromWMI) or from the PowerShell script.
+func applyWinSystem(s winSystem, r *Report) {
 	r.OS.ID = "windows"
 	r.Machine.PackageFormat = "registry"
 	if o := s.OS; o != nil {
@@ -373,6 +405,10 @@ func parseWinSystem(b []byte, r *Report) ([]string, error) {
 	if r.CPU.Cores == 0 {
 		r.CPU.Cores = logical
 	}
+	if r.CPU.Cores == 0 {
+		// Windows Server 2003 and XP have no core counts: one per processor.
+		r.CPU.Cores = len(s.Processors)
+	}
 	r.Machine.CPUCores = cores
 	if len(s.Processors) > 0 {
 		r.Machine.CPUSockets = len(s.Processors)
@@ -395,7 +431,6 @@ func parseWinSystem(b []byte, r *Report) ([]string, error) {
 		}
 		r.Disks = append(r.Disks, msp.Disk{Mount: d.DeviceID + `\`, FS: d.FileSystem, TotalBytes: d.Size, FreeBytes: d.FreeSpace})
 	}
-	return s.Errors, nil
 }
 
 // winSerial drops the placeholders vendors leave in the serial number.

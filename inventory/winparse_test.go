@@ -78,8 +78,8 @@ func TestParseWinSystemServer2019(t *testing.T) {
 	if !r.Machine.InstallDate.Equal(time.UnixMilli(1568629212000)) {
 		t.Errorf("install date = %v", r.Machine.InstallDate)
 	}
-	if !r.BootTime.Equal(time.Date(2024, 11, 10, 2, 15, 2, 0, time.UTC)) {
-		t.Errorf("boot time = %v, want 02:15:02 UTC", r.BootTime)
+	if !r.BootTime.Equal(time.Date(2024, 11, 10, 2, 15, 2, 500e6, time.UTC)) {
+		t.Errorf("boot time = %v, want 02:15:02.5 UTC", r.BootTime)
 	}
 	if r.CPU.Cores != 32 || r.Machine.CPUSockets != 2 || r.Machine.CPUCores != 16 {
 		t.Errorf("cpu %+v, sockets %d, cores %d", r.CPU, r.Machine.CPUSockets, r.Machine.CPUCores)

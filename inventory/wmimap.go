@@ -1,0 +1,104 @@
+package inventory
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// propSet is one WMI instance: each property as text, as `wmic ... get
+// /format:list` prints it and as the Windows query (wmiQuery) gives it. A
+// property the class lacks on that Windows (or on wine) is absent.
+type propSet map[string]string
+
+// wmiClass names a class and the properties read from it.
+type wmiClass struct {
+	Name  string
+	Props []string
+}
+
+// wmiSystemClasses are the classes of the system details.
+var wmiSystemClasses = []wmiClass{
+	{"Win32_OperatingSystem", []string{"Caption", "Version", "BuildNumber", "OSArchitecture", "InstallDate", "LastBootUpTime", "TotalVisibleMemorySize", "TotalVirtualMemorySize"}},
+	{"Win32_ComputerSystem", []string{"Name", "Domain", "Manufacturer", "Model", "TotalPhysicalMemory", "NumberOfProcessors", "NumberOfLogicalProcessors"}},
+	{"Win32_Processor", []string{"Name", "Manufacturer", "NumberOfCores", "NumberOfLogicalProcessors", "MaxClockSpeed", "Architecture"}},
+	{"Win32_BIOS", []string{"Manufacturer", "SMBIOSBIOSVersion", "SerialNumber", "ReleaseDate"}},
+	{"Win32_ComputerSystemProduct", []string{"UUID", "Vendor", "Name"}},
+	{"Win32_LogicalDisk", []string{"DeviceID", "DriveType", "FileSystem", "Size", "FreeSpace", "VolumeName"}},
+}
+
+// fixedDisk is Win32_LogicalDisk.DriveType for a local disk.
+const fixedDisk = "3"
+
+// winSystemFromWMI reads the system classes' instances (by class name)
+// into a winSystem. A value that is not what its class documents is left
+// out with a note in Errors naming the class and property; a class with no
+// instance leaves its part empty.
+func winSystemFromWMI(rows map[string][]propSet) winSystem {
+	var s winSystem
+	note := func(class, prop, v string, err error) {
+		s.Errors = append(s.Errors, fmt.Sprintf("%s.%s: %q is not a number: %v", class, prop, v, err))
+	}
+	num := func(class string, p propSet, prop string) uint64 {
+		v := strings.TrimSpace(p[prop])
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			note(class, prop, v, err)
+		}
+		return n
+	}
+	date := func(class string, p propSet, prop string) psTime {
+		t, err := parsePSTime(p[prop])
+		if err != nil {
+			s.Errors = append(s.Errors, fmt.Sprintf("%s.%s: %v", class, prop, err))
+		}
+		return psTime{t}
+	}
+	if ps := rows["Win32_OperatingSystem"]; len(ps) > 0 {
+		const c = "Win32_OperatingSystem"
+		p := ps[0]
+		s.OS = &winOS{
+			Caption: strings.TrimSpace(p["Caption"]), Version: p["Version"], BuildNumber: p["BuildNumber"],
+			OSArchitecture: p["OSArchitecture"], InstallDate: date(c, p, "InstallDate"), LastBootUpTime: date(c, p, "LastBootUpTime"),
+			TotalVisibleMemorySize: num(c, p, "TotalVisibleMemorySize"), TotalVirtualMemorySize: num(c, p, "TotalVirtualMemorySize"),
+		}
+	}
+	if ps := rows["Win32_ComputerSystem"]; len(ps) > 0 {
+		const c = "Win32_ComputerSystem"
+		p := ps[0]
+		s.ComputerSystem = &winComputerSystem{
+			Name: p["Name"], Domain: p["Domain"], Manufacturer: strings.TrimSpace(p["Manufacturer"]), Model: strings.TrimSpace(p["Model"]),
+			TotalPhysicalMemory: num(c, p, "TotalPhysicalMemory"), NumberOfProcessors: int(num(c, p, "NumberOfProcessors")),
+			NumberOfLogicalProcessors: int(num(c, p, "NumberOfLogicalProcessors")),
+		}
+	}
+	for _, p := range rows["Win32_Processor"] {
+		const c = "Win32_Processor"
+		s.Processors = append(s.Processors, winProcessor{
+			Name: strings.TrimSpace(p["Name"]), Manufacturer: strings.TrimSpace(p["Manufacturer"]),
+			NumberOfCores: int(num(c, p, "NumberOfCores")), NumberOfLogicalProcessors: int(num(c, p, "NumberOfLogicalProcessors")),
+			MaxClockSpeed: int(num(c, p, "MaxClockSpeed")), Architecture: int(num(c, p, "Architecture")),
+		})
+	}
+	if ps := rows["Win32_BIOS"]; len(ps) > 0 {
+		p := ps[0]
+		s.BIOS = &winBIOS{Manufacturer: strings.TrimSpace(p["Manufacturer"]), SMBIOSBIOSVersion: strings.TrimSpace(p["SMBIOSBIOSVersion"]),
+			SerialNumber: p["SerialNumber"], ReleaseDate: psString(p["ReleaseDate"])}
+	}
+	if ps := rows["Win32_ComputerSystemProduct"]; len(ps) > 0 {
+		p := ps[0]
+		s.Product = &winProduct{UUID: strings.TrimSpace(p["UUID"]), Vendor: strings.TrimSpace(p["Vendor"]), Name: strings.TrimSpace(p["Name"])}
+	}
+	for _, p := range rows["Win32_LogicalDisk"] {
+		const c = "Win32_LogicalDisk"
+		if strings.TrimSpace(p["DriveType"]) != fixedDisk {
+			continue // removable, network, optical and RAM disks are not the computer's own
+		}
+		s.Disks = append(s.Disks, winLogicalDisk{DeviceID: p["DeviceID"], FileSystem: p["FileSystem"],
+			Size: num(c, p, "Size"), FreeSpace: num(c, p, "FreeSpace"), VolumeName: p["VolumeName"]})
+	}
+	return s
+}

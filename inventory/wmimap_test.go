@@ -1,0 +1,171 @@
+package inventory
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf16"
+)
+
+// loadWMI reads a `wmic path CLASS get /format:list` dump, as recorded on
+// real machines (testdata/captures: UTF-16LE with a byte-order mark, CRLF,
+// one Name=Value line per property, instances apart by blank lines, and
+// `#` comment lines in some), into one propSet per instance.
+func loadWMI(t *testing.T, path string) []propSet {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.TrimPrefix(b, []byte{0xff, 0xfe})
+	if len(b)%2 != 0 {
+		t.Fatalf("%s: an odd number of bytes is not UTF-16", path)
+	}
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		u[i] = binary.LittleEndian.Uint16(b[2*i:])
+	}
+	var out []propSet
+	cur := propSet{}
+	for _, line := range strings.Split(string(utf16.Decode(u)), "\n") {
+		line = strings.TrimRight(line, "\r")
+		switch {
+		case strings.HasPrefix(line, "#"):
+		case strings.TrimSpace(line) == "":
+			if len(cur) > 0 {
+				out = append(out, cur)
+				cur = propSet{}
+			}
+		default:
+			k, v, ok := strings.Cut(line, "=")
+			if !ok {
+				t.Fatalf("%s: %q is not Name=Value", path, line)
+			}
+			cur[k] = v
+		}
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// captures returns the dumps of class in testdata/captures/windows/wmi.
+func captures(t *testing.T, class string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "captures", "windows", "wmi", "*-"+class+".wmi"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no capture of %s: %v", class, err)
+	}
+	return files
+}
+
+func fromWMI(rows map[string][]propSet) (Report, winSystem) {
+	s := winSystemFromWMI(rows)
+	var r Report
+	applyWinSystem(s, &r)
+	return r, s
+}
+
+// Every capture of every class the system details read maps without a
+// note: the mapping reads the format real Windows writes, from XP to 10.
+func TestWMICapturesMapWithoutNotes(t *testing.T) {
+	for _, c := range wmiSystemClasses {
+		name := c.Name
+		if name == "Win32_BIOS" {
+			name = "Win32_Bios" // GLPI's file name
+		}
+		if name == "Win32_ComputerSystemProduct" {
+			continue // no capture exists
+		}
+		for _, f := range captures(t, name) {
+			rows := loadWMI(t, f)
+			if len(rows) == 0 {
+				t.Errorf("%s: no instance", f)
+			}
+			if _, s := fromWMI(map[string][]propSet{c.Name: rows}); len(s.Errors) > 0 {
+				t.Errorf("%s: %q", filepath.Base(f), s.Errors)
+			}
+		}
+	}
+}
+
+// Windows 7 Professional, French, build 7600, 32-bit (the capture's name
+// says x64; its content says 32 bits).
+func TestWMIOperatingSystemCapture(t *testing.T) {
+	rows := loadWMI(t, filepath.Join("testdata", "captures", "windows", "wmi", "win7-sp1-x64-Win32_OperatingSystem.wmi"))
+	r, _ := fromWMI(map[string][]propSet{"Win32_OperatingSystem": rows})
+	if r.OS.Name != "Windows 7 Professionnel" || r.OS.Version != "7600" || r.OS.Kernel != "6.1.7600" || r.Machine.Arch != "i686" {
+		t.Errorf("OS = %+v, arch %q", r.OS, r.Machine.Arch)
+	}
+	// LastBootUpTime=20130822204218.500000+120: 20:42:18.5 at UTC+2.
+	if want := time.Date(2013, 8, 22, 18, 42, 18, 500e6, time.UTC); !r.BootTime.Equal(want) {
+		t.Errorf("boot time %v, want %v", r.BootTime, want)
+	}
+	if r.Memory.TotalBytes != 2096696*1024 || r.Machine.SwapBytes != (4193392-2096696)*1024 {
+		t.Errorf("memory %d, swap %d", r.Memory.TotalBytes, r.Machine.SwapBytes)
+	}
+}
+
+func TestWMIProcessorCaptures(t *testing.T) {
+	dir := filepath.Join("testdata", "captures", "windows", "wmi")
+	for _, c := range []struct {
+		file                    string
+		model                   string
+		sockets, cores, logical int
+	}{
+		{"2019-amd-epyc-Win32_Processor.wmi", "AMD EPYC 7302 16-Core Processor", 1, 2, 4},
+		{"2008-with-2-different-cpus-Win32_Processor.wmi", "Intel(R) Xeon(R) CPU E5506 @ 2.13GHz", 2, 8, 8},
+		{"7-Win32_Processor.wmi", "Intel(R) Core(TM) i5-2300 CPU @ 2.80GHz", 1, 4, 4},
+		// Server 2003 has no core counts: one per processor.
+		{"2003-Win32_Processor.wmi", "Intel(R) Xeon(TM) CPU 3.06GHz", 2, 0, 2},
+	} {
+		r, _ := fromWMI(map[string][]propSet{"Win32_Processor": loadWMI(t, filepath.Join(dir, c.file))})
+		if r.CPU.Model != c.model || r.Machine.CPUSockets != c.sockets || r.Machine.CPUCores != c.cores || r.CPU.Cores != c.logical {
+			t.Errorf("%s: model %q, sockets %d, cores %d, logical %d; want %q, %d, %d, %d",
+				c.file, r.CPU.Model, r.Machine.CPUSockets, r.Machine.CPUCores, r.CPU.Cores, c.model, c.sockets, c.cores, c.logical)
+		}
+	}
+}
+
+// Only local fixed disks (DriveType 3) are the computer's: the floppy,
+// CD-ROM and network drives of the captures are not.
+func TestWMILogicalDiskCaptures(t *testing.T) {
+	dir := filepath.Join("testdata", "captures", "windows", "wmi")
+	for file, want := range map[string][3]uint64{
+		"win10-crypt-Win32_LogicalDisk.wmi":   {1, 510462619648, 271162613760},
+		"win7-sp1-x64-Win32_LogicalDisk.wmi":  {1, 64317550592, 38306471936},
+		"winxp-sp3-x86-Win32_LogicalDisk.wmi": {1, 128849014784, 75903143936},
+	} {
+		r, _ := fromWMI(map[string][]propSet{"Win32_LogicalDisk": loadWMI(t, filepath.Join(dir, file))})
+		if uint64(len(r.Disks)) != want[0] || r.Disks[0].Mount != `C:\` || r.Disks[0].TotalBytes != want[1] || r.Disks[0].FreeBytes != want[2] {
+			t.Errorf("%s: disks %+v, want C:\\ of %d with %d free", file, r.Disks, want[1], want[2])
+		}
+	}
+}
+
+// A Proxmox VM: the vendor's padding is trimmed, an empty serial is none,
+// and the BIOS date is read from its DMTF form.
+func TestWMIComputerSystemAndBIOSCaptures(t *testing.T) {
+	dir := filepath.Join("testdata", "captures", "windows", "wmi")
+	r, _ := fromWMI(map[string][]propSet{
+		"Win32_ComputerSystem": loadWMI(t, filepath.Join(dir, "proxmox-Win32_ComputerSystem.wmi")),
+		"Win32_BIOS":           loadWMI(t, filepath.Join(dir, "proxmox-Win32_Bios.wmi")),
+	})
+	if r.Machine.Vendor != "BOCHS_" || r.Machine.Model != "BXPC____" || r.Machine.Serial != "" || r.Machine.BIOSDate != "2014-04-01" {
+		t.Errorf("machine = %+v", r.Machine)
+	}
+}
+
+// A value that is not what the class documents is a note naming the class
+// and property, and the rest is still read.
+func TestWMIBadValueIsNamed(t *testing.T) {
+	_, s := fromWMI(map[string][]propSet{"Win32_LogicalDisk": {{"DeviceID": "C:", "DriveType": "3", "Size": "lots", "FreeSpace": "10"}}})
+	if len(s.Errors) != 1 || !strings.Contains(s.Errors[0], "Win32_LogicalDisk.Size") || len(s.Disks) != 1 || s.Disks[0].FreeSpace != 10 {
+		t.Errorf("errors %q, disks %+v", s.Errors, s.Disks)
+	}
+}

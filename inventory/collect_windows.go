@@ -24,12 +24,13 @@ func (c *collector) collect(ctx context.Context, r *Report) error {
 	wg.Go(func() { r.Patches = c.patches(ctx) })
 	wg.Go(func() { r.Posture, encrypted = c.winPosture(ctx) })
 	c.winSystem(ctx, r)
-	if r.Hostname == "" {
-		if h, err := os.Hostname(); err == nil {
-			r.Hostname = h
-		} else {
-			c.warn("host name: %v", err)
-		}
+	// The agent names people user@os.Hostname(), and the hub keys them by
+	// the host name the device reports: it must be the same call's answer.
+	// Win32_ComputerSystem.Name is the NetBIOS name, in capitals.
+	if h, err := os.Hostname(); err == nil {
+		r.Hostname = h
+	} else if r.Hostname == "" {
+		c.warn("host name: %v", err)
 	}
 	r.Network = c.network()
 	r.Software = c.software()
@@ -57,8 +58,59 @@ func (c *collector) powershell(ctx context.Context, what, script string, timeout
 	return res.Stdout, nil
 }
 
+// winSystem reads the operating system, computer, processors, BIOS and
+// disks from WMI through COM, and the release from the registry. Only when
+// WMI cannot be reached at all does it fall back to the PowerShell script.
 func (c *collector) winSystem(ctx context.Context, r *Report) {
 	r.Disks = []msp.Disk{}
+	ctx, cancel := context.WithTimeout(ctx, c.cmdTO)
+	defer cancel()
+	res, err := wmiQueryAll(ctx, `root\cimv2`, wmiSystemClasses)
+	if err != nil {
+		c.warn("WMI unavailable (%v); using PowerShell for the system details", err)
+		c.winSystemPowerShell(ctx, r)
+		return
+	}
+	for _, cl := range wmiSystemClasses {
+		if err := res.Failed[cl.Name]; err != nil {
+			c.warn("system details: WMI class %s not read: %v", cl.Name, err)
+		}
+	}
+	s := winSystemFromWMI(res.Rows)
+	cv, err := currentVersion()
+	if err != nil {
+		c.warn("Windows release unknown: %v", err)
+	} else {
+		s.CurrentVersion = cv
+	}
+	applyWinSystem(s, r)
+	for _, e := range s.Errors {
+		c.warn("system details: %s", e)
+	}
+}
+
+// currentVersion reads the release and build from the registry.
+func currentVersion() (*winCurrentVersion, error) {
+	const path = `SOFTWARE\Microsoft\Windows NT\CurrentVersion`
+	k, err := registry.OpenKey(registry.LOCAL_MACHINE, path, registry.QUERY_VALUE|registry.WOW64_64KEY)
+	if err != nil {
+		return nil, fmt.Errorf("opening HKLM\\%s: %w", path, err)
+	}
+	defer k.Close()
+	str := func(name string) string {
+		v, _, _ := k.GetStringValue(name) // an absent value is an empty one
+		return v
+	}
+	cv := &winCurrentVersion{ProductName: str("ProductName"), DisplayVersion: str("DisplayVersion"), ReleaseId: str("ReleaseId"),
+		CurrentBuild: str("CurrentBuild"), EditionID: str("EditionID")}
+	if ubr, _, err := k.GetIntegerValue("UBR"); err == nil {
+		cv.UBR = int(ubr)
+	}
+	return cv, nil
+}
+
+// winSystemPowerShell is the system details from winSystemScript.
+func (c *collector) winSystemPowerShell(ctx context.Context, r *Report) {
 	out, err := c.powershell(ctx, "system details", winSystemScript, c.cmdTO)
 	if err != nil {
 		c.warn("operating system, processor, memory and disks unknown: %v", err)

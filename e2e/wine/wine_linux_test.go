@@ -290,17 +290,28 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 		OS       struct {
 			Name string `json:"name"`
 		} `json:"os"`
-		Warnings []string `json:"warnings"`
+		CPU struct {
+			Model string `json:"model"`
+		} `json:"cpu"`
+		Memory struct {
+			Total uint64 `json:"total_bytes"`
+		} `json:"memory"`
+		Disks    []json.RawMessage `json:"disks"`
+		Warnings []string          `json:"warnings"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Hostname == "" {
 		t.Fatalf("collect --json printed %q: %v", out, err)
+	}
+	// From WMI through COM, which wine has: never unknown.
+	if rep.OS.Name == "" || rep.OS.Name == "Windows" || rep.CPU.Model == "" || rep.Memory.Total == 0 || len(rep.Disks) == 0 {
+		t.Errorf("collect under wine left the system unknown: OS %q, CPU %q, memory %d, %d disks", rep.OS.Name, rep.CPU.Model, rep.Memory.Total, len(rep.Disks))
 	}
 	for _, w := range rep.Warnings {
 		if strings.Contains(w, "fake root") {
 			t.Errorf("the collection skipped a query as if it read a fake root: %s", w)
 		}
 	}
-	t.Logf("collect under wine: host %q, OS %q, warnings %q", rep.Hostname, rep.OS.Name, rep.Warnings)
+	t.Logf("collect under wine: host %q, OS %q, CPU %q, memory %d, %d disks, warnings %q", rep.Hostname, rep.OS.Name, rep.CPU.Model, rep.Memory.Total, len(rep.Disks), rep.Warnings)
 }
 
 // technicianReply signs a technician in and pushes a reply to ticket id,

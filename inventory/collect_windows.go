@@ -243,18 +243,35 @@ func (c *collector) posture(ctx context.Context) msp.Posture {
 // winPosture returns the posture and the drives ("C:") BitLocker encrypts.
 func (c *collector) winPosture(ctx context.Context) (msp.Posture, map[string]bool) {
 	p := msp.Posture{AutomaticUpdates: c.autoUpdates()}
+	// The firewall from the registry, as its service reads it; PowerShell's
+	// Get-NetFirewallProfile only when the registry holds no profile.
+	fw, fwKnown := winFirewallFromRegistry(c.firewallProfiles())
+	notChecked := "firewall, antivirus and BitLocker"
+	if fwKnown {
+		notChecked = "antivirus and BitLocker"
+	}
 	out, err := c.powershell(ctx, "security posture", winPostureScript, c.cmdTO)
-	if err != nil {
-		c.warn("firewall, antivirus and BitLocker not checked: %v", err)
-		ev := fmt.Sprintf("not checked: %v", err)
-		p.Firewall, p.Antivirus, p.DiskEncryption = check(msp.CheckUnknown, "%s", ev), check(msp.CheckUnknown, "%s", ev), check(msp.CheckUnknown, "%s", ev)
-		return p, nil
+	if err == nil {
+		var sp msp.Posture
+		var enc map[string]bool
+		var errs []string
+		if sp, enc, errs, err = parseWinPosture(out); err == nil {
+			return c.winPostureParsed(p, sp, enc, errs, fw, fwKnown)
+		}
 	}
-	sp, enc, errs, err := parseWinPosture(out)
-	if err != nil {
-		c.warn("firewall, antivirus and BitLocker not checked: %v", err)
-		return p, nil
+	c.warn("%s not checked: %v", notChecked, err)
+	ev := fmt.Sprintf("not checked: %v", err)
+	p.Firewall, p.Antivirus, p.DiskEncryption = check(msp.CheckUnknown, "%s", ev), check(msp.CheckUnknown, "%s", ev), check(msp.CheckUnknown, "%s", ev)
+	if fwKnown {
+		p.Firewall = fw
 	}
+	return p, nil
+}
+
+// winPostureParsed completes the posture script's answer sp: its errors
+// become warnings, and the registry's firewall judgement replaces the
+// script's when it has one.
+func (c *collector) winPostureParsed(p, sp msp.Posture, enc map[string]bool, errs []string, fw msp.Check, fwKnown bool) (msp.Posture, map[string]bool) {
 	for _, e := range errs {
 		if strings.HasPrefix(e, "Get-BitLockerVolume") {
 			c.warn("BitLocker details need administrator rights (Get-BitLockerVolume failed: %s); the shell's summary was used", clipRunes(e, 200))
@@ -266,7 +283,35 @@ func (c *collector) winPosture(ctx context.Context) (msp.Posture, map[string]boo
 		c.warn("security posture: %s", e)
 	}
 	sp.AutomaticUpdates = p.AutomaticUpdates
+	if fwKnown {
+		sp.Firewall = fw
+	}
 	return sp, enc
+}
+
+// firewallProfiles reads each firewall profile's EnableFirewall, local and
+// from Group Policy, from the registry.
+func (c *collector) firewallProfiles() map[string]fwProfile {
+	get := func(path string) *uint64 {
+		k, err := registry.OpenKey(registry.LOCAL_MACHINE, path, registry.QUERY_VALUE|registry.WOW64_64KEY)
+		if err != nil {
+			return nil
+		}
+		defer k.Close()
+		v, _, err := k.GetIntegerValue("EnableFirewall")
+		if err != nil {
+			if !errors.Is(err, registry.ErrNotExist) {
+				c.warn("firewall: HKLM\\%s\\EnableFirewall not read: %v", path, err)
+			}
+			return nil
+		}
+		return &v
+	}
+	out := map[string]fwProfile{}
+	for _, p := range firewallProfiles {
+		out[p.Key] = fwProfile{Local: get(firewallPolicyPath + `\` + p.Key), Policy: get(firewallGPOPath + `\` + p.Key)}
+	}
+	return out
 }
 
 // autoUpdates reads the Windows Update policy and the service's start type.

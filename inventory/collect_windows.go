@@ -246,9 +246,16 @@ func (c *collector) winPosture(ctx context.Context) (msp.Posture, map[string]boo
 	// The firewall from the registry, as its service reads it; PowerShell's
 	// Get-NetFirewallProfile only when the registry holds no profile.
 	fw, fwKnown := winFirewallFromRegistry(c.firewallProfiles())
-	notChecked := "firewall, antivirus and BitLocker"
-	if fwKnown {
-		notChecked = "antivirus and BitLocker"
+	// BitLocker from WMI (as SYSTEM or an administrator); the script's
+	// Get-BitLockerVolume or shell summary otherwise.
+	bl, blEnc, blKnown := c.bitLocker(ctx)
+	var missing []string
+	if !fwKnown {
+		missing = append(missing, "firewall")
+	}
+	missing = append(missing, "antivirus")
+	if !blKnown {
+		missing = append(missing, "BitLocker")
 	}
 	out, err := c.powershell(ctx, "security posture", winPostureScript, c.cmdTO)
 	if err == nil {
@@ -256,22 +263,48 @@ func (c *collector) winPosture(ctx context.Context) (msp.Posture, map[string]boo
 		var enc map[string]bool
 		var errs []string
 		if sp, enc, errs, err = parseWinPosture(out); err == nil {
-			return c.winPostureParsed(p, sp, enc, errs, fw, fwKnown)
+			sp, enc = c.winPostureParsed(p, sp, enc, errs)
+			if fwKnown {
+				sp.Firewall = fw
+			}
+			if blKnown {
+				sp.DiskEncryption, enc = bl, blEnc
+			}
+			return sp, enc
 		}
 	}
-	c.warn("%s not checked: %v", notChecked, err)
+	c.warn("%s not checked: %v", strings.Join(missing, ", "), err)
 	ev := fmt.Sprintf("not checked: %v", err)
 	p.Firewall, p.Antivirus, p.DiskEncryption = check(msp.CheckUnknown, "%s", ev), check(msp.CheckUnknown, "%s", ev), check(msp.CheckUnknown, "%s", ev)
 	if fwKnown {
 		p.Firewall = fw
 	}
+	if blKnown {
+		p.DiskEncryption = bl
+		return p, blEnc
+	}
 	return p, nil
 }
 
+// bitLocker reads Win32_EncryptableVolume; known false (with a debug note)
+// when the namespace is missing or needs rights this process lacks.
+func (c *collector) bitLocker(ctx context.Context) (msp.Check, map[string]bool, bool) {
+	ctx, cancel := context.WithTimeout(ctx, c.cmdTO)
+	defer cancel()
+	res, err := wmiQueryAll(ctx, bitLockerNamespace, []wmiClass{bitLockerClass})
+	if err == nil {
+		err = res.Failed[bitLockerClass.Name]
+	}
+	if err != nil {
+		c.log.Debug("BitLocker from WMI not read; trying PowerShell", "err", err)
+		return msp.Check{}, nil, false
+	}
+	return winBitLockerFromWMI(res.Rows[bitLockerClass.Name], os.Getenv("SystemDrive"))
+}
+
 // winPostureParsed completes the posture script's answer sp: its errors
-// become warnings, and the registry's firewall judgement replaces the
-// script's when it has one.
-func (c *collector) winPostureParsed(p, sp msp.Posture, enc map[string]bool, errs []string, fw msp.Check, fwKnown bool) (msp.Posture, map[string]bool) {
+// become warnings.
+func (c *collector) winPostureParsed(p, sp msp.Posture, enc map[string]bool, errs []string) (msp.Posture, map[string]bool) {
 	for _, e := range errs {
 		if strings.HasPrefix(e, "Get-BitLockerVolume") {
 			c.warn("BitLocker details need administrator rights (Get-BitLockerVolume failed: %s); the shell's summary was used", clipRunes(e, 200))
@@ -283,9 +316,6 @@ func (c *collector) winPostureParsed(p, sp msp.Posture, enc map[string]bool, err
 		c.warn("security posture: %s", e)
 	}
 	sp.AutomaticUpdates = p.AutomaticUpdates
-	if fwKnown {
-		sp.Firewall = fw
-	}
 	return sp, enc
 }
 

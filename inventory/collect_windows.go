@@ -240,66 +240,76 @@ func (c *collector) posture(ctx context.Context) msp.Posture {
 	return p
 }
 
-// winPosture returns the posture and the drives ("C:") BitLocker encrypts.
+// winPosture returns the posture and the drives ("C:") BitLocker encrypts:
+// the firewall from the registry, the antivirus and BitLocker from WMI.
+// The PowerShell script runs only for a part those could not tell (a
+// BitLocker WMI namespace that needs rights the agent lacks, a Windows
+// without Defender's or Security Center's classes).
 func (c *collector) winPosture(ctx context.Context) (msp.Posture, map[string]bool) {
 	p := msp.Posture{AutomaticUpdates: c.autoUpdates()}
-	// The firewall from the registry, as its service reads it; PowerShell's
-	// Get-NetFirewallProfile only when the registry holds no profile.
 	fw, fwKnown := winFirewallFromRegistry(c.firewallProfiles())
-	// BitLocker from WMI (as SYSTEM or an administrator); the script's
-	// Get-BitLockerVolume or shell summary otherwise.
+	av, avKnown := c.antivirus(ctx)
 	bl, blEnc, blKnown := c.bitLocker(ctx)
+	if fwKnown && avKnown && blKnown {
+		p.Firewall, p.Antivirus, p.DiskEncryption = fw, av, bl
+		return p, blEnc
+	}
 	var missing []string
-	if !fwKnown {
-		missing = append(missing, "firewall")
-	}
-	missing = append(missing, "antivirus")
-	if !blKnown {
-		missing = append(missing, "BitLocker")
-	}
-	out, err := c.powershell(ctx, "security posture", winPostureScript, c.cmdTO)
-	if err == nil {
-		var sp msp.Posture
-		var enc map[string]bool
-		var errs []string
-		if sp, enc, errs, err = parseWinPosture(out); err == nil {
-			sp, enc = c.winPostureParsed(p, sp, enc, errs)
-			if fwKnown {
-				sp.Firewall = fw
-			}
-			if blKnown {
-				sp.DiskEncryption, enc = bl, blEnc
-			}
-			return sp, enc
+	for _, m := range []struct {
+		known bool
+		name  string
+	}{{fwKnown, "firewall"}, {avKnown, "antivirus"}, {blKnown, "BitLocker"}} {
+		if !m.known {
+			missing = append(missing, m.name)
 		}
 	}
-	c.warn("%s not checked: %v", strings.Join(missing, ", "), err)
-	ev := fmt.Sprintf("not checked: %v", err)
-	p.Firewall, p.Antivirus, p.DiskEncryption = check(msp.CheckUnknown, "%s", ev), check(msp.CheckUnknown, "%s", ev), check(msp.CheckUnknown, "%s", ev)
+	out, err := c.powershell(ctx, "security posture", winPostureScript, c.cmdTO)
+	var enc map[string]bool
+	if err == nil {
+		var sp msp.Posture
+		var errs []string
+		if sp, enc, errs, err = parseWinPosture(out); err == nil {
+			p, enc = c.winPostureParsed(p, sp, enc, errs)
+		}
+	}
+	if err != nil {
+		c.warn("%s not checked: %v", strings.Join(missing, ", "), err)
+		ev := fmt.Sprintf("not checked: %v", err)
+		p.Firewall, p.Antivirus, p.DiskEncryption = check(msp.CheckUnknown, "%s", ev), check(msp.CheckUnknown, "%s", ev), check(msp.CheckUnknown, "%s", ev)
+	}
 	if fwKnown {
 		p.Firewall = fw
 	}
-	if blKnown {
-		p.DiskEncryption = bl
-		return p, blEnc
+	if avKnown {
+		p.Antivirus = av
 	}
-	return p, nil
+	if blKnown {
+		p.DiskEncryption, enc = bl, blEnc
+	}
+	return p, enc
 }
 
-// bitLocker reads Win32_EncryptableVolume; known false (with a debug note)
-// when the namespace is missing or needs rights this process lacks.
-func (c *collector) bitLocker(ctx context.Context) (msp.Check, map[string]bool, bool) {
+// antivirus reads Defender's status and Security Center's products from
+// WMI; known false when neither class answers with an instance.
+func (c *collector) antivirus(ctx context.Context) (msp.Check, bool) {
 	ctx, cancel := context.WithTimeout(ctx, c.cmdTO)
 	defer cancel()
-	res, err := wmiQueryAll(ctx, bitLockerNamespace, []wmiClass{bitLockerClass})
-	if err == nil {
-		err = res.Failed[bitLockerClass.Name]
+	rows := func(namespace string, class wmiClass) []propSet {
+		res, err := wmiQueryAll(ctx, namespace, []wmiClass{class})
+		if err == nil {
+			err = res.Failed[class.Name]
+		}
+		if err != nil {
+			c.log.Debug("antivirus class not read from WMI", "class", class.Name, "err", err)
+			return nil
+		}
+		return res.Rows[class.Name]
 	}
-	if err != nil {
-		c.log.Debug("BitLocker from WMI not read; trying PowerShell", "err", err)
-		return msp.Check{}, nil, false
+	av, notes, ok := winAVFromWMI(rows(defenderNamespace, defenderClass), rows(securityCenterNamespace, avProductClass))
+	for _, n := range notes {
+		c.warn("antivirus: %s", n)
 	}
-	return winBitLockerFromWMI(res.Rows[bitLockerClass.Name], os.Getenv("SystemDrive"))
+	return av, ok
 }
 
 // winPostureParsed completes the posture script's answer sp: its errors
@@ -360,4 +370,20 @@ func (c *collector) autoUpdates() msp.Check {
 	}
 	const au = `SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU`
 	return winAutoUpdate(get(au, "NoAutoUpdate"), get(au, "AUOptions"), get(`SYSTEM\CurrentControlSet\Services\wuauserv`, "Start"))
+}
+
+// bitLocker reads Win32_EncryptableVolume; known false (with a debug note)
+// when the namespace is missing or needs rights this process lacks.
+func (c *collector) bitLocker(ctx context.Context) (msp.Check, map[string]bool, bool) {
+	ctx, cancel := context.WithTimeout(ctx, c.cmdTO)
+	defer cancel()
+	res, err := wmiQueryAll(ctx, bitLockerNamespace, []wmiClass{bitLockerClass})
+	if err == nil {
+		err = res.Failed[bitLockerClass.Name]
+	}
+	if err != nil {
+		c.log.Debug("BitLocker from WMI not read; trying PowerShell", "err", err)
+		return msp.Check{}, nil, false
+	}
+	return winBitLockerFromWMI(res.Rows[bitLockerClass.Name], os.Getenv("SystemDrive"))
 }

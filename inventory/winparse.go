@@ -502,6 +502,24 @@ func parseWinUpdates(b []byte) (pending []msp.Patch, reboot bool, lastSearch tim
 	return pending, reboot, u.LastSearchSuccessDate.Time, u.Errors, nil
 }
 
+// winDefender is Defender's MSFT_MpComputerStatus (Get-MpComputerStatus).
+type winDefender struct {
+	AMServiceEnabled              bool
+	AntivirusEnabled              bool
+	RealTimeProtectionEnabled     bool
+	AMRunningMode                 string // "Normal", "Passive Mode", "EDR Block Mode", "SxS Passive Mode"
+	AntivirusSignatureVersion     string
+	AntivirusSignatureAge         int // days
+	AntivirusSignatureLastUpdated psTime
+	IsTamperProtected             bool
+}
+
+// winAVProduct is Security Center's AntiVirusProduct.
+type winAVProduct struct {
+	DisplayName  string `json:"displayName"`
+	ProductState uint32 `json:"productState"`
+}
+
 // winPosture is what winPostureScript prints.
 type winPosture struct {
 	SystemDrive string
@@ -510,21 +528,9 @@ type winPosture struct {
 		Enabled              psString // "True", "False", "NotConfigured" (1, 0, 2 in PowerShell 5.1 enums)
 		DefaultInboundAction psString
 	}]
-	Defender *struct {
-		AMServiceEnabled              bool
-		AntivirusEnabled              bool
-		RealTimeProtectionEnabled     bool
-		AMRunningMode                 string // "Normal", "Passive Mode", "EDR Block Mode", "SxS Passive Mode"
-		AntivirusSignatureVersion     string
-		AntivirusSignatureAge         int // days
-		AntivirusSignatureLastUpdated psTime
-		IsTamperProtected             bool
-	}
-	AntivirusProducts psList[struct {
-		DisplayName  string `json:"displayName"`
-		ProductState uint32 `json:"productState"`
-	}]
-	BitLocker psList[winBitLockerVolume]
+	Defender          *winDefender
+	AntivirusProducts psList[winAVProduct]
+	BitLocker         psList[winBitLockerVolume]
 	// BitLockerShell is the fallback without administrator rights: the
 	// shell's System.Volume.BitLockerProtection per drive.
 	BitLockerShell psList[struct {

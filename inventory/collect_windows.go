@@ -185,30 +185,51 @@ func readUninstall(root registry.Key, view uint32) ([]winUninstall, error) {
 	return out, nil
 }
 
-// patches searches Windows Update and reads the reboot-pending keys.
+// patches searches Windows Update through its COM API and reads the
+// reboot-pending keys; the PowerShell script only when the API's objects
+// cannot be made in this process.
 func (c *collector) patches(ctx context.Context) msp.PatchState {
 	p := msp.PatchState{Pending: []msp.Patch{}}
 	p.RebootRequired = c.rebootPending()
-	out, err := c.powershell(ctx, "Windows Update search", winPatchesScript, c.patchTO)
+	ctx, cancel := context.WithTimeout(ctx, c.patchTO)
+	defer cancel()
+	var pending []msp.Patch
+	var staged bool
+	u, err := wuaSearch(ctx)
+	switch {
+	case errors.Is(err, errWUAUnavailable):
+		c.warn("Windows Update's COM API unavailable (%v); using PowerShell for the update search", err)
+		pending, staged, err = c.patchesPowerShell(ctx)
+	case err == nil:
+		pending, staged = winPending(u.Updates)
+	}
 	if err != nil {
-		c.warn("pending updates not checked: %v", err)
-		return p
-	}
-	pending, staged, _, errs, err := parseWinUpdates(out)
-	if err != nil {
-		c.warn("pending updates not checked: %v", err)
-		return p
-	}
-	for _, e := range errs {
-		c.warn("pending updates: %s", e)
-	}
-	if len(errs) > 0 && len(pending) == 0 {
+		c.warn("pending updates not checked: Windows Update search: %v", err)
 		return p
 	}
 	p.Pending = pending
 	p.RebootRequired = p.RebootRequired || staged
 	p.LastChecked = c.now()
 	return p
+}
+
+// patchesPowerShell is the update search through winPatchesScript.
+func (c *collector) patchesPowerShell(ctx context.Context) ([]msp.Patch, bool, error) {
+	out, err := c.powershell(ctx, "Windows Update search", winPatchesScript, c.patchTO)
+	if err != nil {
+		return nil, false, err
+	}
+	pending, staged, _, errs, err := parseWinUpdates(out)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(errs) > 0 && len(pending) == 0 {
+		return nil, false, errors.New(strings.Join(errs, "; "))
+	}
+	for _, e := range errs {
+		c.warn("pending updates: %s", e)
+	}
+	return pending, staged, nil
 }
 
 // rebootPending reports what Windows itself records as waiting for a

@@ -460,17 +460,20 @@ func winArch(s string) string {
 
 // winUpdates is what winPatchesScript prints.
 type winUpdates struct {
-	Updates psList[struct {
-		Title          string
-		KBArticleIDs   psList[string]
-		MsrcSeverity   string
-		Categories     psList[string]
-		Type           int // 1 software, 2 driver
-		RebootRequired bool
-		IsDownloaded   bool
-	}]
+	Updates               psList[winUpdate]
 	LastSearchSuccessDate psTime
 	Errors                psList[string]
+}
+
+// winUpdate is one IUpdate the search found.
+type winUpdate struct {
+	Title          string
+	KBArticleIDs   psList[string]
+	MsrcSeverity   string
+	Categories     psList[string]
+	Type           int // 1 software, 2 driver
+	RebootRequired bool
+	IsDownloaded   bool
 }
 
 // parseWinUpdates reads winPatchesScript's output. An update is a security
@@ -485,8 +488,16 @@ func parseWinUpdates(b []byte) (pending []msp.Patch, reboot bool, lastSearch tim
 	if err := json.Unmarshal(b, &u); err != nil {
 		return nil, false, time.Time{}, nil, fmt.Errorf("reading the Windows Update script's JSON: %w", err)
 	}
+	pending, reboot = winPending(u.Updates)
+	return pending, reboot, u.LastSearchSuccessDate.Time, u.Errors, nil
+}
+
+// winPending turns the updates the search found, from the Windows Update
+// Agent's COM API or from the script, into pending patches, and says
+// whether one of them needs a restart.
+func winPending(updates []winUpdate) (pending []msp.Patch, reboot bool) {
 	pending = []msp.Patch{}
-	for _, x := range u.Updates {
+	for _, x := range updates {
 		p := msp.Patch{Name: strings.TrimSpace(x.Title)}
 		if len(x.KBArticleIDs) > 0 {
 			p.CandidateVersion = "KB" + strings.TrimPrefix(x.KBArticleIDs[0], "KB")
@@ -499,7 +510,7 @@ func parseWinUpdates(b []byte) (pending []msp.Patch, reboot bool, lastSearch tim
 		}
 		pending = append(pending, p)
 	}
-	return pending, reboot, u.LastSearchSuccessDate.Time, u.Errors, nil
+	return pending, reboot
 }
 
 // winDefender is Defender's MSFT_MpComputerStatus (Get-MpComputerStatus).

@@ -16,4 +16,10 @@
 // (linuxparse.go, winparse.go, macparse.go), so they are tested on
 // every platform against samples of the real tools' output, kept in
 // testdata/. [GLPI] exports a report in the GLPI native inventory format.
+//
+// On Windows each source is split in two: a query part (wmi_windows.go,
+// wua_windows.go, the registry reads) that returns property sets as text,
+// as `wmic` prints them, and a pure mapping (wmimap.go, firewall.go,
+// bitlocker.go, antivirus.go) from property sets to the report, tested on
+// real machines' captures in testdata/captures.
 package inventory

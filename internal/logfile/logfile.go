@@ -1,7 +1,10 @@
 // Package logfile is a size-capped log file: when the file passes its
 // limit it is renamed to NAME.1 (replacing the previous one) and a new file
 // starts, so the logs of a program that runs for years take at most twice
-// the limit.
+// the limit. When the rename fails (on Windows, while another program holds
+// the file open without sharing it for deletion) it keeps writing to the
+// same file, says so in it, and tries again after another eighth of the
+// limit.
 package logfile
 
 import (
@@ -17,6 +20,8 @@ type File struct {
 	limit int64
 	f     *os.File
 	size  int64
+	// retryAt is the size at which a rotation that failed is tried again.
+	retryAt int64
 }
 
 // Open opens (appending) or creates path, capped at limit bytes.
@@ -46,9 +51,22 @@ func (l *File) open() error {
 func (l *File) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.size > 0 && l.size+int64(len(p)) > l.limit {
-		if err := l.rotate(); err != nil {
+	if l.f == nil { // an earlier open failed: try again
+		if err := l.open(); err != nil {
 			return 0, err
+		}
+	}
+	if l.size > 0 && l.size+int64(len(p)) > max(l.limit, l.retryAt) {
+		if err := l.rotate(); err != nil {
+			if l.f == nil {
+				return 0, err
+			}
+			// Still writing to the file: the log is longer than its cap
+			// until the other program lets go, never lost.
+			l.retryAt = l.size + l.limit/8
+			msg := fmt.Sprintf("logfile: %v; writing on in %s and trying again later\n", err, l.path)
+			n, _ := l.f.WriteString(msg)
+			l.size += int64(n)
 		}
 	}
 	n, err := l.f.Write(p)
@@ -56,13 +74,25 @@ func (l *File) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// rotate renames the file to NAME.1 and starts a new one. When the rename
+// fails it reopens the file as it was and returns why; l.f is nil only when
+// no file could be opened at all.
 func (l *File) rotate() error {
 	if err := l.f.Close(); err != nil {
+		l.f = nil
+		if oerr := l.open(); oerr != nil {
+			return fmt.Errorf("rotating the log file: %w (and reopening it: %w)", err, oerr)
+		}
 		return fmt.Errorf("rotating the log file: %w", err)
 	}
+	l.f = nil
 	if err := os.Rename(l.path, l.path+".1"); err != nil {
-		return fmt.Errorf("rotating the log file: %w", err)
+		if oerr := l.open(); oerr != nil {
+			return fmt.Errorf("rotating the log file: %w (and reopening it: %w)", err, oerr)
+		}
+		return fmt.Errorf("rotating the log file (is another program holding it open?): %w", err)
 	}
+	l.retryAt = 0
 	return l.open()
 }
 
@@ -70,5 +100,8 @@ func (l *File) rotate() error {
 func (l *File) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
 	return l.f.Close()
 }

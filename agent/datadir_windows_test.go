@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/windows"
+
+	"tandem/internal/winebed"
 )
 
 // Under %ProgramData% a new directory inherits read access for every local
@@ -16,7 +18,7 @@ import (
 // what is in it — a file left by an earlier agent included — are for
 // SYSTEM, Administrators and the agent's account alone.
 func TestDataDirIsForTheAgentAndAdministratorsAlone(t *testing.T) {
-	if underWine() {
+	if winebed.UnderWine() {
 		t.Skip("wine 8 accepts a file's DACL and keeps none: it reads back SYSTEM, the user and Everyone from the Unix mode; TestDataDirSDDL checks the DACL that is set")
 	}
 	dir := filepath.Join(t.TempDir(), "agent")
@@ -114,9 +116,4 @@ func TestDataDirSDDL(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("the DACL grants %v, want %v", got, want)
 	}
-}
-
-// underWine reports whether this Windows is wine (the test bed of make test).
-func underWine() bool {
-	return windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil
 }

@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"tandem/e2e/e2ekit"
 	"tandem/hub"
 	"tandem/msp"
-	"tandem/sync/client"
-	"tandem/sync/protocol"
 )
 
 // product is a hub with one tenant and this machine's agent enrolled into
@@ -100,44 +99,15 @@ func (p *product) technicianReply(t *testing.T, id, body string) {
 	defer cancel()
 	out := p.d.must(filepath.Join(p.d.bin, "tandem-hub"), "user", "add", "--data", p.hubDir, "--tenant", p.tenant,
 		"--role", "technician", "--name", "Sam Naidoo")
-	code := signInCode(t, out)
+	code, err := e2ekit.SignInCode(out)
+	if err != nil {
+		t.Fatal(err)
+	}
 	caPEM, err := os.ReadFile(p.info.CAFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	anon, err := client.NewConn(p.info.URL, caPEM, nil, client.ConnOptions{RetryMax: 1})
-	if err != nil {
+	if err := e2ekit.TechnicianReply(ctx, p.info.URL, caPEM, code, id, body); err != nil {
 		t.Fatal(err)
 	}
-	signIn, err := anon.SignIn(ctx, code)
-	anon.Close()
-	if err != nil {
-		t.Fatalf("technician sign-in: %v", err)
-	}
-	tech, err := client.NewConn(p.info.URL, caPEM, nil, client.ConnOptions{RetryMax: 1, Token: signIn.Token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tech.Close()
-	c := msp.Change{ID: msp.NewID(), Kind: msp.ChangeComment, TicketID: id, At: time.Now().UTC(),
-		Comment: &msp.Comment{ID: msp.NewID(), Body: body}}
-	resp, err := tech.Push(ctx, []protocol.Mutation{{Seq: 1, Kind: protocol.KindTicket, Change: &c}})
-	if err != nil {
-		t.Fatalf("technician reply: %v", err)
-	}
-	for _, r := range resp.Results {
-		if r.Outcome == protocol.Rejected {
-			t.Fatalf("the hub refused the technician's reply: %s", r.Error.Message)
-		}
-	}
-}
-
-// signInCode is the code `tandem-hub user add` prints on its last line.
-func signInCode(t *testing.T, out string) string {
-	t.Helper()
-	lines := strings.Fields(strings.TrimSpace(out))
-	if len(lines) == 0 {
-		t.Fatal("user add printed no sign-in code")
-	}
-	return lines[len(lines)-1]
 }

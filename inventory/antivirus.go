@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"tandem/msp"
@@ -28,13 +27,9 @@ var (
 func winAVFromWMI(defender, products []propSet) (c msp.Check, notes []string, ok bool) {
 	var w winPosture
 	num := func(class string, p propSet, prop string) uint64 {
-		v := strings.TrimSpace(p[prop])
-		if v == "" {
-			return 0
-		}
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			notes = append(notes, fmt.Sprintf("%s.%s: %q is not a number: %v", class, prop, v, err))
+		n, note := p.number(class, prop)
+		if note != "" {
+			notes = append(notes, note)
 		}
 		return n
 	}

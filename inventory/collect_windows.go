@@ -268,7 +268,7 @@ func (c *collector) posture(ctx context.Context) msp.Posture {
 // without Defender's or Security Center's classes).
 func (c *collector) winPosture(ctx context.Context) (msp.Posture, map[string]bool) {
 	p := msp.Posture{AutomaticUpdates: c.autoUpdates()}
-	fw, fwKnown := winFirewallFromRegistry(c.firewallProfiles())
+	fw, fwKnown := winFirewallFromRegistry(c.readFirewallProfiles())
 	av, avKnown := c.antivirus(ctx)
 	bl, blEnc, blKnown := c.bitLocker(ctx)
 	if fwKnown && avKnown && blKnown {
@@ -350,9 +350,9 @@ func (c *collector) winPostureParsed(p, sp msp.Posture, enc map[string]bool, err
 	return sp, enc
 }
 
-// firewallProfiles reads each firewall profile's EnableFirewall, local and
+// readFirewallProfiles reads each firewall profile's EnableFirewall, local and
 // from Group Policy, from the registry.
-func (c *collector) firewallProfiles() map[string]fwProfile {
+func (c *collector) readFirewallProfiles() map[string]fwProfile {
 	get := func(path string) *uint64 {
 		k, err := registry.OpenKey(registry.LOCAL_MACHINE, path, registry.QUERY_VALUE|registry.WOW64_64KEY)
 		if err != nil {

@@ -6,8 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/registry"
+
+	"tandem/internal/winebed"
 
 	"tandem/msp"
 )
@@ -17,7 +18,7 @@ import (
 // PowerShell, and fails the firewall naming each profile. It changes HKLM,
 // so it runs under wine alone and puts back what was there.
 func TestFirewallCapturesReadBackFromTheRegistry(t *testing.T) {
-	if windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() != nil {
+	if !winebed.UnderWine() {
 		t.Skip("imports a real machine's firewall settings into HKLM: only in the wine test bed")
 	}
 	for _, p := range firewallProfiles {

@@ -6,8 +6,9 @@ import (
 	"slices"
 	"testing"
 
-	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/registry"
+
+	"tandem/internal/winebed"
 )
 
 // The real Uninstall keys of real machines, imported into this Windows's
@@ -15,7 +16,7 @@ import (
 // entry for entry as the export holds them. It changes HKLM, so it runs
 // under wine (the test bed's own prefix) alone, and removes what it added.
 func TestUninstallCapturesReadBackFromTheRegistry(t *testing.T) {
-	if windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() != nil {
+	if !winebed.UnderWine() {
 		t.Skip("imports real machines' Uninstall keys into HKLM: only in the wine test bed")
 	}
 	c := newCollector(Options{})

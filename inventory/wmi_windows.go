@@ -2,9 +2,7 @@ package inventory
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 
 	"github.com/go-ole/go-ole"
@@ -18,52 +16,18 @@ type wmiRows struct {
 	Failed map[string]error
 }
 
-// wmiQueryAll reads classes from the WMI namespace root\cimv2 through COM
-// (no PowerShell), within ctx. A class that fails is in Failed and the
-// others are still read. WMI calls cannot be cancelled: when ctx ends
-// first, the query goroutine is left to finish on its own and its answer
-// is dropped.
+// wmiQueryAll reads classes from a WMI namespace through COM (no
+// PowerShell), within ctx. A class that fails is in Failed and the others
+// are still read.
 func wmiQueryAll(ctx context.Context, namespace string, classes []wmiClass) (wmiRows, error) {
-	type answer struct {
-		rows wmiRows
-		err  error
-	}
-	done := make(chan answer, 1)
-	go func() {
-		rows, err := wmiQuerySync(namespace, classes)
-		done <- answer{rows, err}
-	}()
-	select {
-	case a := <-done:
-		return a.rows, a.err
-	case <-ctx.Done():
-		return wmiRows{}, fmt.Errorf("WMI did not answer in time: %w", ctx.Err())
-	}
+	return comRun(ctx, "WMI", func() (wmiRows, error) { return wmiQuerySync(namespace, classes) })
 }
 
-// sFalse is S_FALSE: COM was already initialised on this thread.
-const sFalse = 1
-
-// wmiQuerySync does wmiQueryAll's work on one locked OS thread, as COM
-// requires.
+// wmiQuerySync does wmiQueryAll's work on comRun's thread.
 func wmiQuerySync(namespace string, classes []wmiClass) (wmiRows, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	if err := ole.CoInitializeEx(0, ole.COINIT_MULTITHREADED); err != nil {
-		var oe *ole.OleError
-		if !errors.As(err, &oe) || oe.Code() != sFalse {
-			return wmiRows{}, fmt.Errorf("starting COM: %w", err)
-		}
-	}
-	defer ole.CoUninitialize()
-	unknown, err := oleutil.CreateObject("WbemScripting.SWbemLocator")
+	locator, err := comObject("WbemScripting.SWbemLocator")
 	if err != nil {
-		return wmiRows{}, fmt.Errorf("creating the WMI locator (is the WMI service running?): %w", err)
-	}
-	defer unknown.Release()
-	locator, err := unknown.QueryInterface(ole.IID_IDispatch)
-	if err != nil {
-		return wmiRows{}, fmt.Errorf("the WMI locator: %w", err)
+		return wmiRows{}, fmt.Errorf("the WMI locator (is the WMI service running?): %w", err)
 	}
 	defer locator.Release()
 	svcV, err := oleutil.CallMethod(locator, "ConnectServer", ".", namespace)

@@ -11,6 +11,21 @@ import (
 // property the class lacks on that Windows (or on wine) is absent.
 type propSet map[string]string
 
+// number reads prop (of an instance of class) as a number: 0 when it is
+// absent or empty, and 0 with a note naming the class and property when
+// it is not a number.
+func (p propSet) number(class, prop string) (uint64, string) {
+	v := strings.TrimSpace(p[prop])
+	if v == "" {
+		return 0, ""
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Sprintf("%s.%s: %q is not a number: %v", class, prop, v, err)
+	}
+	return n, ""
+}
+
 // wmiClass names a class and the properties read from it.
 type wmiClass struct {
 	Name  string
@@ -36,17 +51,10 @@ const fixedDisk = "3"
 // instance leaves its part empty.
 func winSystemFromWMI(rows map[string][]propSet) winSystem {
 	var s winSystem
-	note := func(class, prop, v string, err error) {
-		s.Errors = append(s.Errors, fmt.Sprintf("%s.%s: %q is not a number: %v", class, prop, v, err))
-	}
 	num := func(class string, p propSet, prop string) uint64 {
-		v := strings.TrimSpace(p[prop])
-		if v == "" {
-			return 0
-		}
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			note(class, prop, v, err)
+		n, note := p.number(class, prop)
+		if note != "" {
+			s.Errors = append(s.Errors, note)
 		}
 		return n
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"time"
 
 	"github.com/go-ole/go-ole"
@@ -20,37 +19,17 @@ var errWUAUnavailable = errors.New("the Windows Update Agent's COM API is unavai
 const wuaCriteria = "IsInstalled=0 and IsHidden=0"
 
 // wuaSearch asks the Windows Update Agent's COM API (IUpdateSession,
-// IUpdateSearcher) for the pending updates, with no PowerShell, within
-// ctx. A search cannot be cancelled: when ctx ends first, it is left to
-// finish on its own and its answer is dropped.
+// IUpdateSearcher) for the pending updates, with no PowerShell, within ctx.
 func wuaSearch(ctx context.Context) (winUpdates, error) {
-	type answer struct {
-		u   winUpdates
-		err error
+	u, err := comRun(ctx, "the Windows Update search", wuaSearchSync)
+	if errors.Is(err, errCOMInit) {
+		err = fmt.Errorf("%w: %w", errWUAUnavailable, err)
 	}
-	done := make(chan answer, 1)
-	go func() {
-		u, err := wuaSearchSync()
-		done <- answer{u, err}
-	}()
-	select {
-	case a := <-done:
-		return a.u, a.err
-	case <-ctx.Done():
-		return winUpdates{}, fmt.Errorf("the Windows Update search did not finish in time: %w", ctx.Err())
-	}
+	return u, err
 }
 
+// wuaSearchSync does wuaSearch's work on comRun's thread.
 func wuaSearchSync() (winUpdates, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	if err := ole.CoInitializeEx(0, ole.COINIT_MULTITHREADED); err != nil {
-		var oe *ole.OleError
-		if !errors.As(err, &oe) || oe.Code() != sFalse {
-			return winUpdates{}, fmt.Errorf("%w: starting COM: %w", errWUAUnavailable, err)
-		}
-	}
-	defer ole.CoUninitialize()
 	session, err := comObject("Microsoft.Update.Session")
 	if err != nil {
 		return winUpdates{}, fmt.Errorf("%w: %w", errWUAUnavailable, err)
@@ -72,8 +51,8 @@ func wuaSearchSync() (winUpdates, error) {
 	}
 	defer updatesV.Clear()
 	var u winUpdates
-	err = comEach(updatesV.ToIDispatch(), func(item *ole.IDispatch) error {
-		up, err := wuaUpdate(item)
+	err = comEach(updatesV.ToIDispatch(), func(item *ole.VARIANT) error {
+		up, err := wuaUpdate(item.ToIDispatch())
 		if err != nil {
 			return err
 		}
@@ -107,10 +86,11 @@ func wuaUpdate(item *ole.IDispatch) (winUpdate, error) {
 		up.Type = 1
 	}
 	if kbV, err := oleutil.GetProperty(item, "KBArticleIDs"); err == nil {
-		err = comEach(kbV.ToIDispatch(), nil, func(v *ole.VARIANT) {
+		err = comEach(kbV.ToIDispatch(), func(v *ole.VARIANT) error {
 			if s, ok := variantText(v); ok {
 				up.KBArticleIDs = append(up.KBArticleIDs, s)
 			}
+			return nil
 		})
 		_ = kbV.Clear()
 		if err != nil {
@@ -118,8 +98,8 @@ func wuaUpdate(item *ole.IDispatch) (winUpdate, error) {
 		}
 	}
 	if catV, err := oleutil.GetProperty(item, "Categories"); err == nil {
-		err = comEach(catV.ToIDispatch(), func(cat *ole.IDispatch) error {
-			if n, err := oleutil.GetProperty(cat, "Name"); err == nil {
+		err = comEach(catV.ToIDispatch(), func(cat *ole.VARIANT) error {
+			if n, err := oleutil.GetProperty(cat.ToIDispatch(), "Name"); err == nil {
 				if s, ok := variantText(n); ok {
 					up.Categories = append(up.Categories, s)
 				}
@@ -157,46 +137,4 @@ func lastSearchSuccess() time.Time {
 		return t.UTC()
 	}
 	return time.Time{}
-}
-
-// comObject creates a COM object by its ProgID and gives its IDispatch.
-func comObject(progID string) (*ole.IDispatch, error) {
-	unknown, err := oleutil.CreateObject(progID)
-	if err != nil {
-		return nil, fmt.Errorf("creating %s: %w", progID, err)
-	}
-	defer unknown.Release()
-	d, err := unknown.QueryInterface(ole.IID_IDispatch)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", progID, err)
-	}
-	return d, nil
-}
-
-// comEach walks a COM collection (Count and Item(i)): each item is an
-// object for object, or a value for value.
-func comEach(coll *ole.IDispatch, object func(*ole.IDispatch) error, value ...func(*ole.VARIANT)) error {
-	countV, err := oleutil.GetProperty(coll, "Count")
-	if err != nil {
-		return fmt.Errorf("counting: %w", err)
-	}
-	n := int(countV.Val)
-	_ = countV.Clear()
-	for i := range n {
-		itemV, err := oleutil.GetProperty(coll, "Item", i)
-		if err != nil {
-			return fmt.Errorf("item %d: %w", i, err)
-		}
-		if object != nil {
-			err = object(itemV.ToIDispatch())
-		}
-		for _, f := range value {
-			f(itemV)
-		}
-		_ = itemV.Clear()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

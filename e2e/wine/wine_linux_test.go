@@ -13,10 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"tandem/e2e/e2ekit"
 	"tandem/hub"
 	"tandem/msp"
-	"tandem/sync/client"
-	"tandem/sync/protocol"
 )
 
 // bed is one run of the test bed: a Linux hub and a Windows agent.
@@ -321,38 +320,15 @@ func (b *bed) technicianReply(id, body string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out := b.hubCmd("user", "add", "--tenant", b.tenant, "--role", "technician", "--name", "Sam Naidoo")
-	fields := strings.Fields(strings.TrimSpace(out))
-	if len(fields) == 0 {
-		t.Fatal("user add printed no sign-in code")
+	code, err := e2ekit.SignInCode(b.hubCmd("user", "add", "--tenant", b.tenant, "--role", "technician", "--name", "Sam Naidoo"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	caPEM, err := os.ReadFile(b.info.CAFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	anon, err := client.NewConn(b.info.URL, caPEM, nil, client.ConnOptions{RetryMax: 1})
-	if err != nil {
+	if err := e2ekit.TechnicianReply(ctx, b.info.URL, caPEM, code, id, body); err != nil {
 		t.Fatal(err)
-	}
-	signIn, err := anon.SignIn(ctx, fields[len(fields)-1])
-	anon.Close()
-	if err != nil {
-		t.Fatalf("technician sign-in: %v", err)
-	}
-	tech, err := client.NewConn(b.info.URL, caPEM, nil, client.ConnOptions{RetryMax: 1, Token: signIn.Token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tech.Close()
-	c := msp.Change{ID: msp.NewID(), Kind: msp.ChangeComment, TicketID: id, At: time.Now().UTC(),
-		Comment: &msp.Comment{ID: msp.NewID(), Body: body}}
-	resp, err := tech.Push(ctx, []protocol.Mutation{{Seq: 1, Kind: protocol.KindTicket, Change: &c}})
-	if err != nil {
-		t.Fatalf("technician reply: %v", err)
-	}
-	for _, r := range resp.Results {
-		if r.Outcome == protocol.Rejected {
-			t.Fatalf("the hub refused the technician's reply: %s", r.Error.Message)
-		}
 	}
 }

@@ -1,7 +1,7 @@
 // Package winebed adapts a Windows test binary to wine 8, the Windows test
-// bed of `make test` (scripts/wine.sh). Its code is linked only into test
-// binaries built with the winebed tag, never into the product; without the
-// tag the package is empty.
+// bed of `make test` (scripts/wine.sh), and tells Windows tests whether
+// they run under wine ([UnderWine]). Only test files import it, never the
+// product; its fix below is linked only with the winebed tag.
 //
 // Wine 8 does not implement FileDispositionInformationEx, which Go 1.26's
 // os.RemoveAll asks for first. It answers "not implemented" where Windows

@@ -685,7 +685,19 @@ func (a *Agent) staffApplyChunk(ctx context.Context, s *staffSession, tenant str
 					continue
 				}
 				t := c.Ticket
+				var held msp.Ticket
+				if err := tx.GetJSON(staffKey(s.OSUser, "ticket/"+t.ID), &held); err == nil && held.Tenant != t.Tenant {
+					// A hub older than unique ticket ids let two tenants'
+					// devices use one id. Keep the ticket this person had,
+					// so that their replies never go to the other tenant's.
+					a.log.Error("two organisations hold a ticket with the same id; the dashboard keeps the one it had and leaves the other out",
+						"os_user", s.OSUser, "ticket", t.ID, "kept_tenant", held.Tenant, "left_out_tenant", t.Tenant)
+					continue
+				}
 				for _, m := range pending[t.ID] {
+					if m.Tenant != "" && m.Tenant != t.Tenant {
+						continue
+					}
 					if next, err := msp.Apply(t, *m.Change, actor, a.now()); err == nil {
 						t = next
 					}
@@ -781,7 +793,7 @@ func (a *Agent) StaffChange(ctx context.Context, user, id string, c msp.Change) 
 		if err := putStaffTicket(tx, user, out); err != nil {
 			return err
 		}
-		_, err = outbox.New(localdb.ErrStop).Enqueue(newStaffKV(tx, s), protocol.Mutation{Kind: protocol.KindTicket, User: user, Change: &c})
+		_, err = outbox.New(localdb.ErrStop).Enqueue(newStaffKV(tx, s), protocol.Mutation{Kind: protocol.KindTicket, User: user, Tenant: cur.Tenant, Change: &c})
 		return err
 	})
 	if err != nil {

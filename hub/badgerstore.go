@@ -27,27 +27,30 @@ import (
 //	h-user/<user>                         User
 //	h-secret/<sha256>                     Secret
 //	h-open/<tenant>/<ticket>              empty: the ticket's status is open
+//	h-ticketid/<ticket>/<tenant>          empty: the tenant holds a ticket with this id
 //	h-hist/<tenant>/<ticket>              TicketHistory
 //	h-alerts/<tenant>/<device>            DeviceAlerts
 //	h-matrixlog/<tenant>                  []msp.MatrixEvent, oldest first
 //	h-meta/open-index                     present once h-open is complete
+//	h-meta/ticket-id-index                present once h-ticketid is complete
 const (
-	spTenant  = "h-tenant"
-	spToken   = "h-token"
-	spDevice  = "h-device"
-	spInv     = "h-inv"
-	spTicket  = "h-ticket"
-	spHW      = "h-hw"
-	spApplied = "h-applied" // ticket change ids applied, per tenant
-	spFeed    = "h-feed"
-	spFeedIdx = "h-feedidx"
-	spUser    = "h-user"
-	spSecret  = "h-secret"
-	spOpen    = "h-open"
-	spHist    = "h-hist"
-	spAlerts  = "h-alerts"
-	spMeta    = "h-meta"
-	spMatrix  = "h-matrixlog"
+	spTenant   = "h-tenant"
+	spToken    = "h-token"
+	spDevice   = "h-device"
+	spInv      = "h-inv"
+	spTicket   = "h-ticket"
+	spHW       = "h-hw"
+	spApplied  = "h-applied" // ticket change ids applied, per tenant
+	spFeed     = "h-feed"
+	spFeedIdx  = "h-feedidx"
+	spUser     = "h-user"
+	spSecret   = "h-secret"
+	spOpen     = "h-open"
+	spTicketID = "h-ticketid"
+	spHist     = "h-hist"
+	spAlerts   = "h-alerts"
+	spMeta     = "h-meta"
+	spMatrix   = "h-matrixlog"
 )
 
 // BadgerStore is the embedded Store.
@@ -62,17 +65,31 @@ func OpenBadgerStore(ctx context.Context, dir string, opts localdb.Options) (*Ba
 		return nil, err
 	}
 	s := &BadgerStore{db: db}
-	if err := s.indexOpenTickets(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("indexing the open tickets of a store written by an older hub: %w", err)
+	for _, ix := range []struct {
+		marker, what string
+		keys         func(t msp.Ticket) [][]byte
+	}{
+		{"open-index", "the open tickets", func(t msp.Ticket) [][]byte {
+			if t.Status.IsOpen() {
+				return [][]byte{k(spOpen, t.Tenant, t.ID)}
+			}
+			return nil
+		}},
+		{"ticket-id-index", "the ticket ids", func(t msp.Ticket) [][]byte { return [][]byte{k(spTicketID, t.ID, t.Tenant)} }},
+	} {
+		if err := s.indexTickets(ctx, ix.marker, ix.keys); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("indexing %s of a store written by an older hub: %w", ix.what, err)
+		}
 	}
 	return s, nil
 }
 
-// indexOpenTickets builds the open-ticket index of a store written before
-// the hub kept one, once.
-func (s *BadgerStore) indexOpenTickets(ctx context.Context) error {
-	marker := k(spMeta, "open-index")
+// indexTickets builds an index of the tickets that a store written before
+// the hub kept it lacks, once: the keys keysOf names for every ticket,
+// then the marker.
+func (s *BadgerStore) indexTickets(ctx context.Context, name string, keysOf func(msp.Ticket) [][]byte) error {
+	marker := k(spMeta, name)
 	done := false
 	if err := s.db.View(func(tx *localdb.Tx) error {
 		_, err := tx.Get(marker)
@@ -89,9 +106,7 @@ func (s *BadgerStore) indexOpenTickets(ctx context.Context) error {
 	var keys [][]byte
 	if err := s.db.View(func(tx *localdb.Tx) error {
 		return scanJSON(tx, localdb.Prefix(spTicket), func(t msp.Ticket) bool {
-			if t.Status.IsOpen() {
-				keys = append(keys, k(spOpen, t.Tenant, t.ID))
-			}
+			keys = append(keys, keysOf(t)...)
 			return true
 		})
 	}); err != nil {
@@ -201,6 +216,9 @@ func (b badgerTx) PutTicket(t *msp.Ticket) error {
 	if err := b.tx.PutJSON(k(spTicket, t.Tenant, t.ID), t); err != nil {
 		return err
 	}
+	if err := b.tx.Put(k(spTicketID, t.ID, t.Tenant), nil); err != nil {
+		return err
+	}
 	var err error
 	if t.Status.IsOpen() {
 		err = b.tx.Put(k(spOpen, t.Tenant, t.ID), nil)
@@ -211,6 +229,16 @@ func (b badgerTx) PutTicket(t *msp.Ticket) error {
 		return err
 	}
 	return b.noteFeed(t.Tenant, "ticket", t.ID)
+}
+
+func (b badgerTx) TicketTenants(id string) ([]string, error) {
+	var out []string
+	prefix := k(spTicketID, id, "")
+	err := b.tx.ScanKeys(prefix, nil, func(key []byte) error {
+		out = append(out, string(key[len(prefix):]))
+		return nil
+	})
+	return out, err
 }
 
 func (b badgerTx) OpenTickets(tenant string, fn func(*msp.Ticket) bool) error {

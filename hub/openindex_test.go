@@ -11,8 +11,8 @@ import (
 	"tandem/msp"
 )
 
-// A store written by a hub that kept no open-ticket index gets one when it
-// is opened.
+// A store written by a hub that kept no open-ticket index and no ticket id
+// index gets both when it is opened.
 func TestOpenIndexBuiltForOldStore(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -41,8 +41,10 @@ func TestOpenIndexBuiltForOldStore(t *testing.T) {
 	}
 	// Make it look like an older hub's store: no index, no marker.
 	if err := s.db.Update(ctx, func(tx *localdb.Tx) error {
-		if err := tx.Delete(k(spMeta, "open-index")); err != nil {
-			return err
+		for _, key := range [][]byte{k(spMeta, "open-index"), k(spMeta, "ticket-id-index"), k(spTicketID, open.ID, "acme"), k(spTicketID, resolved.ID, "acme")} {
+			if err := tx.Delete(key); err != nil {
+				return err
+			}
 		}
 		return tx.Delete(k(spOpen, "acme", open.ID))
 	}); err != nil {
@@ -64,5 +66,16 @@ func TestOpenIndexBuiltForOldStore(t *testing.T) {
 	}
 	if len(got) != 1 || got[0] != open.ID {
 		t.Errorf("OpenTickets after reopening = %v, want only %s (not the resolved %s)", got, open.ID, resolved.ID)
+	}
+	for _, tk := range []*msp.Ticket{open, resolved} {
+		if err := s.View(ctx, func(tx Tx) error {
+			holders, err := tx.TicketTenants(tk.ID)
+			if err == nil && (len(holders) != 1 || holders[0] != "acme") {
+				t.Errorf("TicketTenants(%s) after reopening = %v, want [acme]", tk.Status, holders)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -53,6 +53,12 @@ type Tx interface {
 	Ticket(tenant, id string) (*msp.Ticket, error)
 	// PutTicket stores t and records it in the tenant's change feed.
 	PutTicket(t *msp.Ticket) error
+	// TicketTenants returns the tenants that hold a ticket with this id, in
+	// tenant id order: none when no tenant does. Ticket ids are unique
+	// across the hub (a create naming an id held anywhere is refused), so
+	// it returns more than one only for an id two tenants' devices both
+	// used on a hub older than that rule.
+	TicketTenants(id string) ([]string, error)
 	// Tickets calls fn for each of the tenant's tickets, in id order (which
 	// is creation order for UUIDv7 ids), until fn returns false.
 	Tickets(tenant string, fn func(*msp.Ticket) bool) error

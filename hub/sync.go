@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"tandem/msp"
@@ -278,11 +280,13 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 		return nil, fmt.Errorf("%w: only the hub records SLA clocks", msp.ErrForbidden)
 	}
 	if p.user != nil {
-		tenant, err := userTenant(tx, p, c)
+		tenant, err := userTenant(tx, p, m.Tenant, c)
 		if err != nil {
 			return nil, err
 		}
 		p.tenant = tenant
+	} else if m.Tenant != "" && m.Tenant != p.tenant {
+		return nil, fmt.Errorf("%w: a device acts in its own organisation only (its certificate names %s, the change %s)", msp.ErrForbidden, p.tenant, m.Tenant)
 	}
 	actor := msp.Actor{ID: endUserID(m.User, p.device), Role: msp.RoleEndUser, Tenant: p.tenant, Device: p.device.ID}
 	if p.user != nil {
@@ -293,6 +297,19 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 		current = nil
 	} else if err != nil {
 		return nil, err
+	}
+	if current == nil && c.Kind == msp.ChangeCreate {
+		// Ticket ids are unique across the hub, not only in a tenant: a
+		// person who serves several organisations addresses a ticket by
+		// its id, so an id taken in another tenant would let this one's
+		// tickets catch replies meant for that one.
+		holders, err := tx.TicketTenants(c.TicketID)
+		if err != nil {
+			return nil, err
+		}
+		if len(holders) > 0 {
+			return nil, fmt.Errorf("%w: ticket id %s is already used on this hub, so this new ticket was not taken; raise it again (a new ticket gets a new id)", msp.ErrConflict, c.TicketID)
+		}
 	}
 	if p.user == nil && current != nil && (current.Device != p.device.ID || current.Alert != nil) {
 		// A device acts only on its own tickets, whatever its users are
@@ -368,28 +385,43 @@ func (p principal) tenant1(tx Tx) (msp.Tenant, error) {
 }
 
 // userTenant finds the tenant a signed-in person's ticket change acts in:
-// the tenant a new ticket names (or their only one), or the tenant in
-// their scope that holds the ticket. Other tenants' tickets do not exist
-// for them.
-func userTenant(tx Tx, p principal, c msp.Change) (string, error) {
+// the tenant a new ticket names (or their only one), or the tenant of the
+// ticket. A change from a current agent names that tenant (named); one
+// from an older agent does not, and the ticket's id then tells, as ids are
+// unique across the hub. Other tenants' tickets do not exist for them.
+func userTenant(tx Tx, p principal, named string, c msp.Change) (string, error) {
 	if c.Kind == msp.ChangeCreate && c.Ticket != nil {
-		t := c.Ticket.Tenant
-		if t == "" {
-			t = p.tenant
-		}
-		if t == "" || !p.inScope(t) {
+		t := cmp.Or(c.Ticket.Tenant, named, p.tenant)
+		if t == "" || !p.inScope(t) || (named != "" && named != t) {
 			return "", fmt.Errorf("%w: say which of your organisations the ticket is for", msp.ErrForbidden)
 		}
 		return t, nil
 	}
-	for _, t := range p.user.Tenants {
-		if _, err := tx.Ticket(t, c.TicketID); err == nil {
-			return t, nil
-		} else if !errors.Is(err, ErrNotFound) {
-			return "", err
+	notFound := fmt.Errorf("%w: ticket %s does not exist in your organisations", msp.ErrNotFound, c.TicketID)
+	if named != "" {
+		if !p.inScope(named) {
+			return "", notFound
+		}
+		return named, nil
+	}
+	holders, err := tx.TicketTenants(c.TicketID)
+	if err != nil {
+		return "", err
+	}
+	var mine []string
+	for _, t := range holders {
+		if p.inScope(t) {
+			mine = append(mine, t)
 		}
 	}
-	return "", fmt.Errorf("%w: ticket %s does not exist", msp.ErrNotFound, c.TicketID)
+	switch len(mine) {
+	case 0:
+		return "", notFound
+	case 1:
+		return mine[0], nil
+	}
+	return "", fmt.Errorf("%w: ticket id %s is used in %d of your organisations (%s), and this change does not say which; update Tandem on this computer, whose changes name their organisation",
+		msp.ErrConflict, c.TicketID, len(mine), strings.Join(mine, ", "))
 }
 
 func (s *Server) applyCheckIn(tx Tx, p principal, c protocol.CheckIn, now time.Time) ([]TicketEvent, error) {

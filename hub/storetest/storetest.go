@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"UpdateRollback", testRollback},
 		{"ViewIsReadOnlySnapshot", testViewSeesCommitted},
 		{"TenantIsolation", testTenantIsolation},
+		{"TicketTenants", testTicketTenants},
 		{"TicketsInIDOrder", testTicketsOrder},
 		{"TicketsStopEarly", testTicketsStop},
 		{"FeedOrder", testFeedOrder},
@@ -324,6 +325,49 @@ func testTenantIsolation(t *testing.T, s hub.Store) {
 		}
 		return nil
 	})
+}
+
+// testTicketTenants checks the hub-wide ticket id index: which tenants
+// hold an id, including the two-tenant case an older hub allowed.
+func testTicketTenants(t *testing.T, s hub.Store) {
+	a, b, ab := tenant("Acme"), tenant("Bolt"), tenant("Acmex")
+	tk := ticket(a.ID, "dev", "Acme's ticket")
+	same := *tk
+	same.Tenant, same.Title = b.ID, "Bolt's ticket with Acme's id"
+	other := ticket(ab.ID, "dev", "Acmex's own")
+	holders := func(id string) []string {
+		var got []string
+		view(t, s, func(tx hub.Tx) error {
+			var err error
+			got, err = tx.TicketTenants(id)
+			return err
+		})
+		return got
+	}
+	if got := holders(tk.ID); len(got) != 0 {
+		t.Fatalf("TicketTenants(unknown id) = %v; want none", got)
+	}
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutTenant(a), tx.PutTenant(b), tx.PutTenant(ab), tx.PutTicket(tk), tx.PutTicket(other))
+	})
+	if got := holders(tk.ID); !slices.Equal(got, []string{a.ID}) {
+		t.Errorf("TicketTenants(A's ticket) = %v; want [%s]", got, a.ID)
+	}
+	// Writing the ticket again (a change) keeps one entry.
+	tk.Title = "Acme's ticket, edited"
+	update(t, s, func(tx hub.Tx) error { return tx.PutTicket(tk) })
+	if got := holders(tk.ID); !slices.Equal(got, []string{a.ID}) {
+		t.Errorf("TicketTenants after an edit = %v; want [%s]", got, a.ID)
+	}
+	update(t, s, func(tx hub.Tx) error { return tx.PutTicket(&same) })
+	want := []string{a.ID, b.ID}
+	slices.Sort(want)
+	if got := holders(tk.ID); !slices.Equal(got, want) {
+		t.Errorf("TicketTenants(id two tenants hold) = %v; want %v", got, want)
+	}
+	if got := holders(tk.ID[:len(tk.ID)-1]); len(got) != 0 {
+		t.Errorf("TicketTenants(a prefix of an id) = %v; want none", got)
+	}
 }
 
 // testTicketsOrder checks that Tickets walks in id order and that a tenant

@@ -211,7 +211,12 @@ type Mutation struct {
 	// User is the OS account on the device that made a ticket change, as
 	// the agent identified it from the local API's peer credentials. The
 	// tenant and the device always come from the credential.
-	User      string          `json:"user,omitempty"`
+	User string `json:"user,omitempty"`
+	// Tenant is the organisation a signed-in person's ticket change acts
+	// in: the tenant of the ticket as their replica holds it. The hub
+	// applies the change to that tenant's ticket only. A device leaves it
+	// empty (its certificate names its tenant).
+	Tenant    string          `json:"tenant,omitempty"`
 	Change    *msp.Change     `json:"change,omitempty"`
 	CheckIn   *CheckIn        `json:"checkin,omitempty"`
 	Inventory *msp.Inventory  `json:"inventory,omitempty"`

@@ -294,8 +294,9 @@ func (s *Server) sweepDevices(ctx context.Context, tn msp.Tenant, now time.Time,
 	}
 	for _, id := range due {
 		var evs []TicketEvent
+		var queued bool
 		err := s.store.Update(ctx, func(tx Tx) error {
-			evs = nil
+			evs, queued = nil, false
 			d, err := tx.Device(tn.ID, id)
 			if err != nil {
 				return err
@@ -310,13 +311,20 @@ func (s *Server) sweepDevices(ctx context.Context, tn msp.Tenant, now time.Time,
 			if err != nil {
 				return err
 			}
-			return tx.PutDeviceAlerts(da)
+			if err := tx.PutDeviceAlerts(da); err != nil {
+				return err
+			}
+			queued, err = s.queueEvents(ctx, tx, evs)
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("device %s: %w", id, err)
 		}
 		st.Events += len(evs)
 		s.emit(ctx, evs)
+		if queued {
+			s.wakeRelay()
+		}
 	}
 	return nil
 }

@@ -31,6 +31,7 @@ import (
 //	h-hist/<tenant>/<ticket>              TicketHistory
 //	h-alerts/<tenant>/<device>            DeviceAlerts
 //	h-matrixlog/<tenant>                  []msp.MatrixEvent, oldest first
+//	h-evq/<event id>                      QueuedEvent: the event outbox
 //	h-meta/open-index                     present once h-open is complete
 //	h-meta/ticket-id-index                present once h-ticketid is complete
 const (
@@ -47,6 +48,7 @@ const (
 	spSecret   = "h-secret"
 	spOpen     = "h-open"
 	spTicketID = "h-ticketid"
+	spEventQ   = "h-evq"
 	spHist     = "h-hist"
 	spAlerts   = "h-alerts"
 	spMeta     = "h-meta"
@@ -394,6 +396,26 @@ func (b badgerTx) Feed(tenant string, after uint64, limit int) ([]FeedEntry, uin
 	})
 	return out, last, err
 }
+
+func (b badgerTx) QueueEvent(ev QueuedEvent) error { return b.tx.PutJSON(k(spEventQ, ev.ID), ev) }
+
+func (b badgerTx) QueuedEvents(limit int) ([]QueuedEvent, error) {
+	var out []QueuedEvent
+	err := b.tx.Scan(localdb.Prefix(spEventQ), nil, func(key, val []byte) error {
+		if len(out) >= limit {
+			return localdb.ErrStop
+		}
+		var ev QueuedEvent
+		if err := decodeJSON(key, val, &ev); err != nil {
+			return err
+		}
+		out = append(out, ev)
+		return nil
+	})
+	return out, err
+}
+
+func (b badgerTx) DeleteQueuedEvent(id string) error { return b.tx.Delete(k(spEventQ, id)) }
 
 func (b badgerTx) User(id string) (u User, err error) {
 	err = b.get(k(spUser, id), "user "+id, &u)

@@ -89,7 +89,9 @@ func (s *Server) applyChunk(ctx context.Context, job *chunkJob) {
 // same client follow each other in the transaction and see each other's
 // high-water marks. If the transaction fails, every job in it fails.
 func (s *Server) commitGroup(ctx context.Context, batch []*chunkJob) error {
+	var queued bool
 	err := s.store.Update(ctx, func(tx Tx) error {
+		queued = false
 		for _, j := range batch {
 			j.results, j.events, j.gap, j.hw = nil, nil, false, 0
 			mark, err := tx.Mark(j.stream)
@@ -119,9 +121,17 @@ func (s *Server) commitGroup(ctx context.Context, batch []*chunkJob) error {
 			if err := tx.SetMark(j.stream, mark); err != nil {
 				return err
 			}
+			q, err := s.queueEvents(ctx, tx, j.events)
+			if err != nil {
+				return err
+			}
+			queued = queued || q
 		}
 		return nil
 	})
+	if err == nil && queued {
+		s.wakeRelay()
+	}
 	for _, j := range batch {
 		j.err = err
 		if err != nil {

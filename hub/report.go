@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -235,41 +234,20 @@ func MetricsSnapshot(ctx context.Context, st Store, now time.Time) (metrics.Snap
 	return s, nil
 }
 
-// WebhookSink turns the hub's ticket events into webhook deliveries on d
-// and counts SLA breaches on m (either may be nil). Publishing only
-// queues (one small store write); delivery happens in d.Run. The event
-// kinds on the wire are webhook.Event* ("ticket.created", "sla.breached",
-// ...), the body's data is the ticket.
-func WebhookSink(d *webhook.Dispatcher, m *metrics.Hub, log *slog.Logger) EventSink {
-	if log == nil {
-		log = slog.Default()
-	}
-	return EventSinkFunc(func(ctx context.Context, ev TicketEvent) {
+// MetricsSink counts SLA breaches on m. The hub tells it every event
+// after the commit; webhooks do not go through a sink but through the
+// store's event outbox (see Server.RunWebhookRelay), so that no crash
+// between a commit and the webhook queue loses one.
+func MetricsSink(m *metrics.Hub) EventSink {
+	return EventSinkFunc(func(_ context.Context, ev TicketEvent) {
 		if m != nil && ev.Kind == EventSLABreached && ev.Ticket != nil {
 			m.SLABreach(ev.Tenant, int(ev.Ticket.Priority), ev.Clock)
-		}
-		if d == nil {
-			return
-		}
-		kind := webhookKinds[ev.Kind]
-		if kind == "" {
-			return
-		}
-		data := struct {
-			Ticket *msp.Ticket `json:"ticket"`
-			Clock  string      `json:"clock,omitempty"`
-			Alert  string      `json:"alert,omitempty"`
-		}{ev.Ticket, ev.Clock, ev.Alert}
-		// The request may end before the queue write; the event must not.
-		if _, err := d.Publish(context.WithoutCancel(ctx), webhook.Event{Kind: kind, Tenant: ev.Tenant, At: ev.At, Data: data}); err != nil {
-			log.Error("queueing a webhook", "event", kind, "tenant", ev.Tenant, "err", err)
-			if m != nil {
-				m.Error(metrics.ErrWebhook)
-			}
 		}
 	})
 }
 
+// webhookKinds are the event kinds on the wire: webhook.Event*
+// ("ticket.created", "sla.breached", ...).
 var webhookKinds = map[EventKind]string{
 	EventCreated:       webhook.EventTicketCreated,
 	EventStatus:        webhook.EventTicketStatus,

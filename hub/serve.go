@@ -48,6 +48,9 @@ type Config struct {
 	// GET /metrics is served without a credential, besides GET /metrics
 	// on the hub's own address behind the operator credential.
 	MetricsListen string
+	// Webhooks are options of the webhook dispatcher (tests: AllowHTTP for
+	// a receiver on loopback); its Log and Observe are the hub's.
+	Webhooks webhook.Options
 }
 
 // Info is what a running hub tells about itself; it is also written to
@@ -133,7 +136,9 @@ func Serve(ctx context.Context, cfg Config) error {
 		Version: version.Version, Log: log, QueueDepth: hookStore.Depth,
 		Snapshot: func(ctx context.Context) (metrics.Snapshot, error) { return MetricsSnapshot(ctx, store, time.Now()) },
 	})
-	hooks := webhook.New(hookStore, webhook.Options{Log: log, Observe: mx.Webhook})
+	hookOpts := cfg.Webhooks
+	hookOpts.Log, hookOpts.Observe = log, mx.Webhook
+	hooks := webhook.New(hookStore, hookOpts)
 	var mln net.Listener
 	if cfg.MetricsListen != "" {
 		if mln, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
@@ -154,7 +159,7 @@ func Serve(ctx context.Context, cfg Config) error {
 	}
 	srv := NewServer(store, ca, hashSecret(operator), log)
 	srv.SetClock(cfg.Now)
-	srv.SetEventSink(Sinks{cfg.Events, WebhookSink(hooks, mx, log)})
+	srv.SetEventSink(Sinks{cfg.Events, MetricsSink(mx)})
 	srv.SetMetrics(mx)
 	srv.SetWebhooks(hooks)
 	if cfg.Server != nil {
@@ -187,12 +192,16 @@ func Serve(ctx context.Context, cfg Config) error {
 	}()
 	defer func() { stopSLA(); <-slaDone }()
 	bgCtx, stopBG := context.WithCancel(ctx)
-	bgDone := make(chan struct{}, 2)
+	bgDone := make(chan struct{}, 3)
 	go func() {
 		defer func() { bgDone <- struct{}{} }()
 		if err := hooks.Run(bgCtx); err != nil {
 			log.Error("webhook deliveries stopped", "err", err)
 		}
+	}()
+	go func() {
+		defer func() { bgDone <- struct{}{} }()
+		srv.RunWebhookRelay(bgCtx)
 	}()
 	go func() {
 		defer func() { bgDone <- struct{}{} }()
@@ -204,7 +213,7 @@ func Serve(ctx context.Context, cfg Config) error {
 			log.Error("metrics stopped", "err", err)
 		}
 	}()
-	defer func() { stopBG(); <-bgDone; <-bgDone }()
+	defer func() { stopBG(); <-bgDone; <-bgDone; <-bgDone }()
 	log.Info("hub listening", "url", info.URL, "ca_fingerprint", info.CAFingerprint)
 	if cfg.Ready != nil {
 		cfg.Ready(info)

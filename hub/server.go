@@ -37,15 +37,18 @@ type Server struct {
 	group    groupCommit
 	events   EventSink           // nil: no events
 	metrics  *metrics.Hub        // nil: no metrics
-	webhooks *webhook.Dispatcher // nil: no webhook admin API
+	webhooks *webhook.Dispatcher // nil: no webhook admin API, no webhooks
+	// relayWake wakes RunWebhookRelay after a commit that queued events.
+	relayWake chan struct{}
 }
 
 // SetMetrics makes the server count into m and serve GET /metrics; call it
 // before the server handles requests.
 func (s *Server) SetMetrics(m *metrics.Hub) { s.metrics = m }
 
-// SetWebhooks makes the server serve the webhook admin API over d; call it
-// before the server handles requests.
+// SetWebhooks makes the server serve the webhook admin API over d and
+// queue the ticket events d's endpoints want, for RunWebhookRelay to
+// publish; call it before the server handles requests.
 func (s *Server) SetWebhooks(d *webhook.Dispatcher) { s.webhooks = d }
 
 // NewServer returns the API over store, signing with ca and admitting the
@@ -56,8 +59,9 @@ func NewServer(store Store, ca *CA, operatorHash string, log *slog.Logger) *Serv
 	}
 	return &Server{
 		store: store, ca: ca, operator: operatorHash, log: log,
-		now:     time.Now,
-		limiter: newFailLimiter(10, time.Minute),
+		now:       time.Now,
+		limiter:   newFailLimiter(10, time.Minute),
+		relayWake: make(chan struct{}, 1),
 	}
 }
 

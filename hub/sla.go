@@ -379,9 +379,9 @@ func (s *Server) sweepTenant(ctx context.Context, tn msp.Tenant, now time.Time, 
 		batch := due[:n]
 		due = due[n:]
 		var evs []TicketEvent
-		changed, preexisting := 0, 0
+		changed, preexisting, queued := 0, 0, false
 		err := s.store.Update(ctx, func(tx Tx) error {
-			evs, changed, preexisting = evs[:0], 0, 0
+			evs, changed, preexisting, queued = evs[:0], 0, 0, false
 			for _, id := range batch {
 				t, err := tx.Ticket(tn.ID, id)
 				if errors.Is(err, ErrNotFound) {
@@ -415,10 +415,15 @@ func (s *Server) sweepTenant(ctx context.Context, tn msp.Tenant, now time.Time, 
 				}
 				evs = append(evs, tevs...)
 			}
-			return nil
+			var err error
+			queued, err = s.queueEvents(ctx, tx, evs)
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("saving the SLA sweep: %w", err)
+		}
+		if queued {
+			s.wakeRelay()
 		}
 		st.Changed += changed
 		st.Events += len(evs)

@@ -108,12 +108,29 @@ type Tx interface {
 	// most once in the feed, at its latest change.
 	Feed(tenant string, after uint64, limit int) (entries []FeedEntry, last uint64, err error)
 
+	// QueueEvent keeps a ticket event in the store's event outbox, in the
+	// transaction of the change that made it, for the webhook relay to
+	// publish after the commit. QueuedEvents returns up to limit of them,
+	// oldest (lowest id) first; DeleteQueuedEvent removes one the relay
+	// published.
+	QueueEvent(ev QueuedEvent) error
+	QueuedEvents(limit int) ([]QueuedEvent, error)
+	DeleteQueuedEvent(id string) error
+
 	User(id string) (User, error)
 	PutUser(u User) error
 	// Secrets are sign-in codes and user tokens, stored by their SHA-256.
 	Secret(hash string) (Secret, error)
 	PutSecret(s Secret) error
 	DeleteSecret(hash string) error
+}
+
+// QueuedEvent is a ticket event in the store's event outbox.
+type QueuedEvent struct {
+	// ID is a UUIDv7, so ids sort in the order events were queued; the
+	// webhook deliveries made from the event are named after it.
+	ID    string      `json:"id"`
+	Event TicketEvent `json:"event"`
 }
 
 // TicketHistory is what the hub keeps beside a ticket, in its own record,

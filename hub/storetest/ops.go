@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"maps"
 	"slices"
@@ -185,4 +186,55 @@ func testMatrixHistory(t *testing.T, s hub.Store) {
 		}
 		return nil
 	})
+}
+
+// testEventQueue checks the event outbox: events queued in a transaction
+// that fails are not kept; the rest come back oldest first, limited, and
+// leave once deleted.
+func testEventQueue(t *testing.T, s hub.Store) {
+	tk := ticket("acme", "dev", "Printer offline")
+	ids := []string{msp.NewID(), msp.NewID(), msp.NewID()}
+	update(t, s, func(tx hub.Tx) error {
+		for i, id := range ids {
+			ev := hub.QueuedEvent{ID: id, Event: hub.TicketEvent{Kind: hub.EventCreated, Tenant: "acme", Ticket: tk, At: t0.Add(time.Duration(i) * time.Second)}}
+			if err := tx.QueueEvent(ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	failed := errors.New("the change failed")
+	if err := s.Update(context.Background(), func(tx hub.Tx) error {
+		if err := tx.QueueEvent(hub.QueuedEvent{ID: msp.NewID(), Event: hub.TicketEvent{Kind: hub.EventReply, Tenant: "acme", Ticket: tk, At: t0}}); err != nil {
+			return err
+		}
+		return failed
+	}); !errors.Is(err, failed) {
+		t.Fatalf("Update = %v, want the function's error", err)
+	}
+	queued := func(limit int) []hub.QueuedEvent {
+		var got []hub.QueuedEvent
+		view(t, s, func(tx hub.Tx) error {
+			var err error
+			got, err = tx.QueuedEvents(limit)
+			return err
+		})
+		return got
+	}
+	got := queued(10)
+	if len(got) != 3 {
+		t.Fatalf("QueuedEvents = %d events, want the 3 of the committed transaction", len(got))
+	}
+	for i, ev := range got {
+		if ev.ID != ids[i] || ev.Event.Kind != hub.EventCreated || ev.Event.Ticket == nil || ev.Event.Ticket.Title != tk.Title || !ev.Event.At.Equal(t0.Add(time.Duration(i)*time.Second)) {
+			t.Errorf("event %d = %+v, want %s with its ticket", i, ev, ids[i])
+		}
+	}
+	if got := queued(2); len(got) != 2 || got[0].ID != ids[0] {
+		t.Errorf("QueuedEvents(2) = %d events, want the 2 oldest", len(got))
+	}
+	update(t, s, func(tx hub.Tx) error { return tx.DeleteQueuedEvent(ids[0]) })
+	if got := queued(10); len(got) != 2 || got[0].ID != ids[1] {
+		t.Errorf("after deleting the oldest: %+v", got)
+	}
 }

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"OpenTickets", testOpenTickets},
 		{"HistoryAndAlerts", testHistoryAndAlerts},
 		{"MatrixHistory", testMatrixHistory},
+		{"EventQueue", testEventQueue},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -27,7 +27,9 @@ type Store interface {
 	// tenant is empty.
 	Endpoints(ctx context.Context, tenant string) ([]Endpoint, error)
 	Endpoint(ctx context.Context, tenant, id string) (Endpoint, error)
-	// Enqueue adds pending deliveries.
+	// Enqueue adds pending deliveries. A delivery whose id the store holds
+	// already (pending or dead) is left as it is: queueing one again is
+	// harmless.
 	Enqueue(ctx context.Context, ds []Delivery) error
 	// Due returns up to limit pending deliveries whose NextAt is not after
 	// now, earliest first, and the NextAt of the first one not due (zero
@@ -132,6 +134,12 @@ func (s *DBStore) Endpoints(ctx context.Context, tenant string) ([]Endpoint, err
 func (s *DBStore) Enqueue(ctx context.Context, ds []Delivery) error {
 	return s.db.Update(ctx, func(tx *localdb.Tx) error {
 		for _, d := range ds {
+			if has, err := tx.Has(key(spDelivery, d.ID)); err != nil || has {
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			if err := tx.PutJSON(key(spDelivery, d.ID), d); err != nil {
 				return err
 			}

@@ -93,6 +93,12 @@ func (e Endpoint) Wants(kind string) bool {
 
 // Event is what happened, as published to endpoints.
 type Event struct {
+	// ID, if set, names the event once for all time (the hub's id of it
+	// in its event outbox): publishing it again makes the same deliveries,
+	// with the same ids, so a publisher that cannot tell whether a Publish
+	// went through (it crashed) publishes again and nothing is sent twice
+	// under two ids. Empty: every Publish is a new event.
+	ID     string    `json:"-"`
 	Kind   string    `json:"type"`
 	Tenant string    `json:"tenant"`
 	At     time.Time `json:"created_at"`
@@ -289,9 +295,9 @@ func (d *Dispatcher) Publish(ctx context.Context, ev Event) (int, error) {
 		if !e.Wants(ev.Kind) {
 			continue
 		}
-		id, err := uuid.NewV7()
+		id, err := deliveryID(ev.ID, e.ID)
 		if err != nil {
-			return 0, fmt.Errorf("making a delivery id: %w", err)
+			return 0, err
 		}
 		body, err := json.Marshal(struct {
 			ID string `json:"id"`
@@ -316,6 +322,39 @@ func (d *Dispatcher) Publish(ctx context.Context, ev Event) (int, error) {
 	}
 	d.poke()
 	return len(ds), nil
+}
+
+// deliveryNamespace is the UUID namespace of the delivery ids of events
+// that have an id of their own.
+var deliveryNamespace = uuid.MustParse("6f0b8a52-3c1e-4d4b-9a57-2f6e1d0c7b91")
+
+// deliveryID names the delivery of event to endpoint: the same for the same
+// pair when the event has an id (a name-based UUID), a new UUIDv7 when not.
+func deliveryID(event, endpoint string) (uuid.UUID, error) {
+	if event != "" {
+		return uuid.NewSHA1(deliveryNamespace, []byte(event+"/"+endpoint)), nil
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.UUID{}, fmt.Errorf("making a delivery id: %w", err)
+	}
+	return id, nil
+}
+
+// Wants reports whether any endpoint of the tenant takes events of kind:
+// a publisher that must record an event durably before it publishes it
+// records only those.
+func (d *Dispatcher) Wants(ctx context.Context, tenant, kind string) (bool, error) {
+	eps, err := d.st.Endpoints(ctx, tenant)
+	if err != nil {
+		return false, fmt.Errorf("reading the webhook endpoints of tenant %s: %w", tenant, err)
+	}
+	for _, e := range eps {
+		if e.Wants(kind) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Ping queues a test event to one endpoint.

@@ -347,3 +347,50 @@ func TestBackoffSchedule(t *testing.T) {
 }
 
 var quiet = slog.New(slog.DiscardHandler)
+
+// An event with an id of its own, published twice (its publisher crashed
+// before it could record the first), is queued and sent once, under one
+// delivery id; one without an id is a new event each time.
+func TestPublishSameEventTwice(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	recv := newReceiver(t, 200, 200, 200, 200)
+	d, _, _ := setup(t, clk, Options{})
+	if _, err := d.AddEndpoint(ctx, "acme", recv.URL+"/hook", nil, "PSA"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := d.Wants(ctx, "acme", EventTicketCreated); err != nil || !ok {
+		t.Fatalf("Wants(acme) = %v, %v; want true", ok, err)
+	}
+	if ok, err := d.Wants(ctx, "bolt", EventTicketCreated); err != nil || ok {
+		t.Fatalf("Wants(a tenant with no endpoint) = %v, %v; want false", ok, err)
+	}
+	ev := Event{ID: "01a23cf7-f164-7500-a446-87923c2260fe", Kind: EventTicketCreated, Tenant: "acme", Data: map[string]string{"id": "t1"}}
+	for range 2 {
+		if n, err := d.Publish(ctx, ev); err != nil || n != 1 {
+			t.Fatalf("Publish = %d, %v", n, err)
+		}
+	}
+	if depth, _ := d.Depth(ctx); depth != 1 {
+		t.Fatalf("depth %d after publishing one event twice, want 1", depth)
+	}
+	ev.ID = ""
+	for range 2 {
+		if _, err := d.Publish(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if depth, _ := d.Depth(ctx); depth != 3 {
+		t.Fatalf("depth %d after two events without ids, want 3", depth)
+	}
+	if _, err := d.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, r := range recv.requests() {
+		ids[r.header.Get(HeaderDelivery)] = true
+	}
+	if len(recv.requests()) != 3 || len(ids) != 3 {
+		t.Errorf("%d requests under %d delivery ids, want 3 and 3", len(recv.requests()), len(ids))
+	}
+}

@@ -96,7 +96,7 @@ func (s *Server) operatorOnly(h http.HandlerFunc) http.HandlerFunc {
 	return s.limited(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || s.operator == "" || !equalHash(hashSecret(strings.TrimSpace(token)), s.operator) {
-			s.limiter.fail(clientIP(r), s.now())
+			s.addrs.fail(addrKey(clientIP(r)), s.now())
 			writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
 				Message: "this needs the hub's operator credential (the operator.token file in the hub's data directory)"})
 			return

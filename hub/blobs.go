@@ -212,8 +212,8 @@ func writeBlobTooBig(w http.ResponseWriter) {
 // limit: a blocked address is refused before either is looked at, and a
 // refused one counts as a failure.
 func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
-	ip := clientIP(r)
-	if wait := s.limiter.blocked(ip, s.now()); wait > 0 {
+	ip := addrKey(clientIP(r))
+	if wait := s.addrs.blocked(ip, s.now()); wait > 0 {
 		tooMany(w, wait)
 		return
 	}
@@ -228,7 +228,7 @@ func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
 		s.serveBlob(w, r, r.URL.Query().Get("tenant"))
 		return
 	case strings.HasPrefix(token, operatorPrefix):
-		s.limiter.fail(ip, s.now())
+		s.addrs.fail(ip, s.now())
 		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
 			Message: "this is not this hub's operator credential; use the one in the operator.token file in the hub's data directory"})
 		return

@@ -33,7 +33,7 @@ type Server struct {
 	operator string // SHA-256 (hex) of the operator credential
 	log      *slog.Logger
 	now      func() time.Time
-	limiter  *failLimiter
+	addrs    *failLimiter // failed authentications per client address (addrKey)
 	group    groupCommit
 	events   EventSink           // nil: no events
 	metrics  *metrics.Hub        // nil: no metrics
@@ -56,8 +56,8 @@ func NewServer(store Store, ca *CA, operatorHash string, log *slog.Logger) *Serv
 	}
 	return &Server{
 		store: store, ca: ca, operator: operatorHash, log: log,
-		now:     time.Now,
-		limiter: newFailLimiter(10, time.Minute),
+		now:   time.Now,
+		addrs: newFailLimiter(10, time.Minute),
 	}
 }
 
@@ -176,8 +176,8 @@ const msgSignInInvalid = "this sign-in is no longer valid; sign in again with a 
 // not a user token: that counts as a failure and is answered 401 with
 // refused. On any refusal it has answered and returns false.
 func (s *Server) byUserToken(w http.ResponseWriter, r *http.Request, token, refused string) (principal, bool) {
-	ip := clientIP(r)
-	if wait := s.limiter.blocked(ip, s.now()); wait > 0 {
+	ip := addrKey(clientIP(r))
+	if wait := s.addrs.blocked(ip, s.now()); wait > 0 {
 		tooMany(w, wait)
 		return principal{}, false
 	}
@@ -200,7 +200,7 @@ func (s *Server) byUserToken(w http.ResponseWriter, r *http.Request, token, refu
 		return principal{}, false
 	}
 	if unknown {
-		s.limiter.fail(ip, s.now())
+		s.addrs.fail(ip, s.now())
 		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized, Message: refused})
 		return principal{}, false
 	}
@@ -217,20 +217,20 @@ type ctxKey struct{}
 // enrolled, not revoked device.
 func (s *Server) device(h func(http.ResponseWriter, *http.Request, principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		ip := clientIP(r)
-		if wait := s.limiter.blocked(ip, s.now()); wait > 0 {
+		ip := addrKey(clientIP(r))
+		if wait := s.addrs.blocked(ip, s.now()); wait > 0 {
 			tooMany(w, wait)
 			return
 		}
 		if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.PeerCertificates) == 0 {
-			s.limiter.fail(ip, s.now())
+			s.addrs.fail(ip, s.now())
 			writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
 				Message: "this request needs a device certificate; enroll the device with tandem-agent enroll"})
 			return
 		}
 		cert := r.TLS.PeerCertificates[0]
 		if len(cert.Subject.Organization) != 1 {
-			s.limiter.fail(ip, s.now())
+			s.addrs.fail(ip, s.now())
 			writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized, Message: "the certificate does not name a tenant"})
 			return
 		}
@@ -246,7 +246,7 @@ func (s *Server) device(h func(http.ResponseWriter, *http.Request, principal)) h
 			return
 		}
 		if err != nil || d.Revoked || !slices.Contains(d.CertSerials, cert.SerialNumber.Text(16)) {
-			s.limiter.fail(ip, s.now())
+			s.addrs.fail(ip, s.now())
 			writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
 				Message: "this device's certificate is no longer accepted (revoked or replaced); enroll the device again"})
 			return
@@ -258,7 +258,7 @@ func (s *Server) device(h func(http.ResponseWriter, *http.Request, principal)) h
 // limited refuses callers that failed authentication too often.
 func (s *Server) limited(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if wait := s.limiter.blocked(clientIP(r), s.now()); wait > 0 {
+		if wait := s.addrs.blocked(addrKey(clientIP(r)), s.now()); wait > 0 {
 			tooMany(w, wait)
 			return
 		}
@@ -340,7 +340,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.internal(w, r, "enrolling a device", err)
 	case refused != nil:
-		s.limiter.fail(clientIP(r), s.now())
+		s.addrs.fail(addrKey(clientIP(r)), s.now())
 		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized, Message: refused.Error()})
 	case resp.Replaced:
 		s.log.Warn("a device enrolled again; the certificates it had before are no longer accepted",
@@ -448,7 +448,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.internal(w, r, "signing in", err)
 	case refused:
-		s.limiter.fail(clientIP(r), s.now())
+		s.addrs.fail(addrKey(clientIP(r)), s.now())
 		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
 			Message: "the sign-in code is not known, was already used or expired; ask the MSP for a new one"})
 	default:

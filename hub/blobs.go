@@ -214,7 +214,7 @@ func writeBlobTooBig(w http.ResponseWriter) {
 func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
 	ip := addrKey(clientIP(r))
 	if wait := s.addrs.blocked(ip, s.now()); wait > 0 {
-		tooMany(w, wait)
+		addrBlocked(w, wait)
 		return
 	}
 	token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")

@@ -34,6 +34,7 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	addrs    *failLimiter // failed authentications per client address (addrKey)
+	codes    *failLimiter // tries of sign-in codes per code's first group (codeGroup)
 	group    groupCommit
 	events   EventSink           // nil: no events
 	metrics  *metrics.Hub        // nil: no metrics
@@ -58,6 +59,7 @@ func NewServer(store Store, ca *CA, operatorHash string, log *slog.Logger) *Serv
 		store: store, ca: ca, operator: operatorHash, log: log,
 		now:   time.Now,
 		addrs: newFailLimiter(10, time.Minute),
+		codes: newFailLimiter(maxCodeTries, codeTryWindow),
 	}
 }
 
@@ -178,7 +180,7 @@ const msgSignInInvalid = "this sign-in is no longer valid; sign in again with a 
 func (s *Server) byUserToken(w http.ResponseWriter, r *http.Request, token, refused string) (principal, bool) {
 	ip := addrKey(clientIP(r))
 	if wait := s.addrs.blocked(ip, s.now()); wait > 0 {
-		tooMany(w, wait)
+		addrBlocked(w, wait)
 		return principal{}, false
 	}
 	var u User
@@ -219,7 +221,7 @@ func (s *Server) device(h func(http.ResponseWriter, *http.Request, principal)) h
 	return func(w http.ResponseWriter, r *http.Request) {
 		ip := addrKey(clientIP(r))
 		if wait := s.addrs.blocked(ip, s.now()); wait > 0 {
-			tooMany(w, wait)
+			addrBlocked(w, wait)
 			return
 		}
 		if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.PeerCertificates) == 0 {
@@ -259,19 +261,44 @@ func (s *Server) device(h func(http.ResponseWriter, *http.Request, principal)) h
 func (s *Server) limited(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if wait := s.addrs.blocked(addrKey(clientIP(r)), s.now()); wait > 0 {
-			tooMany(w, wait)
+			addrBlocked(w, wait)
 			return
 		}
 		h(w, r)
 	}
 }
 
-func tooMany(w http.ResponseWriter, wait time.Duration) {
-	secs := int(wait.Seconds() + 0.999)
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	writeError(w, http.StatusTooManyRequests, &protocol.ErrorBody{Code: protocol.CodeRateLimited,
-		Message: fmt.Sprintf("too many failed sign-in attempts from this address; try again in %d seconds", secs)})
+// tooMany answers 429 with message and a Retry-After of wait.
+func tooMany(w http.ResponseWriter, wait time.Duration, message string) {
+	w.Header().Set("Retry-After", strconv.Itoa(waitSeconds(wait)))
+	writeError(w, http.StatusTooManyRequests, &protocol.ErrorBody{Code: protocol.CodeRateLimited, Message: message})
 }
+
+// addrBlocked answers 429 to an address that failed authentication too often.
+func addrBlocked(w http.ResponseWriter, wait time.Duration) {
+	tooMany(w, wait, fmt.Sprintf("too many failed sign-in attempts from this address; try again in %d seconds", waitSeconds(wait)))
+}
+
+// waitSeconds is wait in whole seconds, rounded up: what Retry-After says.
+func waitSeconds(wait time.Duration) int { return int((wait + time.Second - 1) / time.Second) }
+
+// waitWords says wait as Retry-After does, in words.
+func waitWords(wait time.Duration) string {
+	if secs := waitSeconds(wait); secs != 1 {
+		return fmt.Sprintf("%d more seconds", secs)
+	}
+	return "1 more second"
+}
+
+// Limits on sign-in codes, 80 bits that a person types: a code is looked
+// up only while its first group has been tried fewer than maxCodeTries
+// times in codeTryWindow, from whatever address (Server.signIn). That caps
+// the guesses at any one code, and one person's typos use up their own
+// code's tries, not anyone else's.
+const (
+	maxCodeTries  = 5
+	codeTryWindow = 5 * time.Minute
+)
 
 func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 	var req protocol.EnrollRequest
@@ -416,9 +443,33 @@ func (s *Server) renew(w http.ResponseWriter, r *http.Request, p principal) {
 	}
 }
 
+// msgCodeRefused answers a sign-in code the hub does not accept.
+const msgCodeRefused = "the sign-in code is not known, was already used or expired; ask the MSP for a new one"
+
+// signIn exchanges a one-time sign-in code for a user token. A code is
+// looked up only while its first group (codeGroup) has been tried fewer
+// than maxCodeTries times in codeTryWindow, from any address, and each
+// look-up counts as a try (a right code is used up by it anyway); a wrong
+// code counts against the address, and a string that cannot be a code is
+// refused without a look-up.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	var req protocol.SignInRequest
 	if !decode(w, r, protocol.MaxSmallBody, &req) {
+		return
+	}
+	given := strings.ToUpper(strings.TrimSpace(req.Code))
+	group, ok := codeGroup(given)
+	if !ok {
+		s.addrs.fail(addrKey(clientIP(r)), s.now())
+		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
+			Message: "this is not a sign-in code: those are four groups of four letters and digits, such as ABCD-EFGH-JKLM-NPQR; " +
+				"type it as the MSP gave it, or ask them for a new one"})
+		return
+	}
+	if wait := s.codes.take(group, s.now()); wait > 0 {
+		tooMany(w, wait, fmt.Sprintf("this sign-in code was tried %d times within %d minutes, so to stop anyone guessing it "+
+			"the hub does not check it for %s. Then type it again carefully, or ask the MSP for a new code, which works at once",
+			maxCodeTries, int(codeTryWindow/time.Minute), waitWords(wait)))
 		return
 	}
 	now := s.now().UTC()
@@ -426,7 +477,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	var refused bool
 	err := s.store.Update(r.Context(), func(tx Tx) error {
 		refused = false
-		code, err := tx.Secret(hashSecret(strings.ToUpper(strings.TrimSpace(req.Code))))
+		code, err := tx.Secret(hashSecret(given))
 		if errors.Is(err, ErrNotFound) || (err == nil && (code.Kind != SecretSignInCode || !now.Before(code.ExpiresAt))) {
 			refused = true
 			return nil
@@ -449,8 +500,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, "signing in", err)
 	case refused:
 		s.addrs.fail(addrKey(clientIP(r)), s.now())
-		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
-			Message: "the sign-in code is not known, was already used or expired; ask the MSP for a new one"})
+		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized, Message: msgCodeRefused})
 	default:
 		writeJSON(w, http.StatusOK, resp)
 	}

@@ -91,18 +91,16 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 }
 
 // operatorOnly admits requests carrying the operator credential as a
-// bearer token.
+// bearer token; anything else is refused (Server.refuse).
 func (s *Server) operatorOnly(h http.HandlerFunc) http.HandlerFunc {
-	return s.limited(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || s.operator == "" || !equalHash(hashSecret(strings.TrimSpace(token)), s.operator) {
-			s.addrs.fail(addrKey(clientIP(r)), s.now())
-			writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
-				Message: "this needs the hub's operator credential (the operator.token file in the hub's data directory)"})
+			s.refuse(w, r, "this needs the hub's operator credential (the operator.token file in the hub's data directory)")
 			return
 		}
 		h(w, r)
-	})
+	}
 }
 
 func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) {

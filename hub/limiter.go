@@ -11,7 +11,7 @@ import (
 // at the key's first attempt, and blocks a key counted max times until its
 // window ends. It keeps at most maxTracked keys, forgetting expired ones
 // first. It is safe for concurrent use. What a block means is the
-// caller's.
+// caller's (see the limits in server.go).
 type failLimiter struct {
 	mu         sync.Mutex
 	max        int

@@ -38,6 +38,22 @@ func (h *testHub) clientFrom(tb testing.TB, ip string) *http.Client {
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }
 
+// wrongCodes returns n well-formed sign-in codes that are nobody's, each
+// with its own first group, none the first group of any of taken.
+func wrongCodes(n int, taken ...string) []string {
+	var out []string
+	for _, a := range "ABCDEFGHJKLMNPQRSTUVWXYZ23456789" {
+		group := "ZZZ" + string(a)
+		if !strings.Contains(strings.Join(taken, " "), group+"-") {
+			out = append(out, group+"-WRNG-CDE2-2222")
+		}
+		if len(out) == n {
+			break
+		}
+	}
+	return out
+}
+
 // wantRateLimited checks a 429 with a Retry-After of 1..maxSecs that the
 // message repeats, and returns the message.
 func wantRateLimited(tb testing.TB, what string, status int, hdr http.Header, e *protocol.ErrorBody, maxSecs int) string {
@@ -55,10 +71,84 @@ func wantRateLimited(tb testing.TB, what string, status int, hdr http.Header, e 
 	return e.Message
 }
 
+// One person in an office behind one NAT sends wrong sign-in codes until
+// the office's address is blocked. Everyone else's valid credentials from
+// that address still work: the device certificate, a staff sign-in, the
+// operator, an enrollment token and a colleague's sign-in code. Wrong ones
+// are a 429 until the minute is over, then a 401 again.
+func TestValidCredentialsPassABlockedAddress(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{}
+	clk.Set(time.Now())
+	h, _ := startHubWith(t, t.TempDir(), hub.Config{Now: clk.Now})
+	t1 := h.tenant(t, "Demo Accounting", msp.ModeCoManaged)
+	d := h.enroll(t, t1.ID, "pc-1")
+	lead, err := h.admin.AddUser(ctx, t1.ID, msp.RoleITLead, "Sipho Dlamini")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tech, err := h.admin.AddUser(ctx, t1.ID, msp.RoleTechnician, "Sam Naidoo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	si, err := d.conn.SignIn(ctx, lead.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	office, withCert := h.rawClient(t, nil), h.rawClient(t, d)
+
+	wrong := wrongCodes(11, lead.Code, tech.Code)
+	for i, code := range wrong[:10] {
+		if status, _, e := h.signIn(t, office, code); status != http.StatusUnauthorized {
+			t.Fatalf("wrong code %d: %d %+v, want 401", i+1, status, e)
+		}
+	}
+	status, hdr, e := h.signIn(t, office, wrong[10])
+	if msg := wantRateLimited(t, "a wrong code from the blocked address", status, hdr, e, 60); !strings.Contains(msg, "sign-in code is not known") {
+		t.Errorf("the 429 does not say the code was not accepted: %q", msg)
+	}
+
+	if status, _, e := do(t, withCert, http.MethodPost, h.info.URL+protocol.PathPush, []byte(`{"mutations":[]}`), nil); status != http.StatusOK {
+		t.Errorf("push with the device certificate from the blocked address: %d %+v, want 200", status, e)
+	}
+	bearer := http.Header{"Authorization": {"Bearer " + si.Token}}
+	if status, _, e := do(t, office, http.MethodGet, h.info.URL+protocol.PathSession, nil, bearer); status != http.StatusOK {
+		t.Errorf("the IT lead's sign-in from the blocked address: %d %+v, want 200", status, e)
+	}
+	if _, err := h.admin.Tenants(ctx); err != nil {
+		t.Errorf("the operator from the blocked address: %v", err)
+	}
+	if status, _, e := h.signIn(t, office, tech.Code); status != http.StatusOK {
+		t.Errorf("the technician's own code from the blocked address: %d %+v, want 200", status, e)
+	}
+	h.enroll(t, t1.ID, "pc-2") // fails the test if the token is refused
+
+	// The wrong ones stay refused, each told what was wrong.
+	for _, tc := range []struct {
+		what, method, path string
+		header             http.Header
+		says               string
+	}{
+		{"a wrong user token", http.MethodGet, protocol.PathSession, http.Header{"Authorization": {"Bearer tdm_ut_wrong"}}, "sign in again"},
+		{"a wrong operator credential", http.MethodGet, hub.PathAdminTenants, http.Header{"Authorization": {"Bearer tdm_op_wrong"}}, "operator credential"},
+		{"no device certificate", http.MethodPost, protocol.PathPush, nil, "device certificate"},
+	} {
+		status, hdr, e := do(t, office, tc.method, h.info.URL+tc.path, []byte(`{"mutations":[]}`), tc.header)
+		if msg := wantRateLimited(t, tc.what, status, hdr, e, 60); !strings.Contains(msg, tc.says) {
+			t.Errorf("%s: the 429 %q does not say %q", tc.what, msg, tc.says)
+		}
+	}
+
+	clk.Add(61 * time.Second)
+	if status, _, e := h.signIn(t, office, wrong[10]); status != http.StatusUnauthorized {
+		t.Errorf("a wrong code after the minute: %d %+v, want 401", status, e)
+	}
+}
+
 // Sign-in codes have a budget of tries of their own, kept by the code's
 // first group, whatever address the tries come from: a person who types
 // their code wrong five times waits, on any computer, while a colleague
-// at the same address signs in with theirs, and a new code works at once.
+// behind the same NAT signs in with theirs, and a new code works at once.
 func TestSignInCodeTriesArePerCode(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{}
@@ -96,6 +186,15 @@ func TestSignInCodeTriesArePerCode(t *testing.T) {
 			t.Errorf("the 429 %q does not say %q", msg, want)
 		}
 	}
+	// Someone else at the office sends wrong codes until the address is blocked.
+	wrong := wrongCodes(6, lead.Code, tech.Code)
+	for i, code := range wrong[:5] {
+		if status, _, e := h.signIn(t, office, code); status != http.StatusUnauthorized {
+			t.Fatalf("wrong code %d: %d %+v, want 401", i+1, status, e)
+		}
+	}
+	status, hdr, e = h.signIn(t, office, wrong[5])
+	wantRateLimited(t, "a wrong code from the blocked address", status, hdr, e, 60)
 	// Sam's code is his own: it works from the office.
 	if status, _, e := h.signIn(t, office, tech.Code); status != http.StatusOK {
 		t.Errorf("the technician's code from the same address: %d %+v, want 200", status, e)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -33,8 +34,9 @@ type Server struct {
 	operator string // SHA-256 (hex) of the operator credential
 	log      *slog.Logger
 	now      func() time.Time
-	addrs    *failLimiter // failed authentications per client address (addrKey)
-	codes    *failLimiter // tries of sign-in codes per code's first group (codeGroup)
+	addrs    *failLimiter  // failed authentications per client address (addrKey)
+	codes    *failLimiter  // tries of sign-in codes per code's first group (codeGroup)
+	tlsLog   *handshakeLog // the http.Server's error log
 	group    groupCommit
 	events   EventSink           // nil: no events
 	metrics  *metrics.Hub        // nil: no metrics
@@ -55,12 +57,14 @@ func NewServer(store Store, ca *CA, operatorHash string, log *slog.Logger) *Serv
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{
+	s := &Server{
 		store: store, ca: ca, operator: operatorHash, log: log,
 		now:   time.Now,
 		addrs: newFailLimiter(maxAddrFailures, time.Minute),
 		codes: newFailLimiter(maxCodeTries, codeTryWindow),
 	}
+	s.tlsLog = newHandshakeLog(log, func() time.Time { return s.now() })
+	return s
 }
 
 // Handler returns the API's routes.
@@ -94,7 +98,9 @@ func (s *Server) TLSConfig(cert tls.Certificate) *tls.Config {
 	}
 }
 
-// HTTPServer returns an http.Server with the limits the hub runs with.
+// HTTPServer returns an http.Server with the limits the hub runs with. Its
+// error log goes to the server's logger, with failed TLS handshakes logged
+// once per client address a minute and the rest counted (handshakeLog).
 func (s *Server) HTTPServer(cert tls.Certificate) *http.Server {
 	return &http.Server{
 		Handler:           s.Handler(),
@@ -104,7 +110,7 @@ func (s *Server) HTTPServer(cert tls.Certificate) *http.Server {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          log.New(s.tlsLog, "", 0),
 	}
 }
 

@@ -91,18 +91,16 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 }
 
 // operatorOnly admits requests carrying the operator credential as a
-// bearer token.
+// bearer token; anything else is refused (Server.refuse).
 func (s *Server) operatorOnly(h http.HandlerFunc) http.HandlerFunc {
-	return s.limited(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || s.operator == "" || !equalHash(hashSecret(strings.TrimSpace(token)), s.operator) {
-			s.limiter.fail(clientIP(r), s.now())
-			writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
-				Message: "this needs the hub's operator credential (the operator.token file in the hub's data directory)"})
+			s.refuse(w, r, "this needs the hub's operator credential (the operator.token file in the hub's data directory)")
 			return
 		}
 		h(w, r)
-	})
+	}
 }
 
 func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) {
@@ -325,10 +323,12 @@ func newSecret(prefix string) string {
 	return prefix + strings.ToLower(secretEncoding.EncodeToString(b))
 }
 
+// signInAlphabet is the letters and digits of sign-in codes: no look-alikes.
+const signInAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
 // newSignInCode returns a code a person can type: four groups of four
 // letters and digits without look-alikes (80 bits).
 func newSignInCode() string {
-	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	var sb strings.Builder
@@ -336,7 +336,30 @@ func newSignInCode() string {
 		if i > 0 && i%4 == 0 {
 			sb.WriteByte('-')
 		}
-		sb.WriteByte(alphabet[int(x)%len(alphabet)])
+		sb.WriteByte(signInAlphabet[int(x)%len(signInAlphabet)])
 	}
 	return sb.String()
+}
+
+// codeGroup returns the first group of code, upper-cased and trimmed as
+// Server.signIn reads it, if code has the shape newSignInCode gives; no
+// other string can be a code. The group names the code for its attempt
+// budget: a wrong code counts against the code it would be by its first
+// four characters, whether or not one is out with them, so the budget
+// shows nothing of which codes exist, and a person's typos in the rest of
+// their code count against their own code alone.
+func codeGroup(code string) (string, bool) {
+	if len(code) != 19 {
+		return "", false
+	}
+	for i := range len(code) {
+		if i%5 == 4 {
+			if code[i] != '-' {
+				return "", false
+			}
+		} else if strings.IndexByte(signInAlphabet, code[i]) < 0 {
+			return "", false
+		}
+	}
+	return code[:4], true
 }

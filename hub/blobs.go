@@ -208,15 +208,9 @@ func writeBlobTooBig(w http.ResponseWriter) {
 
 // getBlob serves a blob to the operator or to the tenant's staff. Devices
 // and end users do not read files back through the hub: a screenshot may
-// show another person's screen. Both credentials go through the same rate
-// limit: a blocked address is refused before either is looked at, and a
-// refused one counts as a failure.
+// show another person's screen. Either credential is checked first and,
+// when right, admitted; a wrong one is refused (Server.refuse).
 func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
-	ip := clientIP(r)
-	if wait := s.limiter.blocked(ip, s.now()); wait > 0 {
-		tooMany(w, wait)
-		return
-	}
 	token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	token = strings.TrimSpace(token)
 	switch {
@@ -228,9 +222,7 @@ func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
 		s.serveBlob(w, r, r.URL.Query().Get("tenant"))
 		return
 	case strings.HasPrefix(token, operatorPrefix):
-		s.limiter.fail(ip, s.now())
-		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
-			Message: "this is not this hub's operator credential; use the one in the operator.token file in the hub's data directory"})
+		s.refuse(w, r, "this is not this hub's operator credential; use the one in the operator.token file in the hub's data directory")
 		return
 	}
 	refused := msgSignInInvalid

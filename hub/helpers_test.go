@@ -45,14 +45,17 @@ func startHubIn(tb testing.TB, dir string) (h *testHub, stop func()) {
 }
 
 // startHubWith is startHubIn with more of the hub's configuration (its
-// clock); the directory, address, logger and Ready are the helper's.
+// clock, its logger); the directory, address and Ready are the helper's,
+// and the logger too when cfg has none.
 func startHubWith(tb testing.TB, dir string, cfg hub.Config) (h *testHub, stop func()) {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan hub.Info, 1)
 	done := make(chan error, 1)
 	cfg.Dir, cfg.Listen = dir, "127.0.0.1:0"
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	cfg.Ready = func(info hub.Info) { ready <- info }
 	go func() { done <- hub.Serve(ctx, cfg) }()
 	var once sync.Once

@@ -228,6 +228,7 @@ func Serve(ctx context.Context, cfg Config) error {
 	if err := hs.Shutdown(shutdown); err != nil {
 		log.Warn("shutting down: requests still running were cut off", "err", err)
 	}
+	srv.tlsLog.flush()
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serving: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -33,7 +34,9 @@ type Server struct {
 	operator string // SHA-256 (hex) of the operator credential
 	log      *slog.Logger
 	now      func() time.Time
-	limiter  *failLimiter
+	addrs    *failLimiter  // failed authentications per client address (addrKey)
+	codes    *failLimiter  // tries of sign-in codes per code's first group (codeGroup)
+	tlsLog   *handshakeLog // the http.Server's error log
 	group    groupCommit
 	events   EventSink           // nil: no events
 	metrics  *metrics.Hub        // nil: no metrics
@@ -57,20 +60,23 @@ func NewServer(store Store, ca *CA, operatorHash string, log *slog.Logger) *Serv
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{
+	s := &Server{
 		store: store, ca: ca, operator: operatorHash, log: log,
 		now:       time.Now,
-		limiter:   newFailLimiter(10, time.Minute),
+		addrs:     newFailLimiter(maxAddrFailures, time.Minute),
+		codes:     newFailLimiter(maxCodeTries, codeTryWindow),
 		relayWake: make(chan struct{}, 1),
 	}
+	s.tlsLog = newHandshakeLog(log, func() time.Time { return s.now() })
+	return s
 }
 
 // Handler returns the API's routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+protocol.PathHealth, s.health)
-	mux.HandleFunc("POST "+protocol.PathEnroll, s.limited(s.enroll))
-	mux.HandleFunc("POST "+protocol.PathSignIn, s.limited(s.signIn))
+	mux.HandleFunc("POST "+protocol.PathEnroll, s.enroll)
+	mux.HandleFunc("POST "+protocol.PathSignIn, s.signIn)
 	mux.HandleFunc("POST "+protocol.PathRenew, s.device(s.renew))
 	mux.Handle("POST "+protocol.PathPush, s.metrics.Instrument("push", s.syncClient(s.push)))
 	mux.Handle("GET "+protocol.PathPull, s.metrics.Instrument("pull", s.syncClient(s.pull)))
@@ -96,7 +102,9 @@ func (s *Server) TLSConfig(cert tls.Certificate) *tls.Config {
 	}
 }
 
-// HTTPServer returns an http.Server with the limits the hub runs with.
+// HTTPServer returns an http.Server with the limits the hub runs with. Its
+// error log goes to the server's logger, with failed TLS handshakes logged
+// once per client address a minute and the rest counted (handshakeLog).
 func (s *Server) HTTPServer(cert tls.Certificate) *http.Server {
 	return &http.Server{
 		Handler:           s.Handler(),
@@ -106,7 +114,7 @@ func (s *Server) HTTPServer(cert tls.Certificate) *http.Server {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          log.New(s.tlsLog, "", 0),
 	}
 }
 
@@ -175,16 +183,10 @@ func (s *Server) syncClient(h func(http.ResponseWriter, *http.Request, principal
 // msgSignInInvalid answers a user token the hub does not accept.
 const msgSignInInvalid = "this sign-in is no longer valid; sign in again with a new code"
 
-// byUserToken admits a signed-in person by their user token. It refuses
-// a rate-limited address (429) and a token that is unknown, expired or
-// not a user token: that counts as a failure and is answered 401 with
-// refused. On any refusal it has answered and returns false.
+// byUserToken admits a signed-in person by their user token. A token that
+// is unknown, expired or not a user token is refused (Server.refuse) with
+// the message refused. On any refusal it has answered and returns false.
 func (s *Server) byUserToken(w http.ResponseWriter, r *http.Request, token, refused string) (principal, bool) {
-	ip := clientIP(r)
-	if wait := s.limiter.blocked(ip, s.now()); wait > 0 {
-		tooMany(w, wait)
-		return principal{}, false
-	}
 	var u User
 	var unknown bool
 	hash := hashSecret(strings.TrimSpace(token))
@@ -204,8 +206,7 @@ func (s *Server) byUserToken(w http.ResponseWriter, r *http.Request, token, refu
 		return principal{}, false
 	}
 	if unknown {
-		s.limiter.fail(ip, s.now())
-		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized, Message: refused})
+		s.refuse(w, r, refused)
 		return principal{}, false
 	}
 	p := principal{user: &u, credential: hash[:min(16, len(hash))]}
@@ -218,24 +219,16 @@ func (s *Server) byUserToken(w http.ResponseWriter, r *http.Request, token, refu
 type ctxKey struct{}
 
 // device admits requests that carry a valid device certificate of an
-// enrolled, not revoked device.
+// enrolled, not revoked device; anything else is refused (Server.refuse).
 func (s *Server) device(h func(http.ResponseWriter, *http.Request, principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		ip := clientIP(r)
-		if wait := s.limiter.blocked(ip, s.now()); wait > 0 {
-			tooMany(w, wait)
-			return
-		}
 		if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.PeerCertificates) == 0 {
-			s.limiter.fail(ip, s.now())
-			writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
-				Message: "this request needs a device certificate; enroll the device with tandem-agent enroll"})
+			s.refuse(w, r, "this request needs a device certificate; enroll the device with tandem-agent enroll")
 			return
 		}
 		cert := r.TLS.PeerCertificates[0]
 		if len(cert.Subject.Organization) != 1 {
-			s.limiter.fail(ip, s.now())
-			writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized, Message: "the certificate does not name a tenant"})
+			s.refuse(w, r, "the certificate does not name a tenant")
 			return
 		}
 		tenant, id := cert.Subject.Organization[0], cert.Subject.CommonName
@@ -250,31 +243,69 @@ func (s *Server) device(h func(http.ResponseWriter, *http.Request, principal)) h
 			return
 		}
 		if err != nil || d.Revoked || !slices.Contains(d.CertSerials, cert.SerialNumber.Text(16)) {
-			s.limiter.fail(ip, s.now())
-			writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
-				Message: "this device's certificate is no longer accepted (revoked or replaced); enroll the device again"})
+			s.refuse(w, r, "this device's certificate is no longer accepted (revoked or replaced); enroll the device again")
 			return
 		}
 		h(w, r, principal{tenant: tenant, device: d})
 	}
 }
 
-// limited refuses callers that failed authentication too often.
-func (s *Server) limited(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if wait := s.limiter.blocked(clientIP(r), s.now()); wait > 0 {
-			tooMany(w, wait)
-			return
-		}
-		h(w, r)
+// Limits on failed authentication.
+//
+// The hub checks a credential before it asks a limiter about the address,
+// and admits a valid one from any address: device certificates (verified
+// TLS), the operator credential, user tokens and enrollment tokens are 160
+// random bits, which no rate of guessing reaches, so a colleague behind the
+// same NAT as someone sending wrong ones is never refused.
+//
+// Sign-in codes, 80 bits that a person types, have a budget of their own
+// that does stop guessing: a code is looked up only while its first group
+// has been tried fewer than maxCodeTries times in codeTryWindow, from
+// whatever address (Server.signIn). One person's typos use up their own
+// code's tries, not anyone else's.
+//
+// Failures also count per address: one with maxAddrFailures of them in a
+// minute is answered 429 instead of 401 for wrong credentials until the
+// minute is over. As valid credentials from it are still checked, that is
+// no budget on guessing; it tells a client that retries a wrong credential
+// to back off.
+const (
+	maxAddrFailures = 10
+	maxCodeTries    = 5
+	codeTryWindow   = 5 * time.Minute
+)
+
+// refuse answers a credential the hub does not accept: 401 with msg, or
+// 429 from an address with maxAddrFailures failures this minute. The
+// failure counts against the address. Callers check the credential first:
+// a valid one never comes here.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, msg string) {
+	key, now := addrKey(clientIP(r)), s.now()
+	if wait := s.addrs.blocked(key, now); wait > 0 {
+		tooMany(w, wait, fmt.Sprintf("%s. Also, %d failed sign-in attempts came from this network address within a minute, "+
+			"so for %s the hub answers every wrong credential from it like this; valid credentials from it still work",
+			msg, maxAddrFailures, waitWords(wait)))
+		return
 	}
+	s.addrs.fail(key, now)
+	writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized, Message: msg})
 }
 
-func tooMany(w http.ResponseWriter, wait time.Duration) {
-	secs := int(wait.Seconds() + 0.999)
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	writeError(w, http.StatusTooManyRequests, &protocol.ErrorBody{Code: protocol.CodeRateLimited,
-		Message: fmt.Sprintf("too many failed sign-in attempts from this address; try again in %d seconds", secs)})
+// tooMany answers 429 with message and a Retry-After of wait.
+func tooMany(w http.ResponseWriter, wait time.Duration, message string) {
+	w.Header().Set("Retry-After", strconv.Itoa(waitSeconds(wait)))
+	writeError(w, http.StatusTooManyRequests, &protocol.ErrorBody{Code: protocol.CodeRateLimited, Message: message})
+}
+
+// waitSeconds is wait in whole seconds, rounded up: what Retry-After says.
+func waitSeconds(wait time.Duration) int { return int((wait + time.Second - 1) / time.Second) }
+
+// waitWords says wait as Retry-After does, in words.
+func waitWords(wait time.Duration) string {
+	if secs := waitSeconds(wait); secs != 1 {
+		return fmt.Sprintf("%d more seconds", secs)
+	}
+	return "1 more second"
 }
 
 func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
@@ -344,8 +375,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.internal(w, r, "enrolling a device", err)
 	case refused != nil:
-		s.limiter.fail(clientIP(r), s.now())
-		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized, Message: refused.Error()})
+		s.refuse(w, r, refused.Error())
 	case resp.Replaced:
 		s.log.Warn("a device enrolled again; the certificates it had before are no longer accepted",
 			"tenant", resp.Tenant.ID, "device", resp.DeviceID, "hostname", req.Hostname)
@@ -420,9 +450,31 @@ func (s *Server) renew(w http.ResponseWriter, r *http.Request, p principal) {
 	}
 }
 
+// msgCodeRefused answers a sign-in code the hub does not accept.
+const msgCodeRefused = "the sign-in code is not known, was already used or expired; ask the MSP for a new one"
+
+// signIn exchanges a one-time sign-in code for a user token. A code is
+// looked up only while its first group (codeGroup) has been tried fewer
+// than maxCodeTries times in codeTryWindow, from any address, and each
+// look-up counts as a try (a right code is used up by it anyway); a wrong
+// code is refused (Server.refuse), and a string that cannot be a code is
+// refused without a look-up.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	var req protocol.SignInRequest
 	if !decode(w, r, protocol.MaxSmallBody, &req) {
+		return
+	}
+	given := strings.ToUpper(strings.TrimSpace(req.Code))
+	group, ok := codeGroup(given)
+	if !ok {
+		s.refuse(w, r, "this is not a sign-in code: those are four groups of four letters and digits, such as ABCD-EFGH-JKLM-NPQR; "+
+			"type it as the MSP gave it, or ask them for a new one")
+		return
+	}
+	if wait := s.codes.take(group, s.now()); wait > 0 {
+		tooMany(w, wait, fmt.Sprintf("this sign-in code was tried %d times within %d minutes, so to stop anyone guessing it "+
+			"the hub does not check it for %s. Then type it again carefully, or ask the MSP for a new code, which works at once",
+			maxCodeTries, int(codeTryWindow/time.Minute), waitWords(wait)))
 		return
 	}
 	now := s.now().UTC()
@@ -430,7 +482,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	var refused bool
 	err := s.store.Update(r.Context(), func(tx Tx) error {
 		refused = false
-		code, err := tx.Secret(hashSecret(strings.ToUpper(strings.TrimSpace(req.Code))))
+		code, err := tx.Secret(hashSecret(given))
 		if errors.Is(err, ErrNotFound) || (err == nil && (code.Kind != SecretSignInCode || !now.Before(code.ExpiresAt))) {
 			refused = true
 			return nil
@@ -452,9 +504,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.internal(w, r, "signing in", err)
 	case refused:
-		s.limiter.fail(clientIP(r), s.now())
-		writeError(w, http.StatusUnauthorized, &protocol.ErrorBody{Code: protocol.CodeUnauthorized,
-			Message: "the sign-in code is not known, was already used or expired; ask the MSP for a new one"})
+		s.refuse(w, r, msgCodeRefused)
 	default:
 		writeJSON(w, http.StatusOK, resp)
 	}

@@ -109,7 +109,7 @@ func (a *Agent) saveStaffDevices(ctx context.Context, s *staffSession, tenant st
 				return err
 			}
 		}
-		for id := range old { // gone from the hub: revoked or removed
+		for id := range old { // gone from the hub
 			if err := tx.Delete(append(append([]byte(nil), prefix...), id...)); err != nil {
 				return err
 			}
@@ -124,10 +124,15 @@ func (a *Agent) saveStaffDevices(ctx context.Context, s *staffSession, tenant st
 
 func (a *Agent) rowOfDevice(d staffDevice, names map[string]string) localapi.DeviceRow {
 	now := a.now()
-	r := localapi.DeviceRow{ID: d.ID, Tenant: d.Tenant, Hostname: d.Hostname, OS: d.OS, LastSeen: d.LastSeen,
-		Silent:          d.LastSeen.IsZero() || now.Sub(d.LastSeen) > localapi.SilentAfter,
+	r := localapi.DeviceRow{ID: d.ID, Tenant: d.Tenant, Hostname: d.Hostname, OS: d.OS, LastSeen: d.LastSeen, RevokedAt: d.RevokedAt,
+		Silent:          d.RevokedAt.IsZero() && (d.LastSeen.IsZero() || now.Sub(d.LastSeen) > localapi.SilentAfter),
 		SecurityPending: len(d.SecurityNames), RestartNeeded: d.RebootRequired,
 		PostureProblems: append([]string{}, d.PostureFailing...), TenantName: names[d.Tenant], Pending: d.Pending}
+	if !d.RevokedAt.IsZero() {
+		// A retired device's last report is history, not work.
+		r.SecurityPending, r.RestartNeeded, r.PostureProblems, r.Pending = 0, false, []string{}, 0
+		return r
+	}
 	for _, n := range d.SecurityNames {
 		if seen, ok := d.FirstSeen[n]; ok {
 			r.OldestPendingDays = max(r.OldestPendingDays, int(now.Sub(seen)/(24*time.Hour)))

@@ -463,6 +463,9 @@ func (a *Agent) StaffOverview(user, tenant string) (localapi.Overview, error) {
 	}
 	o.DevicesKnown = known
 	for _, d := range devs {
+		if !d.RevokedAt.IsZero() {
+			continue // retired: not part of the fleet
+		}
 		o.Devices++
 		if d.Silent {
 			o.DevicesSilent++

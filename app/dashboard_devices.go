@@ -94,6 +94,12 @@ func (v *devicesTab) reload() {
 func (v *devicesTab) set(rows []localapi.DeviceRow, q string) {
 	// silent devices and those needing attention first, then by name
 	slices.SortStableFunc(rows, func(a, b localapi.DeviceRow) int {
+		if ar, br := !a.RevokedAt.IsZero(), !b.RevokedAt.IsZero(); ar != br {
+			if ar {
+				return 1 // retired devices last
+			}
+			return -1
+		}
 		if c := attention(b) - attention(a); c != 0 {
 			return c
 		}
@@ -109,8 +115,11 @@ func (v *devicesTab) set(rows []localapi.DeviceRow, q string) {
 	v.header.Refresh()
 	v.list.UnselectAll()
 	v.list.Refresh()
-	silent, attn := 0, 0
+	silent, attn, retired := 0, 0, 0
 	for _, r := range rows {
+		if !r.RevokedAt.IsZero() {
+			retired++
+		}
 		if r.Silent {
 			silent++
 		}
@@ -118,7 +127,11 @@ func (v *devicesTab) set(rows []localapi.DeviceRow, q string) {
 			attn++
 		}
 	}
-	v.count.SetText(fmt.Sprintf("%s · %d need attention · %d silent", plural(len(rows), "device"), attn, silent))
+	count := fmt.Sprintf("%s · %d need attention · %d silent", plural(len(rows)-retired, "device"), attn, silent)
+	if retired > 0 {
+		count += fmt.Sprintf(" · %d retired", retired)
+	}
+	v.count.SetText(count)
 	switch {
 	case len(rows) == 0 && q != "":
 		v.empty.SetText("No device matches \"" + q + "\".")
@@ -185,6 +198,9 @@ func (v *devicesTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 }
 
 func seenWords(r localapi.DeviceRow, now time.Time) (string, widget.Importance) {
+	if !r.RevokedAt.IsZero() {
+		return "Retired " + r.RevokedAt.In(now.Location()).Format("2 Jan 2006"), widget.LowImportance
+	}
 	if r.LastSeen.IsZero() {
 		return "Never", widget.DangerImportance
 	}

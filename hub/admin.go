@@ -88,6 +88,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+PathAdminUsers+"/{id}/code", s.operatorOnly(s.newCode))
 	mux.HandleFunc("GET "+PathAdminTickets, s.operatorOnly(s.listTickets))
 	mux.HandleFunc("GET "+PathAdminDevices, s.operatorOnly(s.listDevices))
+	s.revokeRoutes(mux)
 }
 
 // operatorOnly admits requests carrying the operator credential as a
@@ -203,7 +204,7 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request) {
 		if err := tx.PutUser(u); err != nil {
 			return err
 		}
-		return tx.PutSecret(Secret{Hash: hashSecret(code), Kind: SecretSignInCode, User: u.ID, ExpiresAt: now.Add(signInCodeTTL)})
+		return tx.PutSecret(Secret{Hash: hashSecret(code), Kind: SecretSignInCode, User: u.ID, ExpiresAt: now.Add(signInCodeTTL), IssuedAt: now})
 	})
 	if errors.Is(err, ErrNotFound) {
 		writeError(w, http.StatusNotFound, &protocol.ErrorBody{Code: protocol.CodeNotFound, Message: "no tenant " + req.Tenant})
@@ -229,10 +230,18 @@ func (s *Server) newCode(w http.ResponseWriter, r *http.Request) {
 		if u, err = tx.User(id); err != nil {
 			return err
 		}
-		return tx.PutSecret(Secret{Hash: hashSecret(code), Kind: SecretSignInCode, User: u.ID, ExpiresAt: now.Add(signInCodeTTL)})
+		if !u.RemovedAt.IsZero() {
+			return errRemoved
+		}
+		return tx.PutSecret(Secret{Hash: hashSecret(code), Kind: SecretSignInCode, User: u.ID, ExpiresAt: now.Add(signInCodeTTL), IssuedAt: now})
 	})
 	if errors.Is(err, ErrNotFound) {
 		writeError(w, http.StatusNotFound, &protocol.ErrorBody{Code: protocol.CodeNotFound, Message: "no user " + id + "; `tandem-hub user add` prints each person's id"})
+		return
+	}
+	if errors.Is(err, errRemoved) {
+		writeError(w, http.StatusBadRequest, &protocol.ErrorBody{Code: protocol.CodeInvalid,
+			Message: u.Name + " was removed on " + u.RemovedAt.Format("2 January 2006") + "; add them again with tandem-hub user add for a new sign-in"})
 		return
 	}
 	if err != nil {

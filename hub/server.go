@@ -189,6 +189,7 @@ const msgSignInInvalid = "this sign-in is no longer valid; sign in again with a 
 func (s *Server) byUserToken(w http.ResponseWriter, r *http.Request, token, refused string) (principal, bool) {
 	var u User
 	var unknown bool
+	var ended string
 	hash := hashSecret(strings.TrimSpace(token))
 	err := s.store.View(r.Context(), func(tx Tx) error {
 		sec, err := tx.Secret(hash)
@@ -198,8 +199,11 @@ func (s *Server) byUserToken(w http.ResponseWriter, r *http.Request, token, refu
 		} else if err != nil {
 			return err
 		}
-		u, err = tx.User(sec.User)
-		return err
+		if u, err = tx.User(sec.User); err != nil {
+			return err
+		}
+		ended = signInEnded(u, sec)
+		return nil
 	})
 	if err != nil {
 		s.internal(w, r, "checking a sign-in", err)
@@ -207,6 +211,10 @@ func (s *Server) byUserToken(w http.ResponseWriter, r *http.Request, token, refu
 	}
 	if unknown {
 		s.refuse(w, r, refused)
+		return principal{}, false
+	}
+	if ended != "" {
+		refuseRevoked(w, ended)
 		return principal{}, false
 	}
 	p := principal{user: &u, credential: hash[:min(16, len(hash))]}
@@ -242,8 +250,12 @@ func (s *Server) device(h func(http.ResponseWriter, *http.Request, principal)) h
 			s.internal(w, r, "reading a device", err)
 			return
 		}
-		if err != nil || d.Revoked || !slices.Contains(d.CertSerials, cert.SerialNumber.Text(16)) {
-			s.refuse(w, r, "this device's certificate is no longer accepted (revoked or replaced); enroll the device again")
+		if why := deviceRetired(d); err == nil && why != "" {
+			refuseRevoked(w, why)
+			return
+		}
+		if err != nil || !slices.Contains(d.CertSerials, cert.SerialNumber.Text(16)) {
+			s.refuse(w, r, "this device's certificate is no longer accepted (replaced by a newer one, or of a device this hub does not know); enroll the device again")
 			return
 		}
 		h(w, r, principal{tenant: tenant, device: d})
@@ -480,8 +492,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	now := s.now().UTC()
 	var resp protocol.SignInResponse
 	var refused bool
+	var ended string
 	err := s.store.Update(r.Context(), func(tx Tx) error {
-		refused = false
+		refused, ended = false, ""
 		code, err := tx.Secret(hashSecret(given))
 		if errors.Is(err, ErrNotFound) || (err == nil && (code.Kind != SecretSignInCode || !now.Before(code.ExpiresAt))) {
 			refused = true
@@ -493,8 +506,11 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
+		if ended = signInEnded(u, code); ended != "" {
+			return tx.DeleteSecret(code.Hash)
+		}
 		token := newSecret(userTokenPrefix)
-		if err := tx.PutSecret(Secret{Hash: hashSecret(token), Kind: SecretUserToken, User: u.ID, ExpiresAt: now.Add(180 * 24 * time.Hour)}); err != nil {
+		if err := tx.PutSecret(Secret{Hash: hashSecret(token), Kind: SecretUserToken, User: u.ID, ExpiresAt: now.Add(180 * 24 * time.Hour), IssuedAt: now}); err != nil {
 			return err
 		}
 		resp = protocol.SignInResponse{UserID: u.ID, Name: u.Name, Role: u.Role, Tenants: u.Tenants, Token: token}
@@ -505,6 +521,8 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, "signing in", err)
 	case refused:
 		s.refuse(w, r, msgCodeRefused)
+	case ended != "":
+		refuseRevoked(w, ended)
 	default:
 		writeJSON(w, http.StatusOK, resp)
 	}

@@ -69,8 +69,8 @@ func (s *Server) staffDevices(w http.ResponseWriter, r *http.Request, p principa
 			return err
 		}
 		for _, d := range ds {
-			if d.Revoked {
-				continue
+			if d.Revoked && d.RevokedAt.IsZero() {
+				d.RevokedAt = d.EnrolledAt // retired before the hub kept when
 			}
 			sd := StaffDevice{Device: d.Device, Inventoried: d.Inventoried, SecurityNames: []string{}, PostureFailing: []string{}}
 			if !d.Inventoried.IsZero() {

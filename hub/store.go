@@ -254,6 +254,14 @@ type User struct {
 	Role      msp.Role  `json:"role"`
 	Tenants   []string  `json:"tenants"` // an IT lead has one; a technician those they serve
 	CreatedAt time.Time `json:"created_at"`
+	// RemovedAt is when the MSP removed the person (tandem-hub user
+	// remove): none of their sign-ins or codes works from then on. The
+	// record stays, so their name still shows on what they wrote.
+	RemovedAt time.Time `json:"removed_at,omitzero"`
+	// SignedOutAt is when the MSP last ended the person's sign-ins
+	// (tandem-hub user signout): a token or code issued before it is
+	// refused.
+	SignedOutAt time.Time `json:"signed_out_at,omitzero"`
 }
 
 // SecretKind says what a Secret is for.
@@ -271,4 +279,7 @@ type Secret struct {
 	Kind      SecretKind `json:"kind"`
 	User      string     `json:"user"`
 	ExpiresAt time.Time  `json:"expires_at"`
+	// IssuedAt is when the hub made it; zero for one made before the hub
+	// recorded it (taken as issued before any sign-out).
+	IssuedAt time.Time `json:"issued_at,omitzero"`
 }

@@ -153,6 +153,10 @@ type DeviceRow struct {
 	OldestPendingDays int       `json:"oldest_pending_days"`
 	RestartNeeded     bool      `json:"restart_needed"`
 	PostureProblems   []string  `json:"posture_problems"`
+	// RevokedAt is when the MSP retired the device; zero while in
+	// service. A retired device is listed, last, and neither silent nor in
+	// need of attention.
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
 	// Extra fields.
 	TenantName string `json:"tenant_name,omitempty"`
 	Pending    int    `json:"pending"` // every pending update, security or not

@@ -26,6 +26,10 @@ type Device struct {
 	OS         string    `json:"os"` // a summary such as "Ubuntu 24.04.1 LTS" or "Windows 11 Pro 23H2"
 	EnrolledAt time.Time `json:"enrolled_at"`
 	LastSeen   time.Time `json:"last_seen,omitzero"`
+	// RevokedAt is when the MSP retired the device (tandem-hub device
+	// revoke); zero while it is in service. A retired device's certificate
+	// is refused on every request.
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
 }
 
 // Validate checks the device lightly: id, tenant and hostname present,

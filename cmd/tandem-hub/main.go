@@ -58,8 +58,12 @@ const usage = `tandem-hub: the MSP's Tandem server
   tandem-hub user code --id USER      a new sign-in code (a second computer, an expired code)
   tandem-hub user scope --id USER --tenant ID [--tenant ID]...
                                       the organisations a person works for (signed-in agents follow)
+  tandem-hub user signout --id USER   end every sign-in of a person, at once (a lost laptop)
+  tandem-hub user remove --id USER    remove a person: no sign-in or code of theirs works again
   tandem-hub tickets  --tenant ID [--json]
   tandem-hub devices  --tenant ID [--json]
+  tandem-hub device revoke --tenant ID --id DEVICE
+                                      retire a device: its certificate is refused at once
   tandem-hub simulate --tenant ID --devices N --duration D
   tandem-hub report   --tenant ID --month YYYY-MM --html FILE --pdf FILE
   tandem-hub webhook add|list|remove|test|dead|retry --tenant ID [--url URL --events ticket.*,sla.*]
@@ -92,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{"no command given"}
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "tenant" || cmd == "token" || cmd == "user" || cmd == "sla") && len(rest) > 0 {
+	if (cmd == "tenant" || cmd == "token" || cmd == "user" || cmd == "sla" || cmd == "device") && len(rest) > 0 {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -116,6 +120,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return userCode(ctx, rest, stdout)
 	case "user scope":
 		return userScope(ctx, rest, stdout)
+	case "user signout":
+		return userSignout(ctx, rest, stdout)
+	case "user remove":
+		return userRemove(ctx, rest, stdout)
+	case "device revoke":
+		return deviceRevoke(ctx, rest, stdout)
 	case "tickets":
 		return tickets(ctx, rest, stdout)
 	case "devices":
@@ -372,8 +382,12 @@ func tickets(ctx context.Context, args []string, stdout io.Writer) error {
 
 func devices(ctx context.Context, args []string, stdout io.Writer) error {
 	return listing(ctx, "devices", args, stdout, (*hub.AdminClient).Devices,
-		"HOSTNAME\tOS\tLAST SEEN\tUPDATES\tSECURITY\tRESTART", func(d hub.DeviceSummary) string {
-			return fmt.Sprintf("%s\t%s\t%s\t%d\t%d\t%v", d.Hostname, d.OS, ago(d.LastSeen), d.PendingUpdates, d.SecurityUpdates, d.RebootRequired)
+		"ID\tHOSTNAME\tOS\tLAST SEEN\tUPDATES\tSECURITY\tRESTART", func(d hub.DeviceSummary) string {
+			seen := ago(d.LastSeen)
+			if !d.RevokedAt.IsZero() {
+				seen = "retired " + d.RevokedAt.Local().Format("2 Jan 2006")
+			}
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%d\t%d\t%v", d.ID, d.Hostname, d.OS, seen, d.PendingUpdates, d.SecurityUpdates, d.RebootRequired)
 		})
 }
 

@@ -373,11 +373,14 @@ const (
 	CodeNotFound     = "not_found"
 	CodeTransition   = "transition"
 	CodeUnauthorized = "unauthorized"
-	CodeTooLarge     = "too_large"
-	CodeRateLimited  = "rate_limited"
-	CodeInternal     = "internal"
-	CodeUnavailable  = "unavailable"
-	CodeConflict     = "conflict" // the change was made on a view somebody changed since
+	// CodeRevoked (401): the MSP retired the device or removed the person,
+	// or ended the sign-in; the message says which and what to do.
+	CodeRevoked     = "revoked"
+	CodeTooLarge    = "too_large"
+	CodeRateLimited = "rate_limited"
+	CodeInternal    = "internal"
+	CodeUnavailable = "unavailable"
+	CodeConflict    = "conflict" // the change was made on a view somebody changed since
 	// CodeCloned (409 on push): the device credential is in use on two
 	// computers (a copied disk or VM image); this one must re-enroll. Its
 	// queue is kept and delivered under the new enrollment.

@@ -19,7 +19,9 @@
 //	POST /v1/tickets/{id}/status     "this is fixed" / "still broken" (StatusRequest) → TicketView
 //	GET  /v1/dead-letters            the caller's changes the hub refused
 //	POST /v1/refresh                 collect a full inventory now
-//	GET  /v1/events                  server-sent events for the tray (Event)
+//	GET  /v1/events                  server-sent events for the tray (Event); at most
+//	                                 DefaultMaxStreamsPerUser per account and
+//	                                 DefaultMaxStreams in all, 429 beyond
 package localapi
 
 import (

@@ -470,9 +470,15 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, u string) {
 	}
 }
 
-// fail answers with the error: a refusal of the domain rules is the
-// caller's (400 with the fields), anything else the agent's (500).
+// fail answers with the error: files over a quota are 413, a refusal of
+// the domain rules is the caller's (400 with the fields), a full disk 507,
+// anything else the agent's (500).
 func (s *Server) fail(w http.ResponseWriter, err error) {
+	var quota *QuotaError
+	if errors.As(err, &quota) {
+		writeErr(w, http.StatusRequestEntityTooLarge, Error{Message: quota.Message, Fields: map[string]string{"attachments": quota.Message}})
+		return
+	}
 	if msp.IsPermanent(err) {
 		e := Error{Message: err.Error()}
 		for _, p := range msp.FieldProblems(err) {

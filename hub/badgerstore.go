@@ -66,6 +66,10 @@ func OpenBadgerStore(ctx context.Context, dir string, opts localdb.Options) (*Ba
 		db.Close()
 		return nil, fmt.Errorf("indexing the open tickets of a store written by an older hub: %w", err)
 	}
+	if err := s.countBlobs(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("counting the attachments of a store written by an older hub: %w", err)
+	}
 	return s, nil
 }
 

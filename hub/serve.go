@@ -48,6 +48,11 @@ type Config struct {
 	// GET /metrics is served without a credential, besides GET /metrics
 	// on the hub's own address behind the operator credential.
 	MetricsListen string
+	// DeviceAttachmentQuota caps the bytes of attached files one device
+	// (or signed-in person) may have the hub keep:
+	// DefaultDeviceAttachmentQuota (2 GiB) if zero, no limit if negative.
+	// Each tenant's own quota is msp.Tenant.AttachmentQuota.
+	DeviceAttachmentQuota int64
 }
 
 // Info is what a running hub tells about itself; it is also written to
@@ -157,6 +162,7 @@ func Serve(ctx context.Context, cfg Config) error {
 	srv.SetEventSink(Sinks{cfg.Events, WebhookSink(hooks, mx, log)})
 	srv.SetMetrics(mx)
 	srv.SetWebhooks(hooks)
+	srv.SetDeviceAttachmentQuota(cfg.DeviceAttachmentQuota)
 	if cfg.Server != nil {
 		cfg.Server(srv)
 	}

@@ -38,6 +38,9 @@ type Server struct {
 	events   EventSink           // nil: no events
 	metrics  *metrics.Hub        // nil: no metrics
 	webhooks *webhook.Dispatcher // nil: no webhook admin API
+	// deviceQuota caps the attachment bytes one uploader may have kept
+	// (SetDeviceAttachmentQuota; 0 is the default, negative no limit).
+	deviceQuota int64
 }
 
 // SetMetrics makes the server count into m and serve GET /metrics; call it

@@ -49,6 +49,13 @@ type Options struct {
 	Logger   *slog.Logger
 	// Now is the agent's clock (default time.Now); tests move it.
 	Now func() time.Time
+	// UserAttachmentQuota and DeviceAttachmentQuota cap the bytes of
+	// attached files the agent keeps waiting for the hub, for one OS user
+	// and for the whole device (defaults DefaultUserAttachmentQuota,
+	// 100 MB, and DefaultDeviceAttachmentQuota, 500 MB). Files over either
+	// are refused (localapi.QuotaError, 413); tickets without files and
+	// check-ins are not.
+	UserAttachmentQuota, DeviceAttachmentQuota int64
 }
 
 func (o Options) withDefaults() Options {
@@ -69,6 +76,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.UserAttachmentQuota <= 0 {
+		o.UserAttachmentQuota = DefaultUserAttachmentQuota
+	}
+	if o.DeviceAttachmentQuota <= 0 {
+		o.DeviceAttachmentQuota = DefaultDeviceAttachmentQuota
 	}
 	if o.Hostname == "" {
 		o.Hostname, _ = os.Hostname()
@@ -202,6 +215,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Agent, error) {
 	if err := a.refreshCounts(); err != nil {
 		a.Close()
 		return nil, err
+	}
+	if err := a.recountBlobs(ctx); err != nil {
+		// The counts stay as they were: a quota may be off until the
+		// next start, which is better than no agent.
+		a.log.Warn("could not recount the attachments kept on this computer", "err", err)
 	}
 	return a, nil
 }
@@ -358,7 +376,8 @@ func (a *Agent) actor(user string) msp.Actor {
 //
 // files are the bytes of the attachments the change names; they are kept
 // in the same transaction, content-addressed, and reach the hub before
-// the change does.
+// the change does. Files over the user's or the device's attachment quota
+// are refused with a *localapi.QuotaError and nothing is saved.
 func (a *Agent) Submit(ctx context.Context, user string, c msp.Change, files ...localapi.File) (*msp.Ticket, error) {
 	if a.Identity() == nil {
 		return nil, fmt.Errorf("%w; ask your IT support to enroll it", client.ErrNotEnrolled)
@@ -383,7 +402,7 @@ func (a *Agent) Submit(ctx context.Context, user string, c msp.Change, files ...
 	var queued protocol.Mutation
 	var stream outbox.Stream
 	err := a.db.Update(ctx, func(tx *localdb.Tx) error {
-		if err := storeBlobs(tx, c, files); err != nil {
+		if err := storeBlobs(tx, user, c, files, quotas{user: a.opts.UserAttachmentQuota, device: a.opts.DeviceAttachmentQuota}); err != nil {
 			return err
 		}
 		current, err := a.localTicket(tx, c.TicketID)

@@ -78,7 +78,13 @@ func (b localBackend) Tenant() (msp.Tenant, bool) {
 // ServeLocalAPI serves the local API on the socket in the data directory
 // until ctx ends. The dashboard's sync loops run in Run.
 func (a *Agent) ServeLocalAPI(ctx context.Context, log *slog.Logger) error {
-	return localapi.NewServer(localBackend{a}, log).Serve(ctx, a.dir)
+	return a.LocalAPI(log).Serve(ctx, a.dir)
+}
+
+// LocalAPI returns the local API server over the agent, for a caller that
+// sets its limits before serving it (Serve, in the data directory).
+func (a *Agent) LocalAPI(log *slog.Logger) *localapi.Server {
+	return localapi.NewServer(localBackend{a}, log)
 }
 
 var _ localapi.StaffBackend = localBackend{}

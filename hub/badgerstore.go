@@ -84,6 +84,10 @@ func OpenBadgerStore(ctx context.Context, dir string, opts localdb.Options) (*Ba
 			return nil, fmt.Errorf("indexing %s of a store written by an older hub: %w", ix.what, err)
 		}
 	}
+	if err := s.countBlobs(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("counting the attachments of a store written by an older hub: %w", err)
+	}
 	return s, nil
 }
 

@@ -507,6 +507,7 @@ func TestOpenAPISchemasTakeRealPayloads(t *testing.T) {
 	tn.SLA.AtRiskPercent = 20
 	tn.OverflowAfter = time.Hour
 	tn.Alerts = msp.AlertPolicy{SilentAfter: time.Hour, DiskFullPercent: 95, SecurityUpdatesDays: 10, RestartDays: 5, NoPosture: true}
+	tn.AttachmentQuota = 50 << 30
 	if err := tn.Validate(); err != nil {
 		t.Fatalf("the sample tenant is not valid: %v", err)
 	}

@@ -51,6 +51,11 @@ type Config struct {
 	// Webhooks are options of the webhook dispatcher (tests: AllowHTTP for
 	// a receiver on loopback); its Log and Observe are the hub's.
 	Webhooks webhook.Options
+	// DeviceAttachmentQuota caps the bytes of attached files one device
+	// (or signed-in person) may have the hub keep:
+	// DefaultDeviceAttachmentQuota (2 GiB) if zero, no limit if negative.
+	// Each tenant's own quota is msp.Tenant.AttachmentQuota.
+	DeviceAttachmentQuota int64
 }
 
 // Info is what a running hub tells about itself; it is also written to
@@ -162,6 +167,7 @@ func Serve(ctx context.Context, cfg Config) error {
 	srv.SetEventSink(Sinks{cfg.Events, MetricsSink(mx)})
 	srv.SetMetrics(mx)
 	srv.SetWebhooks(hooks)
+	srv.SetDeviceAttachmentQuota(cfg.DeviceAttachmentQuota)
 	if cfg.Server != nil {
 		cfg.Server(srv)
 	}

@@ -43,6 +43,9 @@ type Server struct {
 	webhooks *webhook.Dispatcher // nil: no webhook admin API, no webhooks
 	// relayWake wakes RunWebhookRelay after a commit that queued events.
 	relayWake chan struct{}
+	// deviceQuota caps the attachment bytes one uploader may have kept
+	// (SetDeviceAttachmentQuota; 0 is the default, negative no limit).
+	deviceQuota int64
 }
 
 // SetMetrics makes the server count into m and serve GET /metrics; call it

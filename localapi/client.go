@@ -180,7 +180,15 @@ func (c *Client) Events(ctx context.Context, fn func(Event)) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("the agent refused the event stream: %s", resp.Status)
+		// The agent says why (too many streams of this account: 429).
+		var e struct {
+			Error Error `json:"error"`
+		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10)) // a short read leaves the status alone to tell
+		if json.Unmarshal(b, &e) != nil || e.Error.Message == "" {
+			e.Error.Message = "the agent refused the event stream: " + resp.Status
+		}
+		return &APIError{Status: resp.StatusCode, Body: e.Error}
 	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)

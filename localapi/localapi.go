@@ -13,13 +13,16 @@
 //	GET  /v1/status                  sync status of the agent, the MSP's support details
 //	GET  /v1/device                  this computer's health and the details a ticket carries (Device)
 //	GET  /v1/tickets                 the caller's tickets, newest first ([]TicketView)
-//	POST /v1/tickets                 raise a ticket (NewTicket, with attachments) → TicketView
+//	POST /v1/tickets                 raise a ticket (NewTicket, with attachments) → TicketView;
+//	                                 413 over an attachment limit or quota (QuotaError)
 //	GET  /v1/tickets/{id}            one of the caller's tickets → TicketView
 //	POST /v1/tickets/{id}/replies    add a reply (Reply) → TicketView
 //	POST /v1/tickets/{id}/status     "this is fixed" / "still broken" (StatusRequest) → TicketView
 //	GET  /v1/dead-letters            the caller's changes the hub refused
 //	POST /v1/refresh                 collect a full inventory now
-//	GET  /v1/events                  server-sent events for the tray (Event)
+//	GET  /v1/events                  server-sent events for the tray (Event); at most
+//	                                 DefaultMaxStreamsPerUser per account and
+//	                                 DefaultMaxStreams in all, 429 beyond
 package localapi
 
 import (
@@ -182,6 +185,14 @@ type DeadLetter struct {
 	RejectedAt time.Time `json:"rejected_at"`
 	User       string    `json:"-"`
 }
+
+// QuotaError refuses files that would take their user, or the computer,
+// over what the agent keeps waiting for the hub; Message says which, in
+// words for the person, and what to do. The answer is 413, with Message
+// under "attachments" too.
+type QuotaError struct{ Message string }
+
+func (e *QuotaError) Error() string { return e.Message }
 
 // Error is the body of every error answer.
 type Error struct {

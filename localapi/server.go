@@ -55,8 +55,18 @@ type Server struct {
 	log     *slog.Logger
 	// lookup names a user id; os/user by default.
 	lookup func(uid uint32) (string, error)
+	// identifyPeer names the OS user at the other end of a connection
+	// (identify by default; tests name their callers themselves).
+	identifyPeer func(net.Conn) (string, error)
 	// Now is the clock of SLA previews (time.Now by default).
 	Now func() time.Time
+	// MaxStreamsPerUser and MaxStreams cap the open event streams of one
+	// OS user and of all (DefaultMaxStreamsPerUser and DefaultMaxStreams
+	// when zero). A stream beyond either is refused with 429; other
+	// requests are not affected. Set them before Serve.
+	MaxStreamsPerUser, MaxStreams int
+
+	streams streams
 }
 
 // NewServer returns a server over backend.
@@ -64,7 +74,9 @@ func NewServer(backend Backend, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{backend: backend, log: log, lookup: lookupUID, Now: time.Now}
+	s := &Server{backend: backend, log: log, lookup: lookupUID, Now: time.Now}
+	s.identifyPeer = s.identify
+	return s
 }
 
 type userKey struct{}
@@ -85,7 +97,7 @@ func (s *Server) Serve(ctx context.Context, dir string) error {
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			return context.WithValue(ctx, peerKey{}, &peer{conn: c, identify: s.identify})
+			return context.WithValue(ctx, peerKey{}, &peer{conn: c, identify: s.identifyPeer})
 		},
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
@@ -389,12 +401,34 @@ func (s *Server) dead(w http.ResponseWriter, _ *http.Request, u string) {
 // events streams the agent's events as server-sent events, each a JSON
 // Event; a person receives ticket events of their own tickets only. A
 // comment line every 25 s keeps idle connections open through proxies.
+// A user may hold MaxStreamsPerUser streams at once, and all users
+// MaxStreams; one more is refused with 429 and its connection closed.
 func (s *Server) events(w http.ResponseWriter, r *http.Request, u string) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
 		writeErr(w, http.StatusInternalServerError, Error{Message: "streaming is not available"})
 		return
 	}
+	perUser, total := s.MaxStreamsPerUser, s.MaxStreams
+	if perUser <= 0 {
+		perUser = DefaultMaxStreamsPerUser
+	}
+	if total <= 0 {
+		total = DefaultMaxStreams
+	}
+	release, problem, first := s.streams.take(u, perUser, total)
+	if problem != "" {
+		if first {
+			s.log.Warn("local API: an event stream was refused; more from this user are refused silently until one of theirs closes",
+				"user", u, "per_user", perUser, "total", total, "why", problem)
+		}
+		// Close the connection too: a refused caller keeps no descriptor.
+		w.Header().Set("Connection", "close")
+		w.Header().Set("Retry-After", "30")
+		writeErr(w, http.StatusTooManyRequests, Error{Message: problem})
+		return
+	}
+	defer release()
 	ch, stop := s.backend.Subscribe()
 	defer stop()
 	if rc := http.NewResponseController(w); rc != nil {
@@ -436,9 +470,15 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, u string) {
 	}
 }
 
-// fail answers with the error: a refusal of the domain rules is the
-// caller's (400 with the fields), anything else the agent's (500).
+// fail answers with the error: files over a quota are 413, a refusal of
+// the domain rules is the caller's (400 with the fields), a full disk 507,
+// anything else the agent's (500).
 func (s *Server) fail(w http.ResponseWriter, err error) {
+	var quota *QuotaError
+	if errors.As(err, &quota) {
+		writeErr(w, http.StatusRequestEntityTooLarge, Error{Message: quota.Message, Fields: map[string]string{"attachments": quota.Message}})
+		return
+	}
 	if msp.IsPermanent(err) {
 		e := Error{Message: err.Error()}
 		for _, p := range msp.FieldProblems(err) {

@@ -70,6 +70,22 @@ type Tenant struct {
 	// Alerts are the thresholds of the hub's proactive alerts; the zero
 	// value means DefaultAlertPolicy. See AlertRules.
 	Alerts AlertPolicy `json:"alerts,omitzero"`
+	// AttachmentQuota caps the bytes of attached files the hub keeps for
+	// the tenant; zero means DefaultAttachmentQuota. See AttachmentLimit.
+	AttachmentQuota int64 `json:"attachment_quota,omitempty"`
+}
+
+// DefaultAttachmentQuota is how many bytes of attached files the hub keeps
+// for a tenant that names no quota: 20 GiB.
+const DefaultAttachmentQuota = 20 << 30
+
+// AttachmentLimit returns the tenant's attachment quota in bytes, or
+// DefaultAttachmentQuota if it names none.
+func (t Tenant) AttachmentLimit() int64 {
+	if t.AttachmentQuota > 0 {
+		return t.AttachmentQuota
+	}
+	return DefaultAttachmentQuota
 }
 
 // DefaultOverflowAfter is how long an internal-owned ticket waits for a
@@ -221,6 +237,9 @@ func (t Tenant) Validate() error {
 		add(invalid("overflow_after", "is %s; the longest allowed is a week (%s)", t.OverflowAfter, MaxOverflowAfter))
 	}
 	add(prefixField("alerts", t.Alerts.Validate()))
+	if t.AttachmentQuota < 0 {
+		add(invalid("attachment_quota", "must not be negative; use 0 for the default of %d GiB", DefaultAttachmentQuota>>30))
+	}
 	return errors.Join(errs...)
 }
 

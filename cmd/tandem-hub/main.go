@@ -41,6 +41,7 @@ import (
 const usage = `tandem-hub: the MSP's Tandem server
 
   tandem-hub serve    --data DIR [--listen :8443] [--name HOST] [--msp NAME] [--sla-interval 1m]
+                      [--device-attachment-quota 2GB]
   tandem-hub tenant create --name NAME --mode co-managed|fully-managed
                       [--support-name N --support-phone P --support-email E]
   tandem-hub tenant list
@@ -52,6 +53,7 @@ const usage = `tandem-hub: the MSP's Tandem server
                       [--holiday-work YYYY-MM-DD]... [--overflow 30m]
                       [--alert-silent 24h] [--alert-disk-percent 90] [--alert-security-days 14]
                       [--alert-restart-days 7] [--alert-posture on|off]
+                      [--attachment-quota 20GB|default]
   tandem-hub sla sweep
   tandem-hub token create --tenant ID [--ttl 24h]
   tandem-hub user add --tenant ID --role it-lead|technician --name NAME
@@ -171,11 +173,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mspName := fs.String("msp", "", "the MSP's name, for the CA (first start only)")
 	metricsListen := fs.String("metrics-listen", "", "also serve GET /metrics without a credential on this address, such as 127.0.0.1:9464")
 	slaEvery := fs.Duration("sla-interval", hub.DefaultSLAInterval, "how often the SLA sweep runs (escalations, overflow, silent devices)")
+	deviceQuota := fs.String("device-attachment-quota", "2GB", "how much of attached files one device (or signed-in person) may have the hub keep, such as 500MB or 2GB (none: no limit)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *data == "" {
 		return usageError{"serve: --data DIR is required"}
+	}
+	perDevice := int64(-1)
+	if *deviceQuota != "none" {
+		n, err := parseSize(*deviceQuota)
+		if err != nil || n == 0 {
+			return usageError{fmt.Sprintf("serve: --device-attachment-quota %q: give a size such as 500MB or 2GB, or none", *deviceQuota)}
+		}
+		perDevice = n
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	var names []string
@@ -184,8 +195,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	return hub.Serve(ctx, hub.Config{
 		Dir: *data, Listen: *listen, Names: names, Name: *mspName, Profile: localdb.Server, Logger: log,
-		MetricsListen: *metricsListen,
-		SLAInterval:   max(*slaEvery, time.Second),
+		MetricsListen:         *metricsListen,
+		SLAInterval:           max(*slaEvery, time.Second),
+		DeviceAttachmentQuota: perDevice,
 		Ready: func(info hub.Info) {
 			fmt.Fprintf(stdout, "tandem-hub %s listening on %s\n", version.Version, info.URL)
 			fmt.Fprintf(stdout, "CA certificate: %s\nCA SHA-256 fingerprint: %s\n", info.CAFile, info.CAFingerprint)

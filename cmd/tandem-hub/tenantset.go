@@ -99,7 +99,47 @@ func describeTenant(out io.Writer, t msp.Tenant, now time.Time) error {
 	fmt.Fprintf(w, "  security updates\t%s\n", offOr(a.SecurityUpdatesDays > 0, fmt.Sprintf("pending over %d days", a.SecurityUpdatesDays)))
 	fmt.Fprintf(w, "  restart\t%s\n", offOr(a.RestartDays > 0, fmt.Sprintf("pending over %d days", a.RestartDays)))
 	fmt.Fprintf(w, "  security baseline\t%s\n", offOr(!a.NoPosture, "any check failing"))
+	quota := sizeText(t.AttachmentLimit())
+	if t.AttachmentQuota == 0 {
+		quota += " (default)"
+	}
+	fmt.Fprintf(w, "Attached files:\tup to %s kept on the hub\n", quota)
 	return w.Flush()
+}
+
+// sizeUnits are the units parseSize reads (powers of 1024, as the limits
+// are kept).
+var sizeUnits = []struct {
+	suffix string
+	shift  uint
+}{{"TB", 40}, {"GB", 30}, {"MB", 20}, {"KB", 10}, {"B", 0}}
+
+// parseSize reads a size such as "500MB", "2GB" or "1.5 GB" (units of
+// 1024) into bytes.
+func parseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	for _, u := range sizeUnits {
+		num, ok := strings.CutSuffix(t, u.suffix)
+		if !ok {
+			continue
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+		if err != nil || f < 0 || f*float64(int64(1)<<u.shift) > 1<<62 {
+			return 0, fmt.Errorf("%q is not a size such as 500MB or 2GB", s)
+		}
+		return int64(f * float64(int64(1)<<u.shift)), nil
+	}
+	return 0, fmt.Errorf("%q has no unit; write it as 500MB or 2GB", s)
+}
+
+// sizeText writes a byte count as parseSize reads it: "20GB", "1.5GB".
+func sizeText(n int64) string {
+	for _, u := range sizeUnits {
+		if n >= int64(1)<<u.shift {
+			return strings.TrimSuffix(strconv.FormatFloat(float64(n)/float64(int64(1)<<u.shift), 'f', 1, 64), ".0") + u.suffix
+		}
+	}
+	return "0B"
 }
 
 func offOr(on bool, s string) string {
@@ -206,6 +246,7 @@ func tenantSet(ctx context.Context, args []string, stdout io.Writer) error {
 	secDays := fs.Int("alert-security-days", 0, "raise an alert when security updates wait this many days (negative: off)")
 	restartDays := fs.Int("alert-restart-days", 0, "raise an alert when a restart waits this many days (negative: off)")
 	posture := fs.String("alert-posture", "", "on or off: raise an alert when a security check fails")
+	attachQuota := fs.String("attachment-quota", "", "how much of attached files the hub keeps for the tenant, such as 50GB (default: 20GB)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -317,6 +358,16 @@ func tenantSet(ctx context.Context, args []string, stdout io.Writer) error {
 		default:
 			return usageError{fmt.Sprintf("tenant set: --alert-posture %q: use on or off", *posture)}
 		}
+	}
+	if set["attachment-quota"] {
+		n := int64(0)
+		if *attachQuota != "default" {
+			var err error
+			if n, err = parseSize(*attachQuota); err != nil || n == 0 {
+				return usageError{fmt.Sprintf("tenant set: --attachment-quota %q: give a size such as 500MB or 50GB, or default", *attachQuota)}
+			}
+		}
+		t.AttachmentQuota = n
 	}
 	changes := 0
 	for name := range set {

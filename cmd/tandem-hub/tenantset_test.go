@@ -75,11 +75,11 @@ func TestTenantSetAndShow(t *testing.T) {
 	err := run(ctx, []string{"tenant", "set", "--data", dir, "--id", id,
 		"--sla-p1-response", "30m", "--sla-p2-clock", "24x7", "--overflow", "45m",
 		"--holidays-region", "none", "--holiday-add", "2026-12-28=Shutdown", "--hours", "mon-fri=07:30-16:30",
-		"--alert-disk-percent", "85", "--alert-posture", "off"}, &out, io.Discard)
+		"--alert-disk-percent", "85", "--alert-posture", "off", "--attachment-quota", "50GB"}, &out, io.Discard)
 	if err != nil {
 		t.Fatalf("tenant set: %v", err)
 	}
-	for _, want := range []string{`P1\s+30m\s+4h\s+24/7`, `P2\s+4h\s+8h\s+24/7`, `P3\s+8h\s+24h\s+business hours`, `after 45m without`, `mon 07:30-16:30`, `above 85%`, `security baseline\s+off`} {
+	for _, want := range []string{`P1\s+30m\s+4h\s+24/7`, `P2\s+4h\s+8h\s+24/7`, `P3\s+8h\s+24h\s+business hours`, `after 45m without`, `mon 07:30-16:30`, `above 85%`, `security baseline\s+off`, `Attached files:\s+up to 50GB kept on the hub\n`} {
 		if !regexp.MustCompile(want).MatchString(out.String()) {
 			t.Errorf("tenant set printed no %q:\n%s", want, out.String())
 		}
@@ -93,7 +93,7 @@ func TestTenantSetAndShow(t *testing.T) {
 		t.Fatal(err)
 	}
 	if tn.SLA.P1.Response != 30*time.Minute || !tn.SLA.P2.AllHours || tn.OverflowAfter != 45*time.Minute ||
-		tn.Holidays.Region != msp.RegionNone || len(tn.Holidays.Extra) != 1 || tn.Alerts.DiskFullPercent != 85 || !tn.Alerts.NoPosture {
+		tn.Holidays.Region != msp.RegionNone || len(tn.Holidays.Extra) != 1 || tn.Alerts.DiskFullPercent != 85 || !tn.Alerts.NoPosture || tn.AttachmentQuota != 50<<30 {
 		t.Errorf("stored tenant = %+v", tn)
 	}
 
@@ -101,6 +101,9 @@ func TestTenantSetAndShow(t *testing.T) {
 	err = run(ctx, []string{"tenant", "set", "--data", dir, "--id", id, "--sla-p1-resolution", "10m"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "resolution") {
 		t.Errorf("a resolution shorter than the response: %v", err)
+	}
+	if err := run(ctx, []string{"tenant", "set", "--data", dir, "--id", id, "--attachment-quota", "lots"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "500MB") {
+		t.Errorf("an attachment quota that is not a size: %v", err)
 	}
 	if err := run(ctx, []string{"tenant", "set", "--data", dir, "--id", id}, io.Discard, io.Discard); err == nil {
 		t.Error("tenant set with nothing to change succeeded")

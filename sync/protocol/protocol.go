@@ -381,6 +381,10 @@ const (
 	CodeInternal    = "internal"
 	CodeUnavailable = "unavailable"
 	CodeConflict    = "conflict" // the change was made on a view somebody changed since
+	// CodeQuota (413 on PUT /v1/blobs): the file would take its device
+	// (or person) or its tenant over the hub's attachment quota. Sending
+	// it again does not help until files are removed or the quota raised.
+	CodeQuota = "over_quota"
 	// CodeCloned (409 on push): the device credential is in use on two
 	// computers (a copied disk or VM image); this one must re-enroll. Its
 	// queue is kept and delivered under the new enrollment.

@@ -527,9 +527,20 @@ func signInProblem(err error) string {
 		return problem(err)
 	}
 	msg := api.Body.Message
+	_, hub, fromHub := strings.Cut(msg, "the hub answered 4")
+	if fromHub {
+		_, hub, fromHub = strings.Cut(hub, ": ")
+	}
 	switch {
+	case api.Status == http.StatusUnauthorized && strings.Contains(msg, "429") && fromHub:
+		// The hub says which limit and for how long (a code tried too
+		// often, or too many wrong ones from this network).
+		return capitalise(plainError(hub)) + "."
 	case api.Status == http.StatusUnauthorized && strings.Contains(msg, "429"):
-		return "Too many sign-in attempts from this computer. Wait a few minutes, then type the code again."
+		return "Too many sign-in attempts. Wait a few minutes, then type the code again."
+	case api.Status == http.StatusUnauthorized && fromHub && strings.HasPrefix(hub, "the MSP "):
+		// The MSP removed the person or ended their sign-ins: say so.
+		return capitalise(plainError(hub)) + "."
 	case api.Status == http.StatusUnauthorized:
 		return "This code was not accepted: it is not known, was already used, or has expired. " +
 			"Check it for typos, or ask your IT support provider for a new one."

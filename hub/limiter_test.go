@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"net"
 	"net/http"
 	"net/netip"
@@ -15,6 +16,7 @@ import (
 
 	"tandem/hub"
 	"tandem/msp"
+	"tandem/sync/client"
 	"tandem/sync/protocol"
 )
 
@@ -263,5 +265,37 @@ func TestSignInNotACode(t *testing.T) {
 	status, _, e := h.signIn(t, h.rawClient(t, nil), "ABCDEFGHJKLMNPQR")
 	if status != http.StatusUnauthorized || e == nil || !strings.Contains(e.Message, "four groups of four") {
 		t.Errorf("a code without its dashes: %d %+v, want 401 that shows the shape of a code", status, e)
+	}
+}
+
+// The agent's sign-in (client.Conn.SignIn) hands the hub's 429 for a code
+// tried too often back at once, with its words, rather than waiting out
+// the Retry-After of five minutes three times while the person looks at
+// a spinner.
+func TestSignInClientReturnsRateLimitAtOnce(t *testing.T) {
+	ctx := context.Background()
+	h := startHub(t)
+	t1 := h.tenant(t, "Demo Accounting", msp.ModeCoManaged)
+	lead, err := h.admin.AddUser(ctx, t1.ID, msp.RoleITLead, "Sipho Dlamini")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := h.enroll(t, t1.ID, "pc-1")
+	typo := lead.Code[:15] + "2222"
+	if typo == lead.Code {
+		typo = lead.Code[:15] + "3333"
+	}
+	for range 5 {
+		if _, err := d.conn.SignIn(ctx, typo); httpStatus(err) != http.StatusUnauthorized {
+			t.Fatalf("a wrong code: %v, want 401", err)
+		}
+	}
+	// A bound, not a timing: retrying the 429 would wait 5 minutes.
+	bounded, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err = d.conn.SignIn(bounded, lead.Code)
+	var he *client.HTTPError
+	if !errors.As(err, &he) || he.Status != http.StatusTooManyRequests || he.Body == nil || !strings.Contains(he.Body.Message, "new code") {
+		t.Fatalf("signing in with a locked code: %v; want the hub's 429 in its words", err)
 	}
 }

@@ -59,7 +59,10 @@ type Conn struct {
 	http  *retryablehttp.Client
 	// upload is http without the per-attempt timeout (PutBlob).
 	upload *retryablehttp.Client
-	log    *slog.Logger
+	// interactive is http for a request a person waits on (SignIn): a 429
+	// is answered at once, not waited out for up to MaxRetryAfter.
+	interactive *retryablehttp.Client
+	log         *slog.Logger
 
 	// certExpires is when the device certificate the Conn presents
 	// expires (zero without one).
@@ -205,7 +208,15 @@ func NewConn(hubURL string, caPEM []byte, cert *tls.Certificate, o ConnOptions) 
 	up.Timeout = 0
 	upload := &retryablehttp.Client{HTTPClient: &up, RetryWaitMin: rc.RetryWaitMin, RetryWaitMax: rc.RetryWaitMax,
 		RetryMax: rc.RetryMax, CheckRetry: rc.CheckRetry, Backoff: rc.Backoff, ErrorHandler: rc.ErrorHandler}
-	return &Conn{base: strings.TrimRight(hubURL, "/"), token: o.Token, http: rc, upload: upload, log: o.Logger, certExpires: certExpires}, nil
+	interactive := &retryablehttp.Client{HTTPClient: rc.HTTPClient, RetryWaitMin: rc.RetryWaitMin, RetryWaitMax: rc.RetryWaitMax,
+		RetryMax: rc.RetryMax, Backoff: rc.Backoff, ErrorHandler: rc.ErrorHandler,
+		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+				return false, nil
+			}
+			return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+		}}
+	return &Conn{base: strings.TrimRight(hubURL, "/"), token: o.Token, http: rc, upload: upload, interactive: interactive, log: o.Logger, certExpires: certExpires}, nil
 }
 
 // Close releases idle connections.
@@ -251,6 +262,11 @@ func retryAfter(h string) (time.Duration, bool) {
 
 // do sends a JSON request and decodes the JSON answer into out.
 func (c *Conn) do(ctx context.Context, method, path string, in, out any) error {
+	return c.doWith(ctx, c.http, method, path, in, out)
+}
+
+// doWith is do over the client hc.
+func (c *Conn) doWith(ctx context.Context, hc *retryablehttp.Client, method, path string, in, out any) error {
 	var body any
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -259,7 +275,7 @@ func (c *Conn) do(ctx context.Context, method, path string, in, out any) error {
 		}
 		body = b
 	}
-	b, err := c.send(ctx, c.http, method, path, body, "application/json", 64<<20)
+	b, err := c.send(ctx, hc, method, path, body, "application/json", 64<<20)
 	if err != nil || out == nil {
 		return err
 	}
@@ -419,10 +435,11 @@ func (c *Conn) Renew(ctx context.Context, csrPEM string) (protocol.RenewResponse
 }
 
 // SignIn exchanges a sign-in code from `tandem-hub user add` for a person's
-// credential.
+// credential. A person waits on it, so the hub's 429 (a code tried too
+// often) comes back at once with the hub's words.
 func (c *Conn) SignIn(ctx context.Context, code string) (protocol.SignInResponse, error) {
 	var r protocol.SignInResponse
-	err := c.do(ctx, http.MethodPost, protocol.PathSignIn, protocol.SignInRequest{Code: code}, &r)
+	err := c.doWith(ctx, c.interactive, http.MethodPost, protocol.PathSignIn, protocol.SignInRequest{Code: code}, &r)
 	return r, err
 }
 

@@ -210,3 +210,55 @@ func serveLocalAPI(t *testing.T, ctx context.Context, a *agent.Agent, dir string
 		}
 	}
 }
+
+// A computer renamed after a person raised tickets on it still shows them
+// their tickets (the hub names a person account@hostname, and the name
+// changed), and they can still reply to them.
+func TestLocalAPIMyTicketsSurviveARename(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := enrollDir(t, msp.ModeFullyManaged)
+	open := func(host string) *agent.Agent {
+		a, err := agent.Open(ctx, e.dir, agent.Options{Logger: quiet, Hostname: host, Conn: fastConn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a := open("reception-pc")
+	lctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- a.ServeLocalAPI(lctx, quiet) }()
+	c := localapi.NewClient(e.dir)
+	var raised localapi.TicketView
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var err error
+		if raised, err = c.Raise(ctx, localapi.NewTicket{Title: "Printer offline", Description: "First floor.",
+			Pillar: msp.PillarHelpdesk, Category: msp.CategoryOther, Impact: msp.LevelLow, Urgency: msp.LevelLow}); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("Raise: %v", err)
+		}
+	}
+	stop()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	a = open("front-desk-pc")
+	t.Cleanup(func() { a.Close() })
+	c, _ = serveLocalAPI(t, ctx, a, e.dir)
+	mine, err := c.Tickets(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mine) != 1 || mine[0].ID != raised.ID {
+		t.Fatalf("my tickets after the rename = %d, want the one raised before it", len(mine))
+	}
+	if _, err := c.Reply(ctx, raised.ID, "Still offline after the rename"); err != nil {
+		t.Errorf("replying after the rename: %v", err)
+	}
+}

@@ -279,6 +279,11 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 	if c.Kind == msp.ChangeSLA {
 		return nil, fmt.Errorf("%w: only the hub records SLA clocks", msp.ErrForbidden)
 	}
+	if p.user == nil && strings.ContainsRune(m.User, '@') {
+		// The hub appends the device's own name: an account named
+		// "alice@other-pc" would pass for a person on another computer.
+		return nil, &msp.ValidationError{Field: "user", Problem: "an OS account name holds no @; the hub adds this computer's name itself"}
+	}
 	if p.user != nil {
 		tenant, err := userTenant(tx, p, m.Tenant, c)
 		if err != nil {

@@ -86,3 +86,26 @@ func TestTicketIDTakenInAnotherTenant(t *testing.T) {
 		}
 	}
 }
+
+// A device names the OS account that raised a ticket, and the hub adds the
+// device's own name; an account name with an @ of its own (which would
+// pass for a person on another computer) is refused.
+func TestDeviceCannotNameAnotherComputersPerson(t *testing.T) {
+	h := startHub(t)
+	tn := h.tenant(t, "Acme", msp.ModeFullyManaged)
+	d := h.enroll(t, tn.ID, "acme-pc")
+	m := createM(d.next(), draft("Raised as someone elsewhere"))
+	m.User = "ceo@boardroom-pc"
+	resp := d.push(t, m)
+	wantResults(t, resp, 1, protocol.Rejected)
+	if r := resp.Results[0]; r.Error == nil || r.Error.Code != protocol.CodeInvalid || !strings.Contains(r.Error.Message, "holds no @") {
+		t.Errorf("a user with an @: %+v, want invalid", r.Error)
+	}
+	ok := createM(d.next(), draft("Raised as myself"))
+	ok.User = "thandi"
+	wantResults(t, d.push(t, ok), 2, protocol.Applied)
+	tk := h.adminTicket(t, tn.ID, ok.Change.TicketID)
+	if tk == nil || tk.Requester != "thandi@acme-pc" {
+		t.Errorf("requester = %+v, want thandi@acme-pc", tk)
+	}
+}

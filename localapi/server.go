@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -257,7 +258,7 @@ func (s *Server) mine(u string) ([]*msp.Ticket, error) {
 	id := s.backend.RequesterID(u)
 	out := []*msp.Ticket{}
 	for _, t := range all {
-		if t.Requester == id {
+		if SameAccount(t.Requester, id) {
 			out = append(out, t.VisibleTo(msp.RoleEndUser))
 		}
 	}
@@ -454,7 +455,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, u string) {
 		case <-keepalive.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case e := <-ch:
-			if e.Kind == EventTicket && e.Requester != me {
+			if e.Kind == EventTicket && !SameAccount(e.Requester, me) {
 				continue
 			}
 			if e.Kind == EventStatus || e.Kind == EventDrained {
@@ -546,4 +547,20 @@ func writeErr(w http.ResponseWriter, status int, e Error) {
 	writeJSON(w, status, struct {
 		Error Error `json:"error"`
 	}{e})
+}
+
+// SameAccount reports whether two requester ids ("account@hostname", as
+// the hub names an OS account on a device) are the same account. The
+// agent holds only this device's tickets, so the account alone decides:
+// a computer that was renamed still shows each person the tickets they
+// raised under its old name.
+func SameAccount(a, b string) bool {
+	return accountOf(a) == accountOf(b)
+}
+
+func accountOf(requester string) string {
+	if i := strings.LastIndexByte(requester, '@'); i >= 0 {
+		return requester[:i]
+	}
+	return requester
 }

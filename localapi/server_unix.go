@@ -41,11 +41,13 @@ func (s *Server) identify(c net.Conn) (string, error) {
 	return s.lookup(uid)
 }
 
-// lookupUID names a user id; an id without a name is "uid<N>".
+// lookupUID names a user id; an id without a name is "uid:<N>", which no
+// account can be called (a colon ends a name in /etc/passwd), so an
+// account named "uid1001" is never taken for the nameless uid 1001.
 func lookupUID(uid uint32) (string, error) {
 	u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10))
 	if err != nil {
-		return "uid" + strconv.FormatUint(uint64(uid), 10), nil
+		return "uid:" + strconv.FormatUint(uint64(uid), 10), nil
 	}
 	return u.Username, nil
 }

@@ -119,7 +119,9 @@ func tokenUser(tok windows.Token) (string, error) {
 	}
 	account, domain, _, err := sid.LookupAccount("")
 	if err != nil {
-		return "sid-" + sid.String(), nil // a deleted or unresolvable account is still someone
+		// A deleted or unresolvable account is still someone; no account
+		// name holds a colon, so this is never taken for one.
+		return "sid:" + sid.String(), nil
 	}
 	return windowsUserName(domain, account, computerName()), nil
 }

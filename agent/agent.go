@@ -102,7 +102,10 @@ type Agent struct {
 	// ledger keeps the device queue's ticket changes apart from the store
 	// (outbox.Ledger), in LedgerFile.
 	ledger *outbox.Ledger
-	now    func() time.Time
+	// staffLedger is the same for the changes people make in the
+	// dashboard, in StaffLedgerFile.
+	staffLedger *outbox.Ledger
+	now         func() time.Time
 
 	kick    chan struct{} // wakes the sync loop after a local change
 	refresh chan struct{} // asks the collectors for a full inventory now
@@ -204,7 +207,16 @@ func Open(ctx context.Context, dir string, opts Options) (*Agent, error) {
 		db.Close()
 		return nil, err
 	}
+	if a.staffLedger, err = outbox.OpenLedger(filepath.Join(dir, StaffLedgerFile)); err != nil {
+		a.ledger.Close()
+		db.Close()
+		return nil, err
+	}
 	if err := a.reconcile(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.reconcileStaffAll(ctx); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -225,7 +237,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Agent, error) {
 }
 
 // Close closes the store and the ledger.
-func (a *Agent) Close() error { return errors.Join(a.db.Close(), a.ledger.Close()) }
+func (a *Agent) Close() error {
+	return errors.Join(a.db.Close(), a.ledger.Close(), a.staffLedger.Close())
+}
 
 // DB returns the agent's store (for the local API and tests).
 func (a *Agent) DB() *localdb.DB { return a.db }

@@ -237,6 +237,9 @@ func (a *Agent) StaffSignIn(ctx context.Context, user, code string) (localapi.St
 	if err != nil {
 		return localapi.StaffSession{}, fmt.Errorf("keeping your sign-in: %w", err)
 	}
+	if err := a.reconcileStaff(ctx, user); err != nil {
+		a.log.Warn("could not queue again this person's changes from the staff ledger", "os_user", user, "err", err)
+	}
 	if conn, err := a.staffConn(&s); err == nil {
 		if err := a.staffAlignSeq(ctx, conn, &s); err != nil {
 			a.log.Warn("could not ask the hub where this person's changes stand; will ask before the first push", "err", err)
@@ -264,6 +267,7 @@ func (a *Agent) StaffSignOut(ctx context.Context, user string) error {
 	if err := a.deleteStaffKeys(ctx, []byte(staffPrefix(user)), nil); err != nil {
 		return fmt.Errorf("removing your dashboard data from this computer: %w", err)
 	}
+	a.forgetStaffChanges(user)
 	st.mu.Lock()
 	delete(st.idx, user)
 	delete(st.info, user)
@@ -586,7 +590,8 @@ func (a *Agent) staffPush(ctx context.Context, conn *client.Conn, s *staffSessio
 		return err
 	}
 	_, err := a.drainOutbox(ctx, conn, outboxQueue{
-		kv: func(tx *localdb.Tx) outbox.KV { return newStaffKV(tx, s) },
+		ledger: a.staffLedger,
+		kv:     func(tx *localdb.Tx) outbox.KV { return newStaffKV(tx, s) },
 		// Number the person's queue after the hub's mark again.
 		conflict: func() error {
 			return a.db.Update(ctx, func(tx *localdb.Tx) error { return tx.Delete(staffKey(s.OSUser, "seq-aligned")) })
@@ -772,6 +777,7 @@ func (a *Agent) StaffChange(ctx context.Context, user, id string, c msp.Change) 
 		c.Comment = &cm
 	}
 	var out *msp.Ticket
+	var queued protocol.Mutation
 	err = a.db.Update(ctx, func(tx *localdb.Tx) error {
 		if ok, err := tx.Has(staffKey(user, "session")); err != nil || !ok {
 			return cmp.Or(err, localapi.ErrNotSignedIn) // signed out meanwhile
@@ -793,12 +799,15 @@ func (a *Agent) StaffChange(ctx context.Context, user, id string, c msp.Change) 
 		if err := putStaffTicket(tx, user, out); err != nil {
 			return err
 		}
-		_, err = outbox.New(localdb.ErrStop).Enqueue(newStaffKV(tx, s), protocol.Mutation{Kind: protocol.KindTicket, User: user, Tenant: cur.Tenant, Change: &c})
+		queued = protocol.Mutation{Kind: protocol.KindTicket, User: user, Tenant: cur.Tenant, Change: &c}
+		queued.Seq, err = outbox.New(localdb.ErrStop).Enqueue(newStaffKV(tx, s), queued)
 		return err
 	})
 	if err != nil {
 		return localapi.StaffTicket{}, err
 	}
+	queued.ID = c.ID
+	a.ledgerStaffChange(s, out.Title, queued)
 	if ix := a.staffIndexIfOpen(user); ix != nil {
 		ix.upsert(out)
 	}

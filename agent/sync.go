@@ -130,6 +130,7 @@ func (a *Agent) SyncOnce(ctx context.Context, conn *client.Conn) error {
 func (a *Agent) pushAll(ctx context.Context, conn *client.Conn) error {
 	pushed, err := a.drainOutbox(ctx, conn, outboxQueue{
 		device: true,
+		ledger: a.ledger,
 		kv:     func(tx *localdb.Tx) outbox.KV { return tx },
 		before: func(batch []json.RawMessage) error { return a.sendBlobs(ctx, conn, batch) },
 		acked: func(acked int, d []outbox.DeadLetter) {
@@ -163,6 +164,8 @@ type outboxQueue struct {
 	// device is set for the device's own queue: it is sent in a stream
 	// (ensureStream), kept in the ledger, and repaired when damaged.
 	device bool
+	// ledger, if set, is told which changes left the queue.
+	ledger *outbox.Ledger
 	kv     func(*localdb.Tx) outbox.KV
 	// conflict runs when the hub holds other changes under the queue's
 	// numbers (a person's queue: number again after the hub's mark).
@@ -254,8 +257,8 @@ func (a *Agent) drainOutbox(ctx context.Context, conn *client.Conn, q outboxQueu
 		} else if err != nil {
 			return pushed, fmt.Errorf("recording what the hub acknowledged: %w", err)
 		}
-		if q.device {
-			if err := a.ledger.Acked(ack.IDs); err != nil {
+		if q.ledger != nil {
+			if err := q.ledger.Acked(ack.IDs); err != nil {
 				a.log.Warn("could not note delivered changes in the outbox ledger; they may be sent again, which the hub ignores", "err", err)
 			}
 		}

@@ -76,7 +76,8 @@ func classifyOpen(dir string, err error) error {
 			ErrCorrupt, dir, err)
 	}
 	return fmt.Errorf("%w: the store in %s cannot be opened: %v. Stop the agent, move the directory aside and start again: "+
-		"the agent sends again the ticket changes its outbox ledger (beside the store) holds, tells you which, and downloads its tickets from the MSP again. "+
+		"the agent sends again the ticket changes its outbox ledgers (beside the store) hold, tells you which, and downloads its tickets from the MSP again; "+
+		"people signed in to the dashboard sign in again, and their unsent changes are sent then. "+
 		"Keep the moved copy for your IT support: it may hold other changes (inventory, settings) that were not yet sent",
 		ErrCorrupt, dir, err)
 }

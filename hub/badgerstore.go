@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"tandem/localdb"
@@ -27,7 +28,7 @@ import (
 //	h-user/<user>                         User
 //	h-secret/<sha256>                     Secret
 //	h-open/<tenant>/<ticket>              empty: the ticket's status is open
-//	h-ticketid/<ticket>/<tenant>          empty: the tenant holds a ticket with this id
+//	h-ticketid/<ticket>                   the tenants that hold a ticket with this id, comma-separated
 //	h-hist/<tenant>/<ticket>              TicketHistory
 //	h-alerts/<tenant>/<device>            DeviceAlerts
 //	h-matrixlog/<tenant>                  []msp.MatrixEvent, oldest first
@@ -67,19 +68,23 @@ func OpenBadgerStore(ctx context.Context, dir string, opts localdb.Options) (*Ba
 		return nil, err
 	}
 	s := &BadgerStore{db: db}
+	holders := map[string][]string{} // ticket id → tenants, for the id index
 	for _, ix := range []struct {
 		marker, what string
-		keys         func(t msp.Ticket) [][]byte
+		entries      func(t msp.Ticket, put func(key, val []byte))
 	}{
-		{"open-index", "the open tickets", func(t msp.Ticket) [][]byte {
+		{"open-index", "the open tickets", func(t msp.Ticket, put func(key, val []byte)) {
 			if t.Status.IsOpen() {
-				return [][]byte{k(spOpen, t.Tenant, t.ID)}
+				put(k(spOpen, t.Tenant, t.ID), nil)
 			}
-			return nil
 		}},
-		{"ticket-id-index", "the ticket ids", func(t msp.Ticket) [][]byte { return [][]byte{k(spTicketID, t.ID, t.Tenant)} }},
+		{"ticket-id-index", "the ticket ids", func(t msp.Ticket, put func(key, val []byte)) {
+			holders[t.ID] = append(holders[t.ID], t.Tenant)
+			slices.Sort(holders[t.ID])
+			put(k(spTicketID, t.ID), []byte(strings.Join(holders[t.ID], ",")))
+		}},
 	} {
-		if err := s.indexTickets(ctx, ix.marker, ix.keys); err != nil {
+		if err := s.indexTickets(ctx, ix.marker, ix.entries); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("indexing %s of a store written by an older hub: %w", ix.what, err)
 		}
@@ -92,9 +97,9 @@ func OpenBadgerStore(ctx context.Context, dir string, opts localdb.Options) (*Ba
 }
 
 // indexTickets builds an index of the tickets that a store written before
-// the hub kept it lacks, once: the keys keysOf names for every ticket,
-// then the marker.
-func (s *BadgerStore) indexTickets(ctx context.Context, name string, keysOf func(msp.Ticket) [][]byte) error {
+// the hub kept it lacks, once: the entries entries puts for every ticket
+// (a later put of a key replaces an earlier one), then the marker.
+func (s *BadgerStore) indexTickets(ctx context.Context, name string, entries func(t msp.Ticket, put func(key, val []byte))) error {
 	marker := k(spMeta, name)
 	done := false
 	if err := s.db.View(func(tx *localdb.Tx) error {
@@ -109,10 +114,16 @@ func (s *BadgerStore) indexTickets(ctx context.Context, name string, keysOf func
 	}); err != nil || done {
 		return err
 	}
-	var keys [][]byte
+	vals := map[string][]byte{}
+	var keys []string
 	if err := s.db.View(func(tx *localdb.Tx) error {
 		return scanJSON(tx, localdb.Prefix(spTicket), func(t msp.Ticket) bool {
-			keys = append(keys, keysOf(t)...)
+			entries(t, func(key, val []byte) {
+				if _, ok := vals[string(key)]; !ok {
+					keys = append(keys, string(key))
+				}
+				vals[string(key)] = val
+			})
 			return true
 		})
 	}); err != nil {
@@ -124,7 +135,7 @@ func (s *BadgerStore) indexTickets(ctx context.Context, name string, keysOf func
 		keys = keys[n:]
 		if err := s.db.Update(ctx, func(tx *localdb.Tx) error {
 			for _, key := range batch {
-				if err := tx.Put(key, nil); err != nil {
+				if err := tx.Put([]byte(key), vals[key]); err != nil {
 					return err
 				}
 			}
@@ -222,7 +233,7 @@ func (b badgerTx) PutTicket(t *msp.Ticket) error {
 	if err := b.tx.PutJSON(k(spTicket, t.Tenant, t.ID), t); err != nil {
 		return err
 	}
-	if err := b.tx.Put(k(spTicketID, t.ID, t.Tenant), nil); err != nil {
+	if err := b.noteTicketID(t); err != nil {
 		return err
 	}
 	var err error
@@ -237,14 +248,27 @@ func (b badgerTx) PutTicket(t *msp.Ticket) error {
 	return b.noteFeed(t.Tenant, "ticket", t.ID)
 }
 
+// noteTicketID records t's tenant in the hub-wide id index, unless it is
+// there already. A point read, not a scan: a scan inside a transaction
+// with many writes costs as much as the writes.
+func (b badgerTx) noteTicketID(t *msp.Ticket) error {
+	holders, err := b.TicketTenants(t.ID)
+	if err != nil || slices.Contains(holders, t.Tenant) {
+		return err
+	}
+	holders = append(holders, t.Tenant)
+	slices.Sort(holders)
+	return b.tx.Put(k(spTicketID, t.ID), []byte(strings.Join(holders, ",")))
+}
+
 func (b badgerTx) TicketTenants(id string) ([]string, error) {
-	var out []string
-	prefix := k(spTicketID, id, "")
-	err := b.tx.ScanKeys(prefix, nil, func(key []byte) error {
-		out = append(out, string(key[len(prefix):]))
-		return nil
-	})
-	return out, err
+	v, err := b.tx.Get(k(spTicketID, id))
+	if errors.Is(err, localdb.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return strings.Split(string(v), ","), nil
 }
 
 func (b badgerTx) OpenTickets(tenant string, fn func(*msp.Ticket) bool) error {

@@ -41,7 +41,7 @@ func TestOpenIndexBuiltForOldStore(t *testing.T) {
 	}
 	// Make it look like an older hub's store: no index, no marker.
 	if err := s.db.Update(ctx, func(tx *localdb.Tx) error {
-		for _, key := range [][]byte{k(spMeta, "open-index"), k(spMeta, "ticket-id-index"), k(spTicketID, open.ID, "acme"), k(spTicketID, resolved.ID, "acme")} {
+		for _, key := range [][]byte{k(spMeta, "open-index"), k(spMeta, "ticket-id-index"), k(spTicketID, open.ID), k(spTicketID, resolved.ID)} {
 			if err := tx.Delete(key); err != nil {
 				return err
 			}

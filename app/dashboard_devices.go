@@ -183,6 +183,13 @@ func (v *devicesTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	set(dcolOS, r.OS, widget.MediumImportance)
 	seen, imp := seenWords(r, now)
 	set(dcolSeen, seen, imp)
+	if !r.RevokedAt.IsZero() {
+		// Retired: its last report is history, not a state to act on.
+		for _, c := range []int{dcolUpdates, dcolRestart, dcolPosture} {
+			set(c, "—", widget.LowImportance)
+		}
+		return
+	}
 	up, imp := updatesWords(r)
 	set(dcolUpdates, up, imp)
 	if r.RestartNeeded {
@@ -199,7 +206,11 @@ func (v *devicesTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 
 func seenWords(r localapi.DeviceRow, now time.Time) (string, widget.Importance) {
 	if !r.RevokedAt.IsZero() {
-		return "Retired " + r.RevokedAt.In(now.Location()).Format("2 Jan 2006"), widget.LowImportance
+		at := r.RevokedAt.In(now.Location())
+		if at.Year() == now.Year() {
+			return "Retired " + at.Format("2 Jan"), widget.LowImportance
+		}
+		return "Retired " + at.Format("Jan 2006"), widget.LowImportance
 	}
 	if r.LastSeen.IsZero() {
 		return "Never", widget.DangerImportance
@@ -284,6 +295,12 @@ func (v *devicesTab) render(dd localapi.DeviceDetail) {
 	seen, imp := seenWords(dd.DeviceRow, now)
 	sl := line("Last seen: " + seen)
 	sl.Importance = imp
+	if !dd.RevokedAt.IsZero() {
+		// Say what retired means, and that what follows is its last report.
+		sl = line("Retired by your IT support provider on " + dd.RevokedAt.In(now.Location()).Format("2 January 2006 15:04") +
+			": it no longer reports, and what follows is its last report. If it is back in use, it must be enrolled again.")
+		sl.Importance = widget.WarningImportance
+	}
 	org := ""
 	if dd.TenantName != "" {
 		org = dd.TenantName + " · "

@@ -12,13 +12,16 @@ import (
 	"tandem/localapi"
 )
 
-// A retired device reads "Retired" and its date, quietly, however long
-// ago it was last heard from.
+// A retired device reads "Retired" and its date (short enough for the
+// column), quietly, however long ago it was last heard from.
 func TestSeenWordsRetired(t *testing.T) {
 	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	row := localapi.DeviceRow{LastSeen: now.Add(-90 * 24 * time.Hour), Silent: false, RevokedAt: time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)}
-	if got, imp := seenWords(row, now); got != "Retired 14 Sep 2026" || imp != widget.LowImportance {
-		t.Errorf("seenWords(retired) = %q, %v; want \"Retired 14 Sep 2026\", low importance", got, imp)
+	if got, imp := seenWords(row, now); got != "Retired 14 Sep" || imp != widget.LowImportance {
+		t.Errorf("seenWords(retired) = %q, %v; want \"Retired 14 Sep\", low importance", got, imp)
+	}
+	if got, _ := seenWords(row, now.AddDate(1, 0, 0)); got != "Retired Sep 2026" {
+		t.Errorf("seenWords(retired last year) = %q; want \"Retired Sep 2026\"", got)
 	}
 	row.RevokedAt, row.Silent = time.Time{}, true
 	if got, imp := seenWords(row, now); imp != widget.DangerImportance || got == "" || got[:6] != "Silent" {

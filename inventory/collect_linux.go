@@ -116,13 +116,13 @@ func (c *collector) system(r *Report) {
 
 	r.Machine.Arch = c.arch()
 	const dmi = "/sys/class/dmi/id/"
-	r.Machine.Vendor = c.readLine(dmi+"sys_vendor", "system vendor")
-	r.Machine.Model = c.readLine(dmi+"product_name", "system model")
-	r.Machine.Serial = c.readLine(dmi+"product_serial", "system serial number")
+	r.Hardware.Vendor = c.readLine(dmi+"sys_vendor", "system vendor")
+	r.Hardware.Model = c.readLine(dmi+"product_name", "system model")
+	r.Hardware.Serial = c.readLine(dmi+"product_serial", "system serial number")
 	r.Machine.UUID = c.readLine(dmi+"product_uuid", "system UUID")
-	r.Machine.BIOSVendor = c.readLine(dmi+"bios_vendor", "BIOS vendor")
-	r.Machine.BIOSVersion = c.readLine(dmi+"bios_version", "BIOS version")
-	r.Machine.BIOSDate = dmiDate(c.readLine(dmi+"bios_date", "BIOS date"))
+	r.Hardware.BIOS.Vendor = c.readLine(dmi+"bios_vendor", "BIOS vendor")
+	r.Hardware.BIOS.Version = c.readLine(dmi+"bios_version", "BIOS version")
+	r.Hardware.BIOS.Date = dmiDate(c.readLine(dmi+"bios_date", "BIOS date"))
 }
 
 // arch returns the machine architecture as uname -m prints it.
@@ -223,7 +223,7 @@ func (c *collector) software(ctx context.Context) ([]msp.Software, string) {
 			return out, "deb"
 		}
 		for _, p := range pkgs {
-			out = append(out, msp.Software{Name: p.Name, Version: p.Version})
+			out = append(out, msp.Software{Name: p.Name, Version: p.Version, Source: msp.SourceDeb})
 		}
 		return out, "deb"
 	}
@@ -242,7 +242,7 @@ func (c *collector) software(ctx context.Context) ([]msp.Software, string) {
 	}
 	for _, p := range pkgs {
 		name := p.Name
-		out = append(out, msp.Software{Name: name, Version: p.EVR})
+		out = append(out, msp.Software{Name: name, Version: p.EVR, Source: msp.SourceRPM})
 	}
 	return out, "rpm"
 }

@@ -195,7 +195,8 @@ func newGLPIBody(r Report) glpiBody {
 		}
 		c.OperatingSystem.Timezone = &glpiTimezone{Name: name, Offset: fmt.Sprintf("%c%02d%02d", sign, off/3600, off%3600/60)}
 	}
-	if b := (glpiBIOS{m.Vendor, m.Model, m.Serial, m.BIOSVendor, m.BIOSVersion, m.BIOSDate}); b != (glpiBIOS{}) {
+	h := r.Hardware
+	if b := (glpiBIOS{h.Vendor, h.Model, h.Serial, h.BIOS.Vendor, h.BIOS.Version, h.BIOS.Date}); b != (glpiBIOS{}) {
 		c.BIOS = &b
 	}
 	if r.CPU.Model != "" || r.CPU.Cores > 0 {
@@ -227,7 +228,9 @@ func newGLPIBody(r Report) glpiBody {
 		c.Networks = append(c.Networks, glpiNetworks(n)...)
 	}
 	for _, s := range r.Software {
-		c.Softwares = append(c.Softwares, glpiSoftware{Name: s.Name, Version: s.Version, From: m.PackageFormat})
+		// An entry names its source; an older agent's report has only the
+		// system's package format.
+		c.Softwares = append(c.Softwares, glpiSoftware{Name: s.Name, Version: s.Version, From: orDefault(s.Source, m.PackageFormat)})
 	}
 	switch r.Posture.Firewall.State {
 	case msp.CheckOK:

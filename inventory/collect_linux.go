@@ -22,6 +22,7 @@ import (
 
 const (
 	dpkgStatus     = "/var/lib/dpkg/status"
+	pacmanLocalDB  = "/var/lib/pacman/local"
 	aptListsDir    = "/var/lib/apt/lists"
 	aptListsMaxAge = 7 * 24 * time.Hour
 )
@@ -210,9 +211,19 @@ func (c *collector) dmCryptAt(dir string, depth int) (bool, string) {
 	return false, ""
 }
 
-// software lists the installed packages from the dpkg status file, or from
-// rpm when there is no dpkg database.
+// software lists the installed packages of the system's package manager
+// (the dpkg status file, else pacman's local database, else rpm) and adds
+// the snaps and flatpaks, each entry naming its source. It returns the
+// system's package format.
 func (c *collector) software(ctx context.Context) ([]msp.Software, string) {
+	out, format := c.systemPackages(ctx)
+	out = append(out, c.snaps(ctx)...)
+	out = append(out, c.flatpaks(ctx)...)
+	return out, format
+}
+
+// systemPackages lists the packages of the distribution's package manager.
+func (c *collector) systemPackages(ctx context.Context) ([]msp.Software, string) {
 	out := []msp.Software{}
 	f, err := os.Open(c.path(dpkgStatus))
 	if err == nil {
@@ -220,31 +231,78 @@ func (c *collector) software(ctx context.Context) ([]msp.Software, string) {
 		pkgs, err := parseDpkgStatus(f)
 		if err != nil {
 			c.warn("installed software unknown: %s: %v", dpkgStatus, err)
-			return out, "deb"
+			return out, msp.SourceDeb
 		}
 		for _, p := range pkgs {
 			out = append(out, msp.Software{Name: p.Name, Version: p.Version, Source: msp.SourceDeb})
 		}
-		return out, "deb"
+		return out, msp.SourceDeb
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		c.warn("installed software unknown: %v", err)
 		return out, ""
 	}
+	if c.exists(pacmanLocalDB) {
+		res, err := c.run(ctx, c.cmdTO, "pacman", "-Qi")
+		switch {
+		case err != nil:
+			c.warn("installed software unknown: %v", err)
+		case res.Code != 0:
+			c.warn("installed software unknown: pacman -Qi exited with %d: %s", res.Code, res.stderrLine())
+		default:
+			out = parsePacmanQi(res.Stdout)
+		}
+		return out, msp.SourcePacman
+	}
 	pkgs, err := c.rpmPackages(ctx)
 	if errors.Is(err, errNoTool) {
-		c.warn("installed software unknown: no package database found (no %s, no rpm)", dpkgStatus)
+		c.warn("installed software unknown: no package database found (no %s, no %s, no rpm)", dpkgStatus, pacmanLocalDB)
 		return out, ""
 	}
 	if err != nil {
 		c.warn("installed software unknown: %v", err)
-		return out, "rpm"
+		return out, msp.SourceRPM
 	}
 	for _, p := range pkgs {
-		name := p.Name
-		out = append(out, msp.Software{Name: name, Version: p.EVR, Source: msp.SourceRPM})
+		out = append(out, msp.Software{Name: p.Name, Version: p.EVR, Source: msp.SourceRPM})
 	}
-	return out, "rpm"
+	return out, msp.SourceRPM
+}
+
+// snaps lists the snaps `snap list` shows. No snap command is no snaps;
+// a snapd that does not answer is a warning.
+func (c *collector) snaps(ctx context.Context) []msp.Software {
+	res, err := c.run(ctx, c.cmdTO, "snap", "list", "--color=never", "--unicode=never")
+	switch {
+	case errors.Is(err, errNoTool), errors.Is(err, errFakeRoot):
+		return nil
+	case err != nil:
+		c.warn("snaps unknown: %v", err)
+		return nil
+	case res.Code != 0:
+		c.warn("snaps unknown: snap list exited with %d: %s", res.Code, res.stderrLine())
+		return nil
+	}
+	return parseSnapList(res.Stdout)
+}
+
+// flatpaks lists the flatpak refs, applications and runtimes, of the
+// system installation and of the agent's own account: what `flatpak list
+// --all` shows to the user the agent runs as. Refs that other accounts
+// installed for themselves (in their home directories) are not listed.
+func (c *collector) flatpaks(ctx context.Context) []msp.Software {
+	res, err := c.run(ctx, c.cmdTO, "flatpak", "list", "--all", "--columns="+strings.Join(flatpakColumns, ","))
+	switch {
+	case errors.Is(err, errNoTool), errors.Is(err, errFakeRoot):
+		return nil
+	case err != nil:
+		c.warn("flatpaks unknown: %v", err)
+		return nil
+	case res.Code != 0:
+		c.warn("flatpaks unknown: flatpak list exited with %d: %s", res.Code, res.stderrLine())
+		return nil
+	}
+	return parseFlatpakList(res.Stdout, flatpakColumns)
 }
 
 func (c *collector) rpmPackages(ctx context.Context) ([]rpmPackage, error) {

@@ -47,6 +47,17 @@ func tool(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
+// bySource returns the entries of r.Software from source.
+func bySource(r Report, source string) []msp.Software {
+	var out []msp.Software
+	for _, s := range r.Software {
+		if s.Source == source {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func TestThisMachineSoftwareCountMatchesDpkgQuery(t *testing.T) {
 	r := collected(t)
 	if _, err := os.Stat(dpkgStatus); err != nil {
@@ -59,19 +70,62 @@ func TestThisMachineSoftwareCountMatchesDpkgQuery(t *testing.T) {
 			want++
 		}
 	}
-	if len(r.Software) != want {
-		t.Errorf("software lists %d packages; dpkg-query counts %d installed", len(r.Software), want)
+	debs := bySource(r, msp.SourceDeb)
+	if len(debs) != want {
+		t.Errorf("software lists %d packages from dpkg; dpkg-query counts %d installed", len(debs), want)
 	}
 	if r.Machine.PackageFormat != "deb" {
 		t.Errorf("package format = %q, want deb", r.Machine.PackageFormat)
 	}
 	// Spot-check a version against dpkg-query's own answer.
-	if len(r.Software) > 0 {
-		s := r.Software[len(r.Software)/2]
+	if len(debs) > 0 {
+		s := debs[len(debs)/2]
 		v := strings.TrimSpace(tool(t, "dpkg-query", "-W", "-f=${Version}", s.Name))
 		if v != s.Version {
 			t.Errorf("%s: version %q; dpkg-query says %q", s.Name, s.Version, v)
 		}
+	}
+}
+
+// TestThisMachineSnapsAndFlatpaks compares the snaps and flatpaks with
+// what `snap list` and `flatpak list --all` print, one line each, where
+// those tools are installed and answer.
+func TestThisMachineSnapsAndFlatpaks(t *testing.T) {
+	r := collected(t)
+	count := func(name string, args ...string) (int, bool) {
+		if _, err := exec.LookPath(name); err != nil {
+			return 0, false
+		}
+		out, err := exec.Command(name, args...).Output()
+		if err != nil {
+			return 0, false
+		}
+		n := 0
+		for line := range strings.Lines(string(out)) {
+			if strings.TrimSpace(line) != "" {
+				n++
+			}
+		}
+		return n, true
+	}
+	checked := false
+	if n, ok := count("snap", "list", "--color=never"); ok {
+		checked = true
+		if n > 0 {
+			n-- // the header
+		}
+		if got := len(bySource(r, msp.SourceSnap)); got != n {
+			t.Errorf("%d snaps; snap list lists %d", got, n)
+		}
+	}
+	if n, ok := count("flatpak", "list", "--all", "--columns=application"); ok {
+		checked = true
+		if got := len(bySource(r, msp.SourceFlatpak)); got != n {
+			t.Errorf("%d flatpaks; flatpak list --all lists %d", got, n)
+		}
+	}
+	if !checked {
+		t.Skip("neither snap nor flatpak answers here")
 	}
 }
 

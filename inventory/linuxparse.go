@@ -598,16 +598,6 @@ func parseNftRuleset(b []byte) nftSummary {
 	return s
 }
 
-// dmiDate turns the "MM/DD/YYYY" of /sys/class/dmi/id/bios_date into
-// "YYYY-MM-DD"; anything else gives "".
-func dmiDate(s string) string {
-	t, err := time.Parse("01/02/2006", strings.TrimSpace(s))
-	if err != nil {
-		return ""
-	}
-	return t.Format(time.DateOnly)
-}
-
 // parsePacmanQi reads `pacman -Qi` (or -Qqi) output in the C locale: one
 // block of "Key : value" lines per installed package, blocks separated by
 // an empty line, multi-valued fields continued on lines that start with

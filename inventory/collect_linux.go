@@ -34,6 +34,7 @@ func (c *collector) collect(ctx context.Context, r *Report) error {
 	wg.Go(func() { r.Patches = c.patches(ctx) })
 	wg.Go(func() { r.Posture = c.posture(ctx) })
 	c.system(r)
+	c.hardware(ctx, r)
 	r.Disks = c.disks()
 	r.Network = c.network()
 	r.Software, r.Machine.PackageFormat = c.software(ctx)
@@ -116,14 +117,76 @@ func (c *collector) system(r *Report) {
 	}
 
 	r.Machine.Arch = c.arch()
-	const dmi = "/sys/class/dmi/id/"
-	r.Hardware.Vendor = c.readLine(dmi+"sys_vendor", "system vendor")
-	r.Hardware.Model = c.readLine(dmi+"product_name", "system model")
-	r.Hardware.Serial = c.readLine(dmi+"product_serial", "system serial number")
-	r.Machine.UUID = c.readLine(dmi+"product_uuid", "system UUID")
-	r.Hardware.BIOS.Vendor = c.readLine(dmi+"bios_vendor", "BIOS vendor")
-	r.Hardware.BIOS.Version = c.readLine(dmi+"bios_version", "BIOS version")
-	r.Hardware.BIOS.Date = dmiDate(c.readLine(dmi+"bios_date", "BIOS date"))
+}
+
+const (
+	dmiIDDir    = "/sys/class/dmi/id"
+	dmiTableDir = "/sys/firmware/dmi/tables"
+)
+
+// hardware fills the machine's vendor, model, serial, BIOS and UUID, and
+// its memory slots and modules. It runs dmidecode when it is installed and
+// the SMBIOS table is readable (root), and reads /sys/class/dmi/id
+// otherwise: the kernel's copy of the same strings, without the memory
+// modules, and with the serial numbers and UUID readable by root only.
+func (c *collector) hardware(ctx context.Context, r *Report) {
+	if !c.exists(dmiIDDir) && !c.exists(dmiTableDir) {
+		c.warn("hardware unknown: the firmware publishes no SMBIOS table (no %s), as on some virtual machines", dmiIDDir)
+		return
+	}
+	if info, ok := c.dmidecode(ctx); ok {
+		r.Hardware, r.Machine.UUID = info.Hardware, info.UUID
+		r.Memory.Slots, r.Memory.Modules = info.Slots, info.Modules
+		return
+	}
+	read := func(name, what string) string { return c.readLine(dmiIDDir+"/"+name, what) }
+	r.Hardware = dmiSystem{
+		Vendor:        read("sys_vendor", "system vendor"),
+		Product:       read("product_name", "system model"),
+		Version:       read("product_version", "system version"),
+		Serial:        read("product_serial", "system serial number"),
+		ChassisSerial: read("chassis_serial", "chassis serial number"),
+		BIOSVendor:    read("bios_vendor", "BIOS vendor"),
+		BIOSVersion:   read("bios_version", "BIOS version"),
+		BIOSDate:      read("bios_date", "BIOS date"),
+	}.hardware()
+	r.Machine.UUID = dmiUUID(read("product_uuid", "system UUID"))
+}
+
+// dmidecode reads the SMBIOS table with `dmidecode -t 0,1,3,6,17` (BIOS,
+// system, chassis, memory). It reports false, with a warning that says
+// why, when dmidecode is missing, cannot read the table or finds no system
+// in it; the caller then reads /sys/class/dmi/id.
+func (c *collector) dmidecode(ctx context.Context) (dmiInfo, bool) {
+	if c.fakeRoot {
+		return dmiInfo{}, false
+	}
+	// dmidecode reads /sys/firmware/dmi/tables/DMI, or /dev/mem on kernels
+	// before 4.2: both for root only.
+	if f, err := os.Open(dmiTableDir + "/DMI"); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrNotExist) || os.Geteuid() != 0 {
+		c.warn("memory modules need root: dmidecode reads the SMBIOS table (%s/DMI), which only root may read", dmiTableDir)
+		return dmiInfo{}, false
+	}
+	res, err := c.run(ctx, c.cmdTO, "dmidecode", "-t", "0,1,3,6,17")
+	switch {
+	case errors.Is(err, errNoTool):
+		c.warn("memory modules unknown: dmidecode is not installed")
+		return dmiInfo{}, false
+	case err != nil:
+		c.warn("memory modules unknown: %v", err)
+		return dmiInfo{}, false
+	case res.Code != 0:
+		c.warn("memory modules unknown: dmidecode exited with %d: %s", res.Code, res.stderrLine())
+		return dmiInfo{}, false
+	}
+	info := dmiInventory(parseDMIDecode(res.Stdout))
+	if !info.System {
+		c.warn("memory modules unknown: dmidecode found no BIOS or system record: %s", clipRunes(strings.TrimSpace(string(res.Stdout)), 200))
+		return dmiInfo{}, false
+	}
+	return info, true
 }
 
 // arch returns the machine architecture as uname -m prints it.

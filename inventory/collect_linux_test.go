@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -268,5 +269,80 @@ func BenchmarkCollect(b *testing.B) {
 		if _, err := Collect(ctx, Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestSysfsDMIFallback collects from fake roots holding only
+// /sys/class/dmi/id, with the strings of two captured machines (see
+// testdata/linux/README.md). No dmidecode runs on a fake root, so the
+// fallback answers, and it must give what dmidecode gives on the same
+// machine, less the memory modules, which only dmidecode sees.
+func TestSysfsDMIFallback(t *testing.T) {
+	for root, capture := range map[string]string{
+		"testdata/linux/dmi-latitude-d610": "linux-2.6",
+		"testdata/linux/dmi-thinkpad-e320": "lenovo-thinkpad",
+	} {
+		t.Run(capture, func(t *testing.T) {
+			r, err := Collect(context.Background(), Options{Root: root})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile("testdata/captures/generic/dmidecode/" + capture)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := dmiInventory(parseDMIDecode(b))
+			if r.Hardware != want.Hardware {
+				t.Errorf("from sysfs %+v\nfrom dmidecode %+v", r.Hardware, want.Hardware)
+			}
+			// The kernel prints the UUID in lower case.
+			if !strings.EqualFold(r.Machine.UUID, want.UUID) || r.Machine.UUID == "" {
+				t.Errorf("uuid %q, dmidecode %q", r.Machine.UUID, want.UUID)
+			}
+			if r.Memory.Slots != 0 || len(r.Memory.Modules) != 0 {
+				t.Errorf("memory from sysfs: %+v", r.Memory)
+			}
+		})
+	}
+	// A tree without /sys/class/dmi/id says why the hardware is unknown.
+	r, err := Collect(context.Background(), Options{Root: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Hardware != (msp.Hardware{}) || !slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "SMBIOS") }) {
+		t.Errorf("no DMI: hardware %+v, warnings %q", r.Hardware, r.Warnings)
+	}
+}
+
+// TestDmidecodeRun runs a stand-in dmidecode that prints a capture, and
+// one that fails as dmidecode 3.4 does on a machine without SMBIOS (this
+// test machine, a Firecracker VM). It needs what the real one needs: root,
+// or a readable SMBIOS table.
+func TestDmidecodeRun(t *testing.T) {
+	if f, err := os.Open(dmiTableDir + "/DMI"); err == nil {
+		f.Close()
+	} else if os.Geteuid() != 0 {
+		t.Skip("dmidecode needs root or a readable SMBIOS table")
+	}
+	capture, err := filepath.Abs("testdata/captures/generic/dmidecode/dell-r640")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stub := func(script string) *collector {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "dmidecode"), []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+		return newCollector(Options{})
+	}
+	c := stub("cat '" + capture + "'")
+	info, ok := c.dmidecode(context.Background())
+	if !ok || info.Hardware.Model != "PowerEdge R640" || info.Slots != 24 || len(info.Modules) != 8 {
+		t.Errorf("ok %v, hardware %+v, %d slots, %d modules; warnings %q", ok, info.Hardware, info.Slots, len(info.Modules), c.warnings())
+	}
+	c = stub("echo '# dmidecode 3.4'; echo 'Scanning /dev/mem for entry point.'; echo '/dev/mem: No such file or directory' >&2; exit 1")
+	if _, ok := c.dmidecode(context.Background()); ok || len(c.warnings()) != 1 || !strings.Contains(c.warnings()[0], "/dev/mem") {
+		t.Errorf("a failing dmidecode: ok %v, warnings %q", ok, c.warnings())
 	}
 }

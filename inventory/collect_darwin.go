@@ -85,7 +85,7 @@ func (c *collector) system(ctx context.Context, r *Report) {
 			r.Machine.Arch = v
 		}
 	}
-	r.Machine.Vendor = "Apple Inc."
+	r.Hardware.Vendor = "Apple Inc."
 
 	res, err := c.run(ctx, c.cmdTO, "system_profiler", "-json", "SPHardwareDataType", "SPSoftwareDataType")
 	switch {
@@ -101,11 +101,11 @@ func (c *collector) system(ctx context.Context, r *Report) {
 		c.warn("hardware details unknown: %v", err)
 		return
 	}
-	r.Machine.Model = h.Name
+	r.Hardware.Model = h.Name
 	if h.Model != "" {
-		r.Machine.Model = strings.TrimSpace(h.Name + " (" + h.Model + ")")
+		r.Hardware.Model = strings.TrimSpace(h.Name + " (" + h.Model + ")")
 	}
-	r.Machine.Serial, r.Machine.UUID, r.Machine.BIOSVersion = h.Serial, h.UUID, h.BootROM
+	r.Hardware.Serial, r.Machine.UUID, r.Hardware.BIOS.Version = h.Serial, h.UUID, h.BootROM
 	r.Machine.OSFullName = h.OSFullName
 	r.Machine.CPUSockets = max(h.Sockets, 1)
 	r.Machine.CPUMHz = h.MHz

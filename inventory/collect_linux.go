@@ -22,6 +22,7 @@ import (
 
 const (
 	dpkgStatus     = "/var/lib/dpkg/status"
+	pacmanLocalDB  = "/var/lib/pacman/local"
 	aptListsDir    = "/var/lib/apt/lists"
 	aptListsMaxAge = 7 * 24 * time.Hour
 )
@@ -33,6 +34,7 @@ func (c *collector) collect(ctx context.Context, r *Report) error {
 	wg.Go(func() { r.Patches = c.patches(ctx) })
 	wg.Go(func() { r.Posture = c.posture(ctx) })
 	c.system(r)
+	c.hardware(ctx, r)
 	r.Disks = c.disks()
 	r.Network = c.network()
 	r.Software, r.Machine.PackageFormat = c.software(ctx)
@@ -115,14 +117,76 @@ func (c *collector) system(r *Report) {
 	}
 
 	r.Machine.Arch = c.arch()
-	const dmi = "/sys/class/dmi/id/"
-	r.Machine.Vendor = c.readLine(dmi+"sys_vendor", "system vendor")
-	r.Machine.Model = c.readLine(dmi+"product_name", "system model")
-	r.Machine.Serial = c.readLine(dmi+"product_serial", "system serial number")
-	r.Machine.UUID = c.readLine(dmi+"product_uuid", "system UUID")
-	r.Machine.BIOSVendor = c.readLine(dmi+"bios_vendor", "BIOS vendor")
-	r.Machine.BIOSVersion = c.readLine(dmi+"bios_version", "BIOS version")
-	r.Machine.BIOSDate = dmiDate(c.readLine(dmi+"bios_date", "BIOS date"))
+}
+
+const (
+	dmiIDDir    = "/sys/class/dmi/id"
+	dmiTableDir = "/sys/firmware/dmi/tables"
+)
+
+// hardware fills the machine's vendor, model, serial, BIOS and UUID, and
+// its memory slots and modules. It runs dmidecode when it is installed and
+// the SMBIOS table is readable (root), and reads /sys/class/dmi/id
+// otherwise: the kernel's copy of the same strings, without the memory
+// modules, and with the serial numbers and UUID readable by root only.
+func (c *collector) hardware(ctx context.Context, r *Report) {
+	if !c.exists(dmiIDDir) && !c.exists(dmiTableDir) {
+		c.warn("hardware unknown: the firmware publishes no SMBIOS table (no %s), as on some virtual machines", dmiIDDir)
+		return
+	}
+	if info, ok := c.dmidecode(ctx); ok {
+		r.Hardware, r.Machine.UUID = info.Hardware, info.UUID
+		r.Memory.Slots, r.Memory.Modules = info.Slots, info.Modules
+		return
+	}
+	read := func(name, what string) string { return c.readLine(dmiIDDir+"/"+name, what) }
+	r.Hardware = dmiSystem{
+		Vendor:        read("sys_vendor", "system vendor"),
+		Product:       read("product_name", "system model"),
+		Version:       read("product_version", "system version"),
+		Serial:        read("product_serial", "system serial number"),
+		ChassisSerial: read("chassis_serial", "chassis serial number"),
+		BIOSVendor:    read("bios_vendor", "BIOS vendor"),
+		BIOSVersion:   read("bios_version", "BIOS version"),
+		BIOSDate:      read("bios_date", "BIOS date"),
+	}.hardware()
+	r.Machine.UUID = dmiUUID(read("product_uuid", "system UUID"))
+}
+
+// dmidecode reads the SMBIOS table with `dmidecode -t 0,1,3,6,17` (BIOS,
+// system, chassis, memory). It reports false, with a warning that says
+// why, when dmidecode is missing, cannot read the table or finds no system
+// in it; the caller then reads /sys/class/dmi/id.
+func (c *collector) dmidecode(ctx context.Context) (dmiInfo, bool) {
+	if c.fakeRoot {
+		return dmiInfo{}, false
+	}
+	// dmidecode reads /sys/firmware/dmi/tables/DMI, or /dev/mem on kernels
+	// before 4.2: both for root only.
+	if f, err := os.Open(dmiTableDir + "/DMI"); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrNotExist) || os.Geteuid() != 0 {
+		c.warn("memory modules need root: dmidecode reads the SMBIOS table (%s/DMI), which only root may read", dmiTableDir)
+		return dmiInfo{}, false
+	}
+	res, err := c.run(ctx, c.cmdTO, "dmidecode", "-t", "0,1,3,6,17")
+	switch {
+	case errors.Is(err, errNoTool):
+		c.warn("memory modules unknown: dmidecode is not installed")
+		return dmiInfo{}, false
+	case err != nil:
+		c.warn("memory modules unknown: %v", err)
+		return dmiInfo{}, false
+	case res.Code != 0:
+		c.warn("memory modules unknown: dmidecode exited with %d: %s", res.Code, res.stderrLine())
+		return dmiInfo{}, false
+	}
+	info := dmiInventory(parseDMIDecode(res.Stdout))
+	if !info.System {
+		c.warn("memory modules unknown: dmidecode found no BIOS or system record: %s", clipRunes(strings.TrimSpace(string(res.Stdout)), 200))
+		return dmiInfo{}, false
+	}
+	return info, true
 }
 
 // arch returns the machine architecture as uname -m prints it.
@@ -210,9 +274,19 @@ func (c *collector) dmCryptAt(dir string, depth int) (bool, string) {
 	return false, ""
 }
 
-// software lists the installed packages from the dpkg status file, or from
-// rpm when there is no dpkg database.
+// software lists the installed packages of the system's package manager
+// (the dpkg status file, else pacman's local database, else rpm) and adds
+// the snaps and flatpaks, each entry naming its source. It returns the
+// system's package format.
 func (c *collector) software(ctx context.Context) ([]msp.Software, string) {
+	out, format := c.systemPackages(ctx)
+	out = append(out, c.snaps(ctx)...)
+	out = append(out, c.flatpaks(ctx)...)
+	return out, format
+}
+
+// systemPackages lists the packages of the distribution's package manager.
+func (c *collector) systemPackages(ctx context.Context) ([]msp.Software, string) {
 	out := []msp.Software{}
 	f, err := os.Open(c.path(dpkgStatus))
 	if err == nil {
@@ -220,31 +294,78 @@ func (c *collector) software(ctx context.Context) ([]msp.Software, string) {
 		pkgs, err := parseDpkgStatus(f)
 		if err != nil {
 			c.warn("installed software unknown: %s: %v", dpkgStatus, err)
-			return out, "deb"
+			return out, msp.SourceDeb
 		}
 		for _, p := range pkgs {
-			out = append(out, msp.Software{Name: p.Name, Version: p.Version})
+			out = append(out, msp.Software{Name: p.Name, Version: p.Version, Source: msp.SourceDeb})
 		}
-		return out, "deb"
+		return out, msp.SourceDeb
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		c.warn("installed software unknown: %v", err)
 		return out, ""
 	}
+	if c.exists(pacmanLocalDB) {
+		res, err := c.run(ctx, c.cmdTO, "pacman", "-Qi")
+		switch {
+		case err != nil:
+			c.warn("installed software unknown: %v", err)
+		case res.Code != 0:
+			c.warn("installed software unknown: pacman -Qi exited with %d: %s", res.Code, res.stderrLine())
+		default:
+			out = parsePacmanQi(res.Stdout)
+		}
+		return out, msp.SourcePacman
+	}
 	pkgs, err := c.rpmPackages(ctx)
 	if errors.Is(err, errNoTool) {
-		c.warn("installed software unknown: no package database found (no %s, no rpm)", dpkgStatus)
+		c.warn("installed software unknown: no package database found (no %s, no %s, no rpm)", dpkgStatus, pacmanLocalDB)
 		return out, ""
 	}
 	if err != nil {
 		c.warn("installed software unknown: %v", err)
-		return out, "rpm"
+		return out, msp.SourceRPM
 	}
 	for _, p := range pkgs {
-		name := p.Name
-		out = append(out, msp.Software{Name: name, Version: p.EVR})
+		out = append(out, msp.Software{Name: p.Name, Version: p.EVR, Source: msp.SourceRPM})
 	}
-	return out, "rpm"
+	return out, msp.SourceRPM
+}
+
+// snaps lists the snaps `snap list` shows. No snap command is no snaps;
+// a snapd that does not answer is a warning.
+func (c *collector) snaps(ctx context.Context) []msp.Software {
+	res, err := c.run(ctx, c.cmdTO, "snap", "list", "--color=never", "--unicode=never")
+	switch {
+	case errors.Is(err, errNoTool), errors.Is(err, errFakeRoot):
+		return nil
+	case err != nil:
+		c.warn("snaps unknown: %v", err)
+		return nil
+	case res.Code != 0:
+		c.warn("snaps unknown: snap list exited with %d: %s", res.Code, res.stderrLine())
+		return nil
+	}
+	return parseSnapList(res.Stdout)
+}
+
+// flatpaks lists the flatpak refs, applications and runtimes, of the
+// system installation and of the agent's own account: what `flatpak list
+// --all` shows to the user the agent runs as. Refs that other accounts
+// installed for themselves (in their home directories) are not listed.
+func (c *collector) flatpaks(ctx context.Context) []msp.Software {
+	res, err := c.run(ctx, c.cmdTO, "flatpak", "list", "--all", "--columns="+strings.Join(flatpakColumns, ","))
+	switch {
+	case errors.Is(err, errNoTool), errors.Is(err, errFakeRoot):
+		return nil
+	case err != nil:
+		c.warn("flatpaks unknown: %v", err)
+		return nil
+	case res.Code != 0:
+		c.warn("flatpaks unknown: flatpak list exited with %d: %s", res.Code, res.stderrLine())
+		return nil
+	}
+	return parseFlatpakList(res.Stdout, flatpakColumns)
 }
 
 func (c *collector) rpmPackages(ctx context.Context) ([]rpmPackage, error) {

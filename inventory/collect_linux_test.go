@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +48,17 @@ func tool(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
+// bySource returns the entries of r.Software from source.
+func bySource(r Report, source string) []msp.Software {
+	var out []msp.Software
+	for _, s := range r.Software {
+		if s.Source == source {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func TestThisMachineSoftwareCountMatchesDpkgQuery(t *testing.T) {
 	r := collected(t)
 	if _, err := os.Stat(dpkgStatus); err != nil {
@@ -59,19 +71,62 @@ func TestThisMachineSoftwareCountMatchesDpkgQuery(t *testing.T) {
 			want++
 		}
 	}
-	if len(r.Software) != want {
-		t.Errorf("software lists %d packages; dpkg-query counts %d installed", len(r.Software), want)
+	debs := bySource(r, msp.SourceDeb)
+	if len(debs) != want {
+		t.Errorf("software lists %d packages from dpkg; dpkg-query counts %d installed", len(debs), want)
 	}
 	if r.Machine.PackageFormat != "deb" {
 		t.Errorf("package format = %q, want deb", r.Machine.PackageFormat)
 	}
 	// Spot-check a version against dpkg-query's own answer.
-	if len(r.Software) > 0 {
-		s := r.Software[len(r.Software)/2]
+	if len(debs) > 0 {
+		s := debs[len(debs)/2]
 		v := strings.TrimSpace(tool(t, "dpkg-query", "-W", "-f=${Version}", s.Name))
 		if v != s.Version {
 			t.Errorf("%s: version %q; dpkg-query says %q", s.Name, s.Version, v)
 		}
+	}
+}
+
+// TestThisMachineSnapsAndFlatpaks compares the snaps and flatpaks with
+// what `snap list` and `flatpak list --all` print, one line each, where
+// those tools are installed and answer.
+func TestThisMachineSnapsAndFlatpaks(t *testing.T) {
+	r := collected(t)
+	count := func(name string, args ...string) (int, bool) {
+		if _, err := exec.LookPath(name); err != nil {
+			return 0, false
+		}
+		out, err := exec.Command(name, args...).Output()
+		if err != nil {
+			return 0, false
+		}
+		n := 0
+		for line := range strings.Lines(string(out)) {
+			if strings.TrimSpace(line) != "" {
+				n++
+			}
+		}
+		return n, true
+	}
+	checked := false
+	if n, ok := count("snap", "list", "--color=never"); ok {
+		checked = true
+		if n > 0 {
+			n-- // the header
+		}
+		if got := len(bySource(r, msp.SourceSnap)); got != n {
+			t.Errorf("%d snaps; snap list lists %d", got, n)
+		}
+	}
+	if n, ok := count("flatpak", "list", "--all", "--columns=application"); ok {
+		checked = true
+		if got := len(bySource(r, msp.SourceFlatpak)); got != n {
+			t.Errorf("%d flatpaks; flatpak list --all lists %d", got, n)
+		}
+	}
+	if !checked {
+		t.Skip("neither snap nor flatpak answers here")
 	}
 }
 
@@ -214,5 +269,80 @@ func BenchmarkCollect(b *testing.B) {
 		if _, err := Collect(ctx, Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestSysfsDMIFallback collects from fake roots holding only
+// /sys/class/dmi/id, with the strings of two captured machines (see
+// testdata/linux/README.md). No dmidecode runs on a fake root, so the
+// fallback answers, and it must give what dmidecode gives on the same
+// machine, less the memory modules, which only dmidecode sees.
+func TestSysfsDMIFallback(t *testing.T) {
+	for root, capture := range map[string]string{
+		"testdata/linux/dmi-latitude-d610": "linux-2.6",
+		"testdata/linux/dmi-thinkpad-e320": "lenovo-thinkpad",
+	} {
+		t.Run(capture, func(t *testing.T) {
+			r, err := Collect(context.Background(), Options{Root: root})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile("testdata/captures/generic/dmidecode/" + capture)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := dmiInventory(parseDMIDecode(b))
+			if r.Hardware != want.Hardware {
+				t.Errorf("from sysfs %+v\nfrom dmidecode %+v", r.Hardware, want.Hardware)
+			}
+			// The kernel prints the UUID in lower case.
+			if !strings.EqualFold(r.Machine.UUID, want.UUID) || r.Machine.UUID == "" {
+				t.Errorf("uuid %q, dmidecode %q", r.Machine.UUID, want.UUID)
+			}
+			if r.Memory.Slots != 0 || len(r.Memory.Modules) != 0 {
+				t.Errorf("memory from sysfs: %+v", r.Memory)
+			}
+		})
+	}
+	// A tree without /sys/class/dmi/id says why the hardware is unknown.
+	r, err := Collect(context.Background(), Options{Root: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Hardware != (msp.Hardware{}) || !slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "SMBIOS") }) {
+		t.Errorf("no DMI: hardware %+v, warnings %q", r.Hardware, r.Warnings)
+	}
+}
+
+// TestDmidecodeRun runs a stand-in dmidecode that prints a capture, and
+// one that fails as dmidecode 3.4 does on a machine without SMBIOS (this
+// test machine, a Firecracker VM). It needs what the real one needs: root,
+// or a readable SMBIOS table.
+func TestDmidecodeRun(t *testing.T) {
+	if f, err := os.Open(dmiTableDir + "/DMI"); err == nil {
+		f.Close()
+	} else if os.Geteuid() != 0 {
+		t.Skip("dmidecode needs root or a readable SMBIOS table")
+	}
+	capture, err := filepath.Abs("testdata/captures/generic/dmidecode/dell-r640")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stub := func(script string) *collector {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "dmidecode"), []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+		return newCollector(Options{})
+	}
+	c := stub("cat '" + capture + "'")
+	info, ok := c.dmidecode(context.Background())
+	if !ok || info.Hardware.Model != "PowerEdge R640" || info.Slots != 24 || len(info.Modules) != 8 {
+		t.Errorf("ok %v, hardware %+v, %d slots, %d modules; warnings %q", ok, info.Hardware, info.Slots, len(info.Modules), c.warnings())
+	}
+	c = stub("echo '# dmidecode 3.4'; echo 'Scanning /dev/mem for entry point.'; echo '/dev/mem: No such file or directory' >&2; exit 1")
+	if _, ok := c.dmidecode(context.Background()); ok || len(c.warnings()) != 1 || !strings.Contains(c.warnings()[0], "/dev/mem") {
+		t.Errorf("a failing dmidecode: ok %v, warnings %q", ok, c.warnings())
 	}
 }

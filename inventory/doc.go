@@ -1,21 +1,25 @@
 // Package inventory collects what the agent reports about a device: host
-// name, operating system, processor, memory, disks, network interfaces,
-// installed software, pending updates and the security posture (firewall,
-// disk encryption, automatic updates, antivirus).
+// name, operating system, the machine (vendor, model, serial, BIOS),
+// processor, memory and its modules, disks, network interfaces, installed
+// software with the source of each entry (dpkg, rpm or pacman, and snap
+// and flatpak on Linux), pending updates and the security posture
+// (firewall, disk encryption, automatic updates, antivirus).
 //
 // [Collect] gathers a full report; [CollectPatches] and [CollectPosture] run
 // the slower or more volatile parts on their own schedule. Nothing here needs
-// root: what root would reveal (the nftables ruleset, for one) is reported as
-// a warning in the report, and the collection carries on. A tool that is not
+// root: what root would reveal (the nftables ruleset, the SMBIOS table that
+// dmidecode reads for memory modules and serial numbers) is reported as a
+// warning in the report, and the collection carries on. A tool that is not
 // installed is not an error either: the check it would have answered reads
 // "unknown" with evidence that says what was missing.
 //
 // Each platform has its own file (collect_linux.go, collect_windows.go,
 // collect_darwin.go; collect_other.go returns [ErrUnsupported] elsewhere).
 // The parsers are pure functions in files without a build tag
-// (linuxparse.go, winparse.go, macparse.go), so they are tested on
-// every platform against samples of the real tools' output, kept in
-// testdata/. [GLPI] exports a report in the GLPI native inventory format.
+// (linuxparse.go, dmiparse.go, winparse.go, macparse.go), so they are
+// tested on every platform against the real tools' output, kept in
+// testdata/: real machines' captures in testdata/captures (dmidecode
+// from many machines; pacman, snap, flatpak), samples elsewhere. [GLPI] exports a report in the GLPI native inventory format.
 //
 // On Windows each source is split in two: a query part (wmi_windows.go,
 // wua_windows.go, the registry reads) that returns property sets as text,

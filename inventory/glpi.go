@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,7 +16,8 @@ import (
 
 // GLPI renders r in the GLPI native inventory format (the JSON that GLPI
 // servers accept from their own agent; schema in testdata/glpi) for the
-// device deviceID. Sizes are in MB, dates "YYYY-MM-DD" and datetimes
+// device deviceID. The machine's vendor, model, serial and BIOS go to
+// bios, its memory modules to memories. Sizes are in MB, dates "YYYY-MM-DD" and datetimes
 // "YYYY-MM-DD hh:mm:ss" in the device's local time. What the format has no
 // place for (pending updates, posture, warnings) goes into content's
 // extra properties tandem_patches, tandem_posture and tandem_warnings, which
@@ -50,6 +52,7 @@ type glpiBody struct {
 	OperatingSystem glpiOS         `json:"operatingsystem"`
 	BIOS            *glpiBIOS      `json:"bios,omitempty"`
 	CPUs            []glpiCPU      `json:"cpus,omitempty"`
+	Memories        []glpiMemory   `json:"memories,omitempty"`
 	Drives          []glpiDrive    `json:"drives,omitempty"`
 	Networks        []glpiNetwork  `json:"networks,omitempty"`
 	Softwares       []glpiSoftware `json:"softwares,omitempty"`
@@ -100,6 +103,19 @@ type glpiCPU struct {
 	Core         int    `json:"core,omitempty"`
 	Thread       int    `json:"thread,omitempty"`
 	Speed        int    `json:"speed,omitempty"`
+}
+
+// glpiMemory is one installed memory module. GLPI's own agent lists empty
+// sockets too, without a capacity; Tandem lists the modules only.
+type glpiMemory struct {
+	Capacity     uint64 `json:"capacity,omitempty"` // MB
+	Caption      string `json:"caption,omitempty"`  // the slot: "DIMM_A1"
+	Description  string `json:"description,omitempty"`
+	Type         string `json:"type,omitempty"`
+	Speed        string `json:"speed,omitempty"` // MT/s, a bare number as GLPI's agent sends it: "2133"
+	Manufacturer string `json:"manufacturer,omitempty"`
+	Model        string `json:"model,omitempty"` // the part number
+	SerialNumber string `json:"serialnumber,omitempty"`
 }
 
 type glpiDrive struct {
@@ -195,7 +211,8 @@ func newGLPIBody(r Report) glpiBody {
 		}
 		c.OperatingSystem.Timezone = &glpiTimezone{Name: name, Offset: fmt.Sprintf("%c%02d%02d", sign, off/3600, off%3600/60)}
 	}
-	if b := (glpiBIOS{m.Vendor, m.Model, m.Serial, m.BIOSVendor, m.BIOSVersion, m.BIOSDate}); b != (glpiBIOS{}) {
+	h := r.Hardware
+	if b := (glpiBIOS{h.Vendor, h.Model, h.Serial, h.BIOS.Vendor, h.BIOS.Version, h.BIOS.Date}); b != (glpiBIOS{}) {
 		c.BIOS = &b
 	}
 	if r.CPU.Model != "" || r.CPU.Cores > 0 {
@@ -210,6 +227,14 @@ func newGLPIBody(r Report) glpiBody {
 		for range sockets {
 			c.CPUs = append(c.CPUs, cpu)
 		}
+	}
+	for _, x := range r.Memory.Modules {
+		g := glpiMemory{Capacity: mb(x.SizeBytes), Caption: x.Slot, Description: x.FormFactor, Type: x.Type,
+			Manufacturer: x.Manufacturer, Model: x.PartNumber, SerialNumber: x.Serial}
+		if x.SpeedMTs > 0 {
+			g.Speed = strconv.Itoa(x.SpeedMTs)
+		}
+		c.Memories = append(c.Memories, g)
 	}
 	for _, d := range r.Disks {
 		g := glpiDrive{Filesystem: d.FS, Total: mb(d.TotalBytes), Free: mb(d.FreeBytes), EncryptStatus: "No"}
@@ -227,7 +252,9 @@ func newGLPIBody(r Report) glpiBody {
 		c.Networks = append(c.Networks, glpiNetworks(n)...)
 	}
 	for _, s := range r.Software {
-		c.Softwares = append(c.Softwares, glpiSoftware{Name: s.Name, Version: s.Version, From: m.PackageFormat})
+		// An entry names its source; an older agent's report has only the
+		// system's package format.
+		c.Softwares = append(c.Softwares, glpiSoftware{Name: s.Name, Version: s.Version, From: orDefault(s.Source, m.PackageFormat)})
 	}
 	switch r.Posture.Firewall.State {
 	case msp.CheckOK:

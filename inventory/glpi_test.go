@@ -44,8 +44,13 @@ func fullReport() Report {
 			Hostname: "ACME-LT-042",
 			OS:       msp.OSInfo{Name: "Windows 11 Pro", Version: "23H2 (22631.4460)", ID: "windows", Kernel: "10.0.22631"},
 			BootTime: at.Add(-49 * time.Hour),
-			CPU:      msp.CPU{Model: "13th Gen Intel(R) Core(TM) i7-1365U", Cores: 12},
-			Memory:   msp.Memory{TotalBytes: 16_856_424_448},
+			Hardware: msp.Hardware{Vendor: "LENOVO", Model: "21HES0BX00", Serial: "PF4ABCDE",
+				BIOS: msp.BIOS{Vendor: "LENOVO", Version: "R2EET41W (1.22 )", Date: "2024-06-12"}},
+			CPU: msp.CPU{Model: "13th Gen Intel(R) Core(TM) i7-1365U", Cores: 12},
+			Memory: msp.Memory{TotalBytes: 16_856_424_448, Slots: 2, Modules: []msp.MemoryModule{
+				{Slot: "ChannelA-DIMM0", Bank: "BANK 0", SizeBytes: 16 << 30, Type: "DDR5", SpeedMTs: 5200, FormFactor: "SODIMM",
+					Manufacturer: "Samsung", PartNumber: "M425R2GA3BB0-CQKOL", Serial: "A1B2C3D4"},
+			}},
 			Disks: []msp.Disk{
 				{Mount: `C:\`, FS: "NTFS", TotalBytes: 510_770_802_688, FreeBytes: 312_444_121_088, Encrypted: true},
 				{Mount: "/home", FS: "ext4", TotalBytes: 1 << 40, FreeBytes: 1 << 39},
@@ -77,9 +82,8 @@ func fullReport() Report {
 			CollectedAt: at,
 		},
 		Machine: Machine{
-			Arch: "x86_64", OSFullName: "Microsoft Windows 11 Pro", Vendor: "LENOVO", Model: "21HES0BX00",
-			Serial: "PF4ABCDE", UUID: "4C4C4544-0042-3510-8052-B7C04F4E3432", BIOSVendor: "LENOVO",
-			BIOSVersion: "R2EET41W (1.22 )", BIOSDate: "2024-06-12", CPUVendor: "GenuineIntel",
+			Arch: "x86_64", OSFullName: "Microsoft Windows 11 Pro",
+			UUID: "4C4C4544-0042-3510-8052-B7C04F4E3432", CPUVendor: "GenuineIntel",
 			CPUSockets: 1, CPUCores: 10, CPUMHz: 1800, SwapBytes: 2 << 30, PackageFormat: "registry",
 			InstallDate: time.Date(2023, 9, 1, 10, 0, 0, 0, time.UTC),
 		},
@@ -109,11 +113,12 @@ func TestGLPIFullReportValidates(t *testing.T) {
 			BIOS struct {
 				BDate string `json:"bdate"`
 			} `json:"bios"`
-			CPUs   []glpiCPU     `json:"cpus"`
-			Drives []glpiDrive   `json:"drives"`
-			Nets   []glpiNetwork `json:"networks"`
-			Soft   []glpiSoftware
-			Patch  glpiPatches `json:"tandem_patches"`
+			CPUs     []glpiCPU     `json:"cpus"`
+			Memories []glpiMemory  `json:"memories"`
+			Drives   []glpiDrive   `json:"drives"`
+			Nets     []glpiNetwork `json:"networks"`
+			Soft     []glpiSoftware
+			Patch    glpiPatches `json:"tandem_patches"`
 		} `json:"content"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
@@ -131,6 +136,10 @@ func TestGLPIFullReportValidates(t *testing.T) {
 	}
 	if c.BIOS.BDate != "2024-06-12" {
 		t.Errorf("bdate = %q", c.BIOS.BDate)
+	}
+	if want := (glpiMemory{Capacity: 16384, Caption: "ChannelA-DIMM0", Description: "SODIMM", Type: "DDR5", Speed: "5200",
+		Manufacturer: "Samsung", Model: "M425R2GA3BB0-CQKOL", SerialNumber: "A1B2C3D4"}); len(c.Memories) != 1 || c.Memories[0] != want {
+		t.Errorf("memories = %+v, want %+v", c.Memories, want)
 	}
 	if len(c.CPUs) != 1 || c.CPUs[0].Core != 10 || c.CPUs[0].Thread != 1 || c.CPUs[0].Manufacturer != "Intel" {
 		t.Errorf("cpus = %+v", c.CPUs)
@@ -236,5 +245,63 @@ func TestGLPISchemaRejects(t *testing.T) {
 func TestGLPIEmptyDeviceID(t *testing.T) {
 	if _, err := GLPI(fullReport(), " "); err == nil {
 		t.Error("GLPI accepted an empty device id")
+	}
+}
+
+// TestGLPIFromCaptures exports, for every dmidecode capture, a report
+// with that machine's hardware and memory and the software of the pacman,
+// snap and flatpak captures: each must validate against the schema, carry
+// the BIOS and one memories entry per module, and name each program's
+// source in from.
+func TestGLPIFromCaptures(t *testing.T) {
+	s := glpiSchema(t)
+	var software []msp.Software
+	software = append(software, parsePacmanQi(readFile(t, packagingDir+"/pacman"))...)
+	software = append(software, parseSnapList(readFile(t, packagingDir+"/snap"))...)
+	software = append(software, parseFlatpakList(readFile(t, packagingDir+"/flatpak"), []string{"application", "branch", "installation", "name"})...)
+	for name, b := range dmiCaptures(t) {
+		info := dmiInventory(parseDMIDecode(b))
+		r := fullReport()
+		r.Hardware, r.Machine.UUID = info.Hardware, info.UUID
+		r.Memory.Slots, r.Memory.Modules = info.Slots, info.Modules
+		r.Software, r.Machine.PackageFormat = software, msp.SourcePacman
+		out, err := GLPI(r, "dev-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := validateGLPI(t, s, out); err != nil {
+			t.Errorf("%s: GLPI export does not validate: %v", name, err)
+			continue
+		}
+		var doc struct {
+			Content struct {
+				BIOS      *glpiBIOS      `json:"bios"`
+				Memories  []glpiMemory   `json:"memories"`
+				Softwares []glpiSoftware `json:"softwares"`
+			} `json:"content"`
+		}
+		if err := json.Unmarshal(out, &doc); err != nil {
+			t.Fatal(err)
+		}
+		c := doc.Content
+		h := info.Hardware
+		if want := (glpiBIOS{h.Vendor, h.Model, h.Serial, h.BIOS.Vendor, h.BIOS.Version, h.BIOS.Date}); (c.BIOS == nil) != (want == glpiBIOS{}) || c.BIOS != nil && *c.BIOS != want {
+			t.Errorf("%s: bios = %+v, want %+v", name, c.BIOS, want)
+		}
+		if len(c.Memories) != len(info.Modules) {
+			t.Errorf("%s: %d memories for %d modules", name, len(c.Memories), len(info.Modules))
+		}
+		for i, m := range c.Memories {
+			if m.Capacity != info.Modules[i].SizeBytes>>20 || m.Caption != info.Modules[i].Slot {
+				t.Errorf("%s: memories[%d] = %+v for %+v", name, i, m, info.Modules[i])
+			}
+		}
+		from := map[string]int{}
+		for _, sw := range c.Softwares {
+			from[sw.From]++
+		}
+		if from["pacman"] != 11 || from["snap"] != 5 || from["flatpak"] != 12 || len(from) != 3 {
+			t.Errorf("%s: softwares by from = %v", name, from)
+		}
 	}
 }

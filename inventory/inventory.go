@@ -29,22 +29,18 @@ type Report struct {
 
 // Machine holds what the collectors learn beyond msp.Inventory. Every field
 // may be empty when the platform or the caller's rights do not reveal it.
+// The machine's vendor, model, serial and BIOS are in msp.Inventory's
+// Hardware, which the hub receives.
 type Machine struct {
 	Arch          string    `json:"arch,omitempty"`           // "x86_64", "aarch64"
 	OSFullName    string    `json:"os_full_name,omitempty"`   // "Debian GNU/Linux 12 (bookworm)"
-	Vendor        string    `json:"vendor,omitempty"`         // system manufacturer
-	Model         string    `json:"model,omitempty"`          // system product name
-	Serial        string    `json:"serial,omitempty"`         // system serial number (root on Linux)
 	UUID          string    `json:"uuid,omitempty"`           // system UUID (root on Linux)
-	BIOSVendor    string    `json:"bios_vendor,omitempty"`    //
-	BIOSVersion   string    `json:"bios_version,omitempty"`   //
-	BIOSDate      string    `json:"bios_date,omitempty"`      // YYYY-MM-DD
 	CPUVendor     string    `json:"cpu_vendor,omitempty"`     // "GenuineIntel", "AuthenticAMD", "Apple"
 	CPUSockets    int       `json:"cpu_sockets,omitempty"`    //
 	CPUCores      int       `json:"cpu_cores,omitempty"`      // physical cores, all sockets
 	CPUMHz        int       `json:"cpu_mhz,omitempty"`        // nominal or current clock
 	SwapBytes     uint64    `json:"swap_bytes,omitempty"`     //
-	PackageFormat string    `json:"package_format,omitempty"` // where software came from: "deb", "rpm", "registry", "pkgutil"
+	PackageFormat string    `json:"package_format,omitempty"` // the system's own package format: "deb", "rpm", "pacman", "registry", "app"
 	InstallDate   time.Time `json:"install_date,omitzero"`    // when the OS was installed, when known
 }
 

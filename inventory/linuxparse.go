@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -597,12 +598,90 @@ func parseNftRuleset(b []byte) nftSummary {
 	return s
 }
 
-// dmiDate turns the "MM/DD/YYYY" of /sys/class/dmi/id/bios_date into
-// "YYYY-MM-DD"; anything else gives "".
-func dmiDate(s string) string {
-	t, err := time.Parse("01/02/2006", strings.TrimSpace(s))
-	if err != nil {
+// parsePacmanQi reads `pacman -Qi` (or -Qqi) output in the C locale: one
+// block of "Key : value" lines per installed package, blocks separated by
+// an empty line, multi-valued fields continued on lines that start with
+// spaces. It returns one entry per "Name" line, with its "Version" as
+// pacman prints it, epoch included ("1:1.2.11-3").
+func parsePacmanQi(b []byte) []msp.Software {
+	var out []msp.Software
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" || line[0] == ' ' || line[0] == '\t' {
+			continue // a block's end, or the continuation of a list
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch strings.TrimSpace(k) {
+		case "Name":
+			if v != "" {
+				out = append(out, msp.Software{Name: v, Source: msp.SourcePacman})
+			}
+		case "Version":
+			if n := len(out); n > 0 && out[n-1].Version == "" {
+				out[n-1].Version = v
+			}
+		}
+	}
+	return out
+}
+
+// parseSnapList reads `snap list --color=never --unicode=never`: a header
+// line "Name Version Rev Tracking Publisher Notes", then one line per
+// installed snap, in columns separated by spaces. Every snap listed counts,
+// bases (core18) and snapd included; a revision marked "disabled" (shown
+// only by `snap list --all`) is not installed in use and is left out.
+func parseSnapList(b []byte) []msp.Software {
+	var out []msp.Software
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) < 2 || (f[0] == "Name" && f[1] == "Version") {
+			continue
+		}
+		if len(f) >= 6 && slices.Contains(strings.Split(f[5], ","), "disabled") {
+			continue
+		}
+		out = append(out, msp.Software{Name: f[0], Version: f[1], Source: msp.SourceSnap})
+	}
+	return out
+}
+
+// flatpakColumns are the columns the collector asks `flatpak list` for.
+var flatpakColumns = []string{"application", "branch", "version", "installation", "name"}
+
+// parseFlatpakList reads `flatpak list --columns=...` output: one ref a
+// line, cells separated by tabs, in the order of columns. A header line
+// ("Application ID", printed on a terminal) is skipped. The entry's name is
+// the application ID, which names the ref uniquely where display names do
+// not ("default" for every GL driver); the version is the "version" column,
+// or the branch ("20.08", "stable") when the ref has no version or the
+// column was not asked for.
+func parseFlatpakList(b []byte, columns []string) []msp.Software {
+	col := func(cells []string, name string) string {
+		if i := slices.Index(columns, name); i >= 0 && i < len(cells) {
+			return strings.TrimSpace(cells[i])
+		}
 		return ""
 	}
-	return t.Format(time.DateOnly)
+	var out []msp.Software
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimRight(line, "\r\n")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		cells := strings.Split(line, "\t")
+		id := col(cells, "application")
+		if id == "" || id == "Application ID" || strings.ContainsAny(id, " ") {
+			continue
+		}
+		out = append(out, msp.Software{
+			Name:    id,
+			Version: orDefault(col(cells, "version"), col(cells, "branch")),
+			Source:  msp.SourceFlatpak,
+		})
+	}
+	return out
 }

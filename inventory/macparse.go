@@ -248,7 +248,7 @@ func macApps(b []byte) ([]msp.Software, error) {
 	out := []msp.Software{}
 	seen := map[msp.Software]bool{}
 	for _, a := range p.Apps {
-		s := msp.Software{Name: strings.TrimSpace(a.Name), Version: strings.TrimSpace(a.Version)}
+		s := msp.Software{Name: strings.TrimSpace(a.Name), Version: strings.TrimSpace(a.Version), Source: msp.SourceApp}
 		if s.Name == "" || seen[s] {
 			continue
 		}

@@ -88,12 +88,12 @@ func TestMacApps(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []msp.Software{
-		{Name: "Google Chrome", Version: "131.0.6778.86"},
-		{Name: "Helper"},
-		{Name: "Install macOS Sequoia", Version: "20.0.18"},
-		{Name: "Microsoft Word", Version: "16.91"},
-		{Name: "Safari", Version: "17.4.1"},
-		{Name: "zoom.us", Version: "6.2.5 (42305)"},
+		{Name: "Google Chrome", Version: "131.0.6778.86", Source: msp.SourceApp},
+		{Name: "Helper", Source: msp.SourceApp},
+		{Name: "Install macOS Sequoia", Version: "20.0.18", Source: msp.SourceApp},
+		{Name: "Microsoft Word", Version: "16.91", Source: msp.SourceApp},
+		{Name: "Safari", Version: "17.4.1", Source: msp.SourceApp},
+		{Name: "zoom.us", Version: "6.2.5 (42305)", Source: msp.SourceApp},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", got, want)
@@ -173,6 +173,7 @@ func TestGLPIMacSamples(t *testing.T) {
 		OS:       msp.OSInfo{Name: "macOS", Version: h.OSVersion, ID: "darwin", Kernel: h.Kernel},
 		CPU:      msp.CPU{Model: h.CPUModel, Cores: h.Cores},
 		Memory:   msp.Memory{TotalBytes: h.MemoryBytes},
+		Hardware: msp.Hardware{Vendor: "Apple Inc.", Model: h.Name + " (" + h.Model + ")", Serial: h.Serial, BIOS: msp.BIOS{Version: h.BootROM}},
 		Disks:    []msp.Disk{{Mount: "/", FS: "apfs", TotalBytes: 494384795648, FreeBytes: 201326592000, Encrypted: true}},
 		Network:  []msp.NetInterface{{Name: "en0", MAC: "a4:83:e7:12:34:56", Addresses: []string{"192.168.1.23/24", "fe80::1c8b:2f3a:4d5e:6f70/64"}, Up: true}},
 		Software: apps,
@@ -187,8 +188,8 @@ func TestGLPIMacSamples(t *testing.T) {
 			Antivirus:        check(msp.CheckOK, "no third-party antivirus running; XProtect 5280 (built in), updated 2024-11-12"),
 		},
 		CollectedAt: time.Date(2024, 11, 20, 8, 0, 0, 0, time.UTC),
-	}, Machine: Machine{Arch: "aarch64", OSFullName: h.OSFullName, Vendor: "Apple Inc.", Model: h.Name + " (" + h.Model + ")",
-		Serial: h.Serial, UUID: h.UUID, BIOSVersion: h.BootROM, CPUVendor: "Apple", CPUSockets: 1, CPUCores: h.Cores, PackageFormat: "app"}}
+	}, Machine: Machine{Arch: "aarch64", OSFullName: h.OSFullName,
+		UUID: h.UUID, CPUVendor: "Apple", CPUSockets: 1, CPUCores: h.Cores, PackageFormat: "app"}}
 	if err := r.Validate(); err != nil {
 		t.Errorf("msp validation: %v", err)
 	}

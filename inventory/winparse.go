@@ -384,8 +384,8 @@ func applyWinSystem(s winSystem, r *Report) {
 		r.Hostname = cs.Name
 		r.CPU.Cores = cs.NumberOfLogicalProcessors
 		r.Machine.CPUSockets = cs.NumberOfProcessors
-		r.Machine.Vendor = cs.Manufacturer
-		r.Machine.Model = cs.Model
+		r.Hardware.Vendor = cs.Manufacturer
+		r.Hardware.Model = cs.Model
 		if cs.TotalPhysicalMemory > 0 {
 			// Win32_ComputerSystem counts the memory Windows may use, in
 			// bytes; Win32_OperatingSystem rounds it to KiB.
@@ -414,11 +414,11 @@ func applyWinSystem(s winSystem, r *Report) {
 		r.Machine.CPUSockets = len(s.Processors)
 	}
 	if b := s.BIOS; b != nil {
-		r.Machine.BIOSVendor = b.Manufacturer
-		r.Machine.BIOSVersion = b.SMBIOSBIOSVersion
-		r.Machine.Serial = winSerial(b.SerialNumber)
+		r.Hardware.BIOS.Vendor = b.Manufacturer
+		r.Hardware.BIOS.Version = b.SMBIOSBIOSVersion
+		r.Hardware.Serial = winSerial(b.SerialNumber)
 		if t, err := parsePSTime(string(b.ReleaseDate)); err == nil && !t.IsZero() {
-			r.Machine.BIOSDate = t.Format(time.DateOnly)
+			r.Hardware.BIOS.Date = t.Format(time.DateOnly)
 		}
 	}
 	if p := s.Product; p != nil && p.UUID != "" && p.UUID != "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF" && p.UUID != "00000000-0000-0000-0000-000000000000" {
@@ -792,7 +792,7 @@ func winSoftware(entries []winUninstall) []msp.Software {
 		case "update", "hotfix", "security update", "service pack":
 			continue
 		}
-		s := msp.Software{Name: name, Version: strings.TrimSpace(string(e.DisplayVersion))}
+		s := msp.Software{Name: name, Version: strings.TrimSpace(string(e.DisplayVersion)), Source: msp.SourceRegistry}
 		if seen[s] {
 			continue
 		}

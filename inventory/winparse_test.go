@@ -51,8 +51,11 @@ func TestParseWinSystemWindows11(t *testing.T) {
 	if !slices.Equal(r.Disks, wantDisks) {
 		t.Errorf("disks = %+v", r.Disks)
 	}
+	if hw := r.Hardware; hw.Vendor != "LENOVO" || hw.Serial != "PF4ABCDE" || hw.BIOS.Date != "2024-06-12" {
+		t.Errorf("hardware = %+v", hw)
+	}
 	m := r.Machine
-	if m.Arch != "x86_64" || m.Vendor != "LENOVO" || m.Serial != "PF4ABCDE" || m.BIOSDate != "2024-06-12" ||
+	if m.Arch != "x86_64" ||
 		m.CPUCores != 10 || m.CPUSockets != 1 || m.CPUMHz != 1800 || m.UUID != "4C4C4544-0042-3510-8052-B7C04F4E3432" ||
 		m.SwapBytes != (18558504-16461352)*1024 || m.PackageFormat != "registry" || m.OSFullName != "Microsoft Windows 11 Pro" {
 		t.Errorf("machine = %+v", m)
@@ -87,8 +90,8 @@ func TestParseWinSystemServer2019(t *testing.T) {
 	if len(r.Disks) != 1 || r.Disks[0].Mount != `C:\` || r.Disks[0].TotalBytes != 479555595264 {
 		t.Errorf("disks = %+v (one object where ConvertTo-Json unwrapped the list)", r.Disks)
 	}
-	if r.Machine.BIOSVendor != "" || r.Machine.Serial != "" {
-		t.Errorf("BIOS details from a failed query: %+v", r.Machine)
+	if r.Hardware.BIOS.Vendor != "" || r.Hardware.Serial != "" {
+		t.Errorf("BIOS details from a failed query: %+v", r.Hardware)
 	}
 }
 
@@ -208,13 +211,13 @@ func TestWinSoftware(t *testing.T) {
 	}
 	got := winSoftware(entries)
 	want := []msp.Software{
-		{Name: "7-Zip 24.08 (x64)", Version: "24.08"},
-		{Name: "Adobe Acrobat Reader (64-bit)", Version: "24.004.20272"},
-		{Name: "Google Chrome", Version: "131.0.6778.86"},
-		{Name: "Microsoft 365 Apps for business - en-us", Version: "16.0.18129.20158"},
-		{Name: "Microsoft Visual C++ 2015-2022 Redistributable (x64) - 14.40.33810", Version: "14.40.33810.0"},
-		{Name: "Microsoft Visual C++ 2015-2022 Redistributable (x86) - 14.40.33810", Version: "14.40.33810.0"},
-		{Name: "Zoom Workplace (64-bit)", Version: "6.2.10 (51201)"},
+		{Name: "7-Zip 24.08 (x64)", Version: "24.08", Source: msp.SourceRegistry},
+		{Name: "Adobe Acrobat Reader (64-bit)", Version: "24.004.20272", Source: msp.SourceRegistry},
+		{Name: "Google Chrome", Version: "131.0.6778.86", Source: msp.SourceRegistry},
+		{Name: "Microsoft 365 Apps for business - en-us", Version: "16.0.18129.20158", Source: msp.SourceRegistry},
+		{Name: "Microsoft Visual C++ 2015-2022 Redistributable (x64) - 14.40.33810", Version: "14.40.33810.0", Source: msp.SourceRegistry},
+		{Name: "Microsoft Visual C++ 2015-2022 Redistributable (x86) - 14.40.33810", Version: "14.40.33810.0", Source: msp.SourceRegistry},
+		{Name: "Zoom Workplace (64-bit)", Version: "6.2.10 (51201)", Source: msp.SourceRegistry},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("software =\n%+v\nwant\n%+v", got, want)

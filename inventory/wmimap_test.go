@@ -156,8 +156,8 @@ func TestWMIComputerSystemAndBIOSCaptures(t *testing.T) {
 		"Win32_ComputerSystem": loadWMI(t, filepath.Join(dir, "proxmox-Win32_ComputerSystem.wmi")),
 		"Win32_BIOS":           loadWMI(t, filepath.Join(dir, "proxmox-Win32_Bios.wmi")),
 	})
-	if r.Machine.Vendor != "BOCHS_" || r.Machine.Model != "BXPC____" || r.Machine.Serial != "" || r.Machine.BIOSDate != "2014-04-01" {
-		t.Errorf("machine = %+v", r.Machine)
+	if h := r.Hardware; h.Vendor != "BOCHS_" || h.Model != "BXPC____" || h.Serial != "" || h.BIOS.Date != "2014-04-01" {
+		t.Errorf("hardware = %+v", h)
 	}
 }
 

@@ -23,6 +23,8 @@ func deviceView(inv msp.Inventory, user string) Device {
 	d := Device{
 		Hostname:    inv.Hostname,
 		OS:          inv.OS.Summary(),
+		Model:       machineModel(inv.Hardware),
+		Serial:      inv.Hardware.Serial,
 		CollectedAt: inv.CollectedAt,
 		Health:      []Health{},
 	}
@@ -37,6 +39,8 @@ func deviceView(inv msp.Inventory, user string) Device {
 	add("Computer", inv.Hostname)
 	add("System", d.OS)
 	add("User", user)
+	add("Model", d.Model)
+	add("Serial number", d.Serial)
 	if inv.CPU.Model != "" {
 		cpu := inv.CPU.Model
 		if inv.CPU.Cores > 0 {
@@ -69,6 +73,18 @@ func deviceView(inv msp.Inventory, user string) Device {
 		d.Details = []Detail{}
 	}
 	return d
+}
+
+// machineModel names the machine as its label does: "Dell Inc. Latitude
+// D610", the vendor left out when the model already starts with it.
+func machineModel(h msp.Hardware) string {
+	if h.Vendor == "" || strings.HasPrefix(strings.ToLower(h.Model), strings.ToLower(h.Vendor)) {
+		return h.Model
+	}
+	if h.Model == "" {
+		return ""
+	}
+	return h.Vendor + " " + h.Model
 }
 
 // health lists what needs attention, most serious first.

@@ -51,6 +51,33 @@ func TestHealthWindowsWords(t *testing.T) {
 	}
 }
 
+// The machine's model and serial number, from the firmware, name it on
+// the device page and in a new ticket's details.
+func TestDeviceModelAndSerial(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		hw          msp.Hardware
+		model, want string
+	}{
+		{msp.Hardware{Vendor: "Dell Inc.", Model: "Latitude D610", Serial: "D8XD62J"}, "Dell Inc. Latitude D610", "D8XD62J"},
+		{msp.Hardware{Vendor: "HP", Model: "HP Pavilion dv6 Notebook PC"}, "HP Pavilion dv6 Notebook PC", ""},
+		{msp.Hardware{Vendor: "Intel"}, "", ""},
+		{msp.Hardware{}, "", ""},
+	} {
+		d := deviceView(msp.Inventory{Hostname: "pc", Hardware: c.hw}, "thandi")
+		if d.Model != c.model || d.Serial != c.want {
+			t.Errorf("%+v: model %q, serial %q; want %q, %q", c.hw, d.Model, d.Serial, c.model, c.want)
+		}
+		details := map[string]string{}
+		for _, x := range d.Details {
+			details[x.Label] = x.Value
+		}
+		if details["Model"] != c.model || details["Serial number"] != c.want {
+			t.Errorf("%+v: details %v", c.hw, details)
+		}
+	}
+}
+
 func TestHealthBeforeCollection(t *testing.T) {
 	t.Parallel()
 	d := deviceView(msp.Inventory{Hostname: "reception-pc"}, "thandi")

@@ -16,6 +16,9 @@ const (
 	MaxSoftware       = 20_000
 	MaxPendingPatches = 10_000
 	MaxEvidenceRunes  = 2_000
+	MaxMemoryModules  = 1_024 // a large server has 96 DIMM sockets
+	MaxHardwareRunes  = 200   // vendor, model, serial, BIOS and module strings
+	MaxSourceBytes    = 32    // a software entry's source ("deb", "flatpak")
 )
 
 // Device is an enrolled endpoint.
@@ -59,6 +62,7 @@ type Inventory struct {
 	Hostname    string         `json:"hostname"`
 	OS          OSInfo         `json:"os"`
 	BootTime    time.Time      `json:"boot_time,omitzero"`
+	Hardware    Hardware       `json:"hardware,omitzero"`
 	CPU         CPU            `json:"cpu"`
 	Memory      Memory         `json:"memory"`
 	Disks       []Disk         `json:"disks"`
@@ -80,6 +84,23 @@ type OSInfo struct {
 // Summary returns "Name Version", the Device.OS string.
 func (o OSInfo) Summary() string { return strings.TrimSpace(o.Name + " " + o.Version) }
 
+// Hardware is the machine itself as its firmware (SMBIOS, DMI) describes it.
+// Every field may be empty: placeholders such as "To Be Filled By O.E.M." or
+// "System Serial Number" are left out, not reported.
+type Hardware struct {
+	Vendor string `json:"vendor,omitempty"` // system manufacturer: "Dell Inc.", "LENOVO"
+	Model  string `json:"model,omitempty"`  // "OptiPlex FX160", "ThinkPad Edge E320 (1298A8G)"
+	Serial string `json:"serial,omitempty"` // system serial number (the service tag on Dell)
+	BIOS   BIOS   `json:"bios,omitzero"`
+}
+
+// BIOS names the firmware.
+type BIOS struct {
+	Vendor  string `json:"vendor,omitempty"`
+	Version string `json:"version,omitempty"`
+	Date    string `json:"date,omitempty"` // release date, YYYY-MM-DD
+}
+
 // CPU describes the processor.
 type CPU struct {
 	Model string `json:"model"`
@@ -88,7 +109,25 @@ type CPU struct {
 
 // Memory describes the installed memory.
 type Memory struct {
-	TotalBytes uint64 `json:"total_bytes"`
+	TotalBytes uint64 `json:"total_bytes"` // what the OS may use
+	// Slots counts the memory sockets the firmware lists, filled or
+	// not; zero when unknown. Modules lists the filled ones only, so
+	// Slots - len(Modules) sockets are free.
+	Slots   int            `json:"slots,omitempty"`
+	Modules []MemoryModule `json:"modules,omitempty"`
+}
+
+// MemoryModule is one installed memory module (a DIMM).
+type MemoryModule struct {
+	Slot         string `json:"slot,omitempty"`         // the socket's locator: "DIMM_A1", "ChannelA-DIMM0"
+	Bank         string `json:"bank,omitempty"`         // the bank locator: "BANK 0", "/SYS/MB/P0"
+	SizeBytes    uint64 `json:"size_bytes,omitempty"`   // zero when the firmware does not know
+	Type         string `json:"type,omitempty"`         // "DDR4", "DDR3"
+	SpeedMTs     int    `json:"speed_mts,omitempty"`    // rated speed in MT/s (older dmidecode says MHz for the same number)
+	FormFactor   string `json:"form_factor,omitempty"`  // "DIMM", "SODIMM"
+	Manufacturer string `json:"manufacturer,omitempty"` // "Samsung"
+	PartNumber   string `json:"part_number,omitempty"`  // "M386A4G40DM0-CPB"
+	Serial       string `json:"serial,omitempty"`
 }
 
 // Disk is one mounted file system.
@@ -112,7 +151,23 @@ type NetInterface struct {
 type Software struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	// Source names where the entry was found: a package manager ("deb",
+	// "rpm", "pacman", "snap", "flatpak") or a platform's list of
+	// programs ("registry" on Windows, "app" on macOS). A short
+	// lower-case word; empty only in inventories from older agents.
+	Source string `json:"source,omitempty"`
 }
+
+// Software sources the agents name.
+const (
+	SourceDeb      = "deb"
+	SourceRPM      = "rpm"
+	SourcePacman   = "pacman"
+	SourceSnap     = "snap"
+	SourceFlatpak  = "flatpak"
+	SourceRegistry = "registry"
+	SourceApp      = "app"
+)
 
 // PatchState is what updates the device is missing.
 type PatchState struct {
@@ -197,7 +252,9 @@ func (p Posture) Failing() []string {
 
 // Validate checks the inventory lightly: a hostname and collection time,
 // free space within each disk, parseable MAC and IP addresses, known check
-// states, and list lengths within the caps.
+// states, one-line hardware strings and a real BIOS date, no more memory
+// modules than slots, software sources that are short lower-case words,
+// and list lengths within the caps.
 func (inv *Inventory) Validate() error {
 	var errs []error
 	add := func(err error) {
@@ -242,6 +299,8 @@ func (inv *Inventory) Validate() error {
 			}
 		}
 	}
+	add(inv.Hardware.validate())
+	add(inv.Memory.validate())
 	if len(inv.Software) > MaxSoftware {
 		add(invalid("software", "lists %d programs; the most allowed is %d", len(inv.Software), MaxSoftware))
 	}
@@ -249,6 +308,7 @@ func (inv *Inventory) Validate() error {
 		if strings.TrimSpace(s.Name) == "" {
 			add(invalid(fmt.Sprintf("software[%d].name", i), "is missing"))
 		}
+		add(checkSource(fmt.Sprintf("software[%d].source", i), s.Source))
 	}
 	if len(inv.Patches.Pending) > MaxPendingPatches {
 		add(invalid("patches.pending", "lists %d updates; the most allowed is %d", len(inv.Patches.Pending), MaxPendingPatches))
@@ -266,6 +326,78 @@ func (inv *Inventory) Validate() error {
 		add(checkText(field+".evidence", c.Check.Evidence, false, MaxEvidenceRunes, true))
 	}
 	return errors.Join(errs...)
+}
+
+// validate checks the hardware strings (one line, at most
+// MaxHardwareRunes each) and that the BIOS date is a real YYYY-MM-DD date.
+func (h Hardware) validate() error {
+	var errs []error
+	for _, f := range []struct{ name, value string }{
+		{"hardware.vendor", h.Vendor}, {"hardware.model", h.Model}, {"hardware.serial", h.Serial},
+		{"hardware.bios.vendor", h.BIOS.Vendor}, {"hardware.bios.version", h.BIOS.Version},
+	} {
+		if err := checkText(f.name, f.value, false, MaxHardwareRunes, false); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if h.BIOS.Date != "" {
+		if _, err := time.Parse(time.DateOnly, h.BIOS.Date); err != nil {
+			errs = append(errs, invalid("hardware.bios.date", "%q is not a YYYY-MM-DD date", clip(h.BIOS.Date)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// validate checks the module list: at most MaxMemoryModules, no more
+// modules than slots when the slots are known, non-negative counts and
+// one-line strings.
+func (m Memory) validate() error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if m.Slots < 0 {
+		add(invalid("memory.slots", "must not be negative"))
+	}
+	if len(m.Modules) > MaxMemoryModules {
+		add(invalid("memory.modules", "lists %d modules; the most allowed is %d", len(m.Modules), MaxMemoryModules))
+	}
+	if m.Slots > 0 && len(m.Modules) > m.Slots {
+		add(invalid("memory.modules", "lists %d modules in %d slots", len(m.Modules), m.Slots))
+	}
+	for i, x := range m.Modules {
+		field := fmt.Sprintf("memory.modules[%d]", i)
+		if x.SpeedMTs < 0 {
+			add(invalid(field+".speed_mts", "must not be negative"))
+		}
+		for _, f := range []struct{ name, value string }{
+			{"slot", x.Slot}, {"bank", x.Bank}, {"type", x.Type}, {"form_factor", x.FormFactor},
+			{"manufacturer", x.Manufacturer}, {"part_number", x.PartNumber}, {"serial", x.Serial},
+		} {
+			add(checkText(field+"."+f.name, f.value, false, MaxHardwareRunes, false))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkSource accepts an empty source or a lower-case word of letters,
+// digits and hyphens, at most MaxSourceBytes long. Sources the hub does
+// not know yet pass: a newer agent may name a new package manager.
+func checkSource(field, s string) error {
+	if s == "" {
+		return nil
+	}
+	if len(s) > MaxSourceBytes {
+		return invalid(field, "is %d bytes long; the most allowed is %d", len(s), MaxSourceBytes)
+	}
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-') {
+			return invalid(field, "%q must be a lower-case word such as deb or flatpak", clip(s))
+		}
+	}
+	return nil
 }
 
 func validAddress(s string) bool {

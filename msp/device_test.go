@@ -14,14 +14,19 @@ func sampleInventory() Inventory {
 		Hostname: "ACME-LT-014",
 		OS:       OSInfo{Name: "Ubuntu", Version: "24.04.1 LTS", ID: "ubuntu", Kernel: "6.8.0-49-generic"},
 		BootTime: t0.Add(-48 * time.Hour),
-		CPU:      CPU{Model: "Intel(R) Core(TM) i5-1235U", Cores: 12},
-		Memory:   Memory{TotalBytes: 16 << 30},
-		Disks:    []Disk{{Mount: "/", FS: "ext4", TotalBytes: 512 << 30, FreeBytes: 200 << 30, Encrypted: true}},
+		Hardware: Hardware{Vendor: "LENOVO", Model: "ThinkPad T14 Gen 3 (21AHS0BX00)", Serial: "PF4ABCDE",
+			BIOS: BIOS{Vendor: "LENOVO", Version: "R23ET65W (1.35 )", Date: "2024-06-12"}},
+		CPU: CPU{Model: "Intel(R) Core(TM) i5-1235U", Cores: 12},
+		Memory: Memory{TotalBytes: 16 << 30, Slots: 2, Modules: []MemoryModule{
+			{Slot: "ChannelA-DIMM0", Bank: "BANK 0", SizeBytes: 16 << 30, Type: "DDR4", SpeedMTs: 3200, FormFactor: "SODIMM",
+				Manufacturer: "Samsung", PartNumber: "M471A2K43EB1-CWE", Serial: "12345678"},
+		}},
+		Disks: []Disk{{Mount: "/", FS: "ext4", TotalBytes: 512 << 30, FreeBytes: 200 << 30, Encrypted: true}},
 		Network: []NetInterface{
 			{Name: "wlp0s20f3", MAC: "3c:a9:f4:12:34:56", Addresses: []string{"192.168.1.20/24", "fe80::1c2b:3dff:fe4e:5f60/64"}, Up: true},
 			{Name: "lo", Addresses: []string{"127.0.0.1"}, Up: true},
 		},
-		Software: []Software{{Name: "firefox", Version: "133.0"}},
+		Software: []Software{{Name: "firefox", Version: "133.0", Source: SourceSnap}},
 		Patches: PatchState{
 			Pending: []Patch{
 				{Name: "openssl", InstalledVersion: "3.0.13-0ubuntu3.3", CandidateVersion: "3.0.13-0ubuntu3.4", Security: true},
@@ -71,13 +76,16 @@ func TestInventoryJSONNames(t *testing.T) {
 		obj  any
 		want string
 	}{
-		{"top", doc, "boot_time collected_at cpu disks hostname memory network os patches posture software"},
+		{"top", doc, "boot_time collected_at cpu disks hardware hostname memory network os patches posture software"},
 		{"os", doc["os"], "id kernel name version"},
+		{"hardware", doc["hardware"], "bios model serial vendor"},
+		{"bios", doc["hardware"].(map[string]any)["bios"], "date vendor version"},
 		{"cpu", doc["cpu"], "cores model"},
-		{"memory", doc["memory"], "total_bytes"},
+		{"memory", doc["memory"], "modules slots total_bytes"},
+		{"module", first(doc["memory"].(map[string]any)["modules"]), "bank form_factor manufacturer part_number serial size_bytes slot speed_mts type"},
 		{"disk", first(doc["disks"]), "encrypted free_bytes fs mount total_bytes"},
 		{"network", first(doc["network"]), "addresses mac name up"},
-		{"software", first(doc["software"]), "name version"},
+		{"software", first(doc["software"]), "name source version"},
 		{"patches", doc["patches"], "last_checked pending reboot_required"},
 		{"patch", first(doc["patches"].(map[string]any)["pending"]), "candidate_version installed_version name security"},
 		{"posture", doc["posture"], "antivirus automatic_updates disk_encryption firewall"},
@@ -120,6 +128,24 @@ func TestInventoryValidate(t *testing.T) {
 		{"bad check state", func(i *Inventory) { i.Posture.Antivirus.State = "meh" }, "posture.antivirus.state"},
 		{"empty check state", func(i *Inventory) { i.Posture.Firewall.State = "" }, "posture.firewall.state"},
 		{"too much software", func(i *Inventory) { i.Software = make([]Software, MaxSoftware+1) }, "software"},
+		{"no software source", func(i *Inventory) { i.Software[0].Source = "" }, ""},
+		{"unknown software source", func(i *Inventory) { i.Software[0].Source = "nix" }, ""},
+		{"capitalised software source", func(i *Inventory) { i.Software[0].Source = "Flatpak" }, "software[0].source"},
+		{"long software source", func(i *Inventory) { i.Software[0].Source = strings.Repeat("a", MaxSourceBytes+1) }, "software[0].source"},
+		{"no hardware", func(i *Inventory) { i.Hardware = Hardware{} }, ""},
+		{"serial with newline", func(i *Inventory) { i.Hardware.Serial = "PF4\nABCDE" }, "hardware.serial"},
+		{"long model", func(i *Inventory) { i.Hardware.Model = strings.Repeat("m", MaxHardwareRunes+1) }, "hardware.model"},
+		{"BIOS date as dmidecode prints it", func(i *Inventory) { i.Hardware.BIOS.Date = "06/12/2024" }, "hardware.bios.date"},
+		{"BIOS date that does not exist", func(i *Inventory) { i.Hardware.BIOS.Date = "2024-02-30" }, "hardware.bios.date"},
+		{"no modules", func(i *Inventory) { i.Memory.Modules, i.Memory.Slots = nil, 0 }, ""},
+		{"slots unknown", func(i *Inventory) { i.Memory.Slots = 0 }, ""},
+		{"negative slots", func(i *Inventory) { i.Memory.Slots = -1 }, "memory.slots"},
+		{"more modules than slots", func(i *Inventory) {
+			i.Memory.Modules = append(i.Memory.Modules, i.Memory.Modules[0], i.Memory.Modules[0])
+		}, "memory.modules"},
+		{"too many modules", func(i *Inventory) { i.Memory.Slots, i.Memory.Modules = 0, make([]MemoryModule, MaxMemoryModules+1) }, "memory.modules"},
+		{"negative speed", func(i *Inventory) { i.Memory.Modules[0].SpeedMTs = -1 }, "memory.modules[0].speed_mts"},
+		{"slot with tab", func(i *Inventory) { i.Memory.Modules[0].Slot = "DIMM\t0" }, "memory.modules[0].slot"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package msp
 
 import (
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -268,5 +269,25 @@ func TestSLASkipsGBHoliday(t *testing.T) {
 	}
 	if want := at(lon, 2026, time.December, 25, 10, 0); !st.Response.Due.Equal(want) {
 		t.Errorf("without holidays: response due %s, want %s", st.Response.Due.In(lon), want)
+	}
+}
+
+// TestREADMENamesEveryRegion keeps the README's list of holiday regions
+// in step with Regions.
+func TestREADMENamesEveryRegion(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "### Public holidays\n")
+	if !ok {
+		t.Fatal("README.md has no section Public holidays")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, r := range Regions() {
+		if !strings.Contains(section, "`"+r.Code+"`") {
+			t.Errorf("README.md's Public holidays do not name %s (%s)", r.Code, r.Name)
+		}
 	}
 }

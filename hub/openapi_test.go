@@ -608,3 +608,44 @@ func checkSchema(t *testing.T, schemas map[string]any, path string, s map[string
 		}
 	}
 }
+
+// TestOpenAPIListsEveryHolidayRegion keeps the enum of a tenant's
+// holidays.region in docs/openapi.yaml equal to the regions msp knows, so
+// a region added with a new rickar/cal country is described too.
+func TestOpenAPIListsEveryHolidayRegion(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../docs/openapi.yaml")
+	if err != nil {
+		t.Fatalf("reading the API description: %v", err)
+	}
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				Tenant struct {
+					Properties struct {
+						Holidays struct {
+							Properties struct {
+								Region struct {
+									Enum []string `yaml:"enum"`
+								} `yaml:"region"`
+							} `yaml:"properties"`
+						} `yaml:"holidays"`
+					} `yaml:"properties"`
+				} `yaml:"Tenant"`
+			} `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("docs/openapi.yaml is not valid YAML: %v", err)
+	}
+	got := doc.Components.Schemas.Tenant.Properties.Holidays.Properties.Region.Enum
+	want := []string{msp.RegionNone, ""}
+	for _, r := range msp.Regions() {
+		want = append(want, r.Code)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("Tenant.holidays.region enum =\n%q\nwant\n%q", got, want)
+	}
+}

@@ -107,7 +107,7 @@ func TestReportRoutes(t *testing.T) {
 		t.Errorf("an unknown tenant: %d, want 404", code)
 	}
 	code, body = get("/metrics", "op-token")
-	if code != http.StatusOK || !strings.Contains(string(body), `tandem_hub_open_tickets{tenant="acme",priority="P3"} 1`) || !strings.Contains(string(body), "tandem_hub_webhook_queue_depth 0") {
+	if code != http.StatusOK || !strings.Contains(string(body), `tandem_hub_open_tickets{priority="P3",tenant="acme"} 1`) || !strings.Contains(string(body), "tandem_hub_webhook_queue_depth 0") {
 		t.Errorf("metrics: %d\n%s", code, body)
 	}
 	if code, body := get(webhook.AdminPath+"?tenant=acme", "op-token"); code != http.StatusOK || strings.TrimSpace(string(body)) != "[]" {

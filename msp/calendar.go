@@ -116,7 +116,8 @@ func (c *Calendar) IsHoliday(d Date) bool {
 	case c.extra[d]:
 		return true
 	}
-	return c.holidays.Region == RegionSouthAfrica && isSouthAfricanHoliday(d)
+	r := regions[c.holidays.Region]
+	return r != nil && r.isHoliday(d)
 }
 
 // hours returns the business interval [open, close) of local date d, or

@@ -84,8 +84,10 @@ func (d *Date) UnmarshalText(b []byte) error {
 type Holiday struct {
 	Date Date   `json:"date"`
 	Name string `json:"name,omitempty"`
-	// Observed marks the Monday that stands in for a public holiday that
-	// fell on a Sunday.
+	// Observed marks the day that stands in for a public holiday that
+	// fell on a weekend: in South Africa the Monday after a Sunday; in
+	// England the Monday or Tuesday after; in the United States the Friday
+	// before a Saturday or the Monday after a Sunday.
 	Observed bool `json:"observed,omitempty"`
 	// Proclaimed marks a one-off holiday declared by the head of state
 	// (an election day, for example) rather than one fixed by statute.
@@ -108,8 +110,10 @@ const MaxHolidayEdits = 1000
 // the business works although they are public holidays. Removed wins over
 // Extra.
 type Holidays struct {
-	// Region is RegionSouthAfrica, or "" or RegionNone for no public
-	// holidays.
+	// Region is the code of one of Regions (RegionSouthAfrica, "GB",
+	// "US", "DE-BY", "AU-NSW", ...), or "" or RegionNone for no public
+	// holidays. South Africa's holidays are Tandem's own; the others come
+	// from github.com/rickar/cal/v2.
 	Region  string    `json:"region,omitempty"`
 	Extra   []Holiday `json:"extra,omitempty"`
 	Removed []Date    `json:"removed,omitempty"`
@@ -118,12 +122,14 @@ type Holidays struct {
 // DefaultHolidays is South Africa's public holidays with no edits.
 func DefaultHolidays() Holidays { return Holidays{Region: RegionSouthAfrica} }
 
-// Validate checks the region and that every edit is a real date, at most
-// MaxHolidayEdits of each.
+// Validate checks that the region is one of Regions (or none), and that
+// every edit is a real date, at most MaxHolidayEdits of each. An unknown
+// region's error names the known ones.
 func (h Holidays) Validate() error {
 	var errs []error
-	if h.Region != "" && h.Region != RegionSouthAfrica && h.Region != RegionNone {
-		errs = append(errs, invalid("region", "%q has no public holiday rules in Tandem; use %q, or %q and list the days under extra", clip(h.Region), RegionSouthAfrica, RegionNone))
+	if h.Region != "" && h.Region != RegionNone && regions[h.Region] == nil {
+		errs = append(errs, invalid("region", "%q is not a country or region whose public holidays Tandem knows%s. Known are %s; or %q, with the days listed under extra",
+			clip(h.Region), regionHint(h.Region), knownRegions(), RegionNone))
 	}
 	if len(h.Extra) > MaxHolidayEdits {
 		errs = append(errs, invalid("extra", "lists %d days; the most allowed is %d", len(h.Extra), MaxHolidayEdits))
@@ -151,8 +157,8 @@ func (h Holidays) Validate() error {
 // Removed, plus Extra. A date listed twice appears once, under its first name.
 func (h Holidays) InYear(year int) []Holiday {
 	var out []Holiday
-	if h.Region == RegionSouthAfrica {
-		out = SouthAfricanHolidays(year)
+	if r := regions[h.Region]; r != nil {
+		out = r.inYear(year)
 	}
 	for _, x := range h.Extra {
 		if x.Date.Year == year {

@@ -365,7 +365,7 @@ type Span struct {
 }
 
 // BusinessHours holds the opening hours of each weekday; nil means closed.
-// Public holidays are not modelled yet.
+// Public holidays are in Holidays, beside it in the Tenant.
 type BusinessHours struct {
 	Monday    *Span `json:"monday,omitempty"`
 	Tuesday   *Span `json:"tuesday,omitempty"`

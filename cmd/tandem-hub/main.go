@@ -49,7 +49,7 @@ const usage = `tandem-hub: the MSP's Tandem server
   tandem-hub tenant set  --id ID [--sla-pN-response D] [--sla-pN-resolution D]
                       [--sla-pN-clock business|24x7] [--sla-at-risk-percent N] [--sla-reset]
                       [--time-zone Z] [--hours mon-fri=08:00-17:00,...]
-                      [--holidays-region ZA|none] [--holiday-add YYYY-MM-DD[=Name]]...
+                      [--holidays-region ZA|GB|US|DE-BY|AU-NSW|...|none] [--holiday-add YYYY-MM-DD[=Name]]...
                       [--holiday-work YYYY-MM-DD]... [--overflow 30m]
                       [--alert-silent 24h] [--alert-disk-percent 90] [--alert-security-days 14]
                       [--alert-restart-days 7] [--alert-posture on|off]

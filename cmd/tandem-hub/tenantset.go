@@ -57,8 +57,11 @@ func describeTenant(out io.Writer, t msp.Tenant, now time.Time) error {
 	fmt.Fprintf(w, "Business hours:\t%s\n", hoursText(t.BusinessHours))
 	h := t.HolidayRules()
 	region := h.Region
-	if region == "" || region == msp.RegionNone {
+	switch name := msp.RegionName(region); {
+	case region == "" || region == msp.RegionNone:
 		region = "none"
+	case name != "":
+		region += " " + name
 	}
 	fmt.Fprintf(w, "Public holidays:\t%s (%d extra days, %d worked)\n", region, len(h.Extra), len(h.Removed))
 	var next []string
@@ -221,7 +224,7 @@ func tenantSet(ctx context.Context, args []string, stdout io.Writer) error {
 	id := fs.String("id", "", "tenant id")
 	zone := fs.String("time-zone", "", "IANA time zone, such as Africa/Johannesburg")
 	hours := fs.String("hours", "", "business hours, such as mon-fri=08:00-17:00,sat=09:00-12:00 (or none)")
-	region := fs.String("holidays-region", "", "public holidays: ZA or none")
+	region := fs.String("holidays-region", "", "public holidays: a country or region code, such as ZA, GB (England and Wales), US (federal), DE-BY or AU-NSW; or none")
 	var addHoliday, workHoliday listFlag
 	fs.Var(&addHoliday, "holiday-add", "an extra closed day, YYYY-MM-DD[=Name] (repeatable)")
 	fs.Var(&workHoliday, "holiday-work", "a public holiday the business works, YYYY-MM-DD (repeatable)")
@@ -276,13 +279,17 @@ func tenantSet(ctx context.Context, args []string, stdout io.Writer) error {
 	if set["holidays-region"] || len(addHoliday) > 0 || len(workHoliday) > 0 {
 		h := t.HolidayRules()
 		if set["holidays-region"] {
-			switch strings.ToLower(*region) {
-			case "za":
-				h.Region = msp.RegionSouthAfrica
-			case "none", "":
+			code := strings.ToUpper(strings.TrimSpace(*region))
+			switch {
+			case code == "" || code == strings.ToUpper(msp.RegionNone):
 				h.Region = msp.RegionNone
+			case msp.RegionName(code) != "":
+				h.Region = code
 			default:
-				return usageError{fmt.Sprintf("tenant set: --holidays-region %q: use ZA or none", *region)}
+				// Validate's message names the known regions.
+				msg := msp.Holidays{Region: strings.TrimSpace(*region)}.Validate().Error()
+				msg, _ = strings.CutPrefix(msg, "region: ")
+				return usageError{"tenant set: --holidays-region: " + msg}
 			}
 		}
 		for _, s := range addHoliday {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"regexp"
@@ -111,6 +112,32 @@ func TestTenantSetAndShow(t *testing.T) {
 	out.Reset()
 	if err := run(ctx, []string{"tenant", "show", "--data", dir, "--id", id}, &out, io.Discard); err != nil || !regexp.MustCompile(`P1\s+30m`).MatchString(out.String()) {
 		t.Errorf("tenant show: %v\n%s", err, out.String())
+	}
+	// A country's public holidays: the code in any case, stored in
+	// capitals, shown with its name.
+	out.Reset()
+	if err := run(ctx, []string{"tenant", "set", "--data", dir, "--id", id, "--holidays-region", "gb", "--time-zone", "Europe/London"}, &out, io.Discard); err != nil {
+		t.Fatalf("tenant set --holidays-region gb: %v", err)
+	}
+	if !regexp.MustCompile(`Public holidays:\s+GB England and Wales \(1 extra days`).MatchString(out.String()) {
+		t.Errorf("tenant set --holidays-region gb printed:\n%s", out.String())
+	}
+	if tn, err := c.Tenant(ctx, id); err != nil || tn.Holidays.Region != "GB" || tn.TimeZone != "Europe/London" {
+		t.Errorf("stored holidays %+v, zone %q: %v", tn.Holidays, tn.TimeZone, err)
+	}
+	// A region Tandem does not know changes nothing and names those it knows.
+	err = run(ctx, []string{"tenant", "set", "--data", dir, "--id", id, "--holidays-region", "US-CA"}, io.Discard, io.Discard)
+	var ue usageError
+	if !errors.As(err, &ue) {
+		t.Fatalf("--holidays-region US-CA: %v, want a usage error", err)
+	}
+	for _, want := range []string{`"US-CA" is not a country or region`, "US has no regional rules in Tandem: use US", "GB England and Wales", "DE-BY", "AU-NSW", "ZA South Africa", `"none"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("--holidays-region US-CA: the error does not say %q:\n%v", want, err)
+		}
+	}
+	if tn, err := c.Tenant(ctx, id); err != nil || tn.Holidays.Region != "GB" {
+		t.Errorf("after a refused region: %+v, %v", tn.Holidays, err)
 	}
 	out.Reset()
 	if err := run(ctx, []string{"sla", "sweep", "--data", dir}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "1 tenants, 0 open tickets") {

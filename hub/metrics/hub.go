@@ -2,17 +2,22 @@ package metrics
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net"
 	"net/http"
 	"runtime"
-	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Error kinds for Hub.Error, so dashboards can rely on a small fixed set.
@@ -51,14 +56,16 @@ const SnapshotTTL = 30 * time.Second
 // Hub is the hub's metrics. Its methods are safe for concurrent use, and
 // do nothing on a nil *Hub, so a server without metrics calls them freely.
 type Hub struct {
-	reg *Registry
+	reg *prometheus.Registry
+	log *slog.Logger
 
-	pushes, pulls, changes, errors, slaBreaches, webhooks *Counter
-	ingest                                                *Histogram
+	pushes, pulls, changes prometheus.Counter
+	errors, webhooks       *prometheus.CounterVec
+	slaBreaches            *prometheus.CounterVec
+	ingest                 *prometheus.HistogramVec
 
 	snapshot func(context.Context) (Snapshot, error)
 	depth    func(context.Context) (int, error)
-	log      *slog.Logger
 
 	mu     sync.Mutex
 	snap   Snapshot
@@ -69,7 +76,7 @@ type Hub struct {
 type HubOptions struct {
 	Version string
 	// Snapshot reads the gauges' figures from the store (see
-	// hub.MetricsSnapshot); nil leaves those gauges empty.
+	// hub.MetricsSnapshot); nil leaves those gauges out.
 	Snapshot func(context.Context) (Snapshot, error)
 	// QueueDepth is the webhook queue's depth (webhook.Dispatcher.Depth);
 	// nil leaves the gauge out.
@@ -77,65 +84,53 @@ type HubOptions struct {
 	Log        *slog.Logger
 }
 
-// NewHub registers the hub's metrics in a new registry.
+// ingestBuckets suit request latencies in seconds, 1 ms to 10 s. They are
+// the buckets the hub has always published, finer at the low end than
+// prometheus.DefBuckets, so dashboards keep their bucket bounds.
+var ingestBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+// NewHub registers the hub's metrics, and the Go runtime's and the
+// process's, in a registry of its own.
 func NewHub(o HubOptions) *Hub {
-	r := New()
-	h := &Hub{reg: r, snapshot: o.Snapshot, depth: o.QueueDepth, log: o.Log}
+	h := &Hub{reg: prometheus.NewRegistry(), snapshot: o.Snapshot, depth: o.QueueDepth, log: o.Log}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
-	h.pushes = r.Counter("tandem_hub_pushes_total", "Push requests handled.")
-	h.pulls = r.Counter("tandem_hub_pulls_total", "Pull requests handled.")
-	h.changes = r.Counter("tandem_hub_changes_applied_total", "Mutations applied from pushes (replays not counted).")
-	h.errors = r.Counter("tandem_hub_errors_total", "Errors by kind.", "kind")
-	h.slaBreaches = r.Counter("tandem_hub_sla_breaches_total", "SLA clocks that ran past their target, by tenant, priority and clock.", "tenant", "priority", "clock")
-	h.webhooks = r.Counter("tandem_hub_webhook_deliveries_total", "Webhook delivery attempts by outcome (delivered, failed, dead).", "outcome")
-	h.ingest = r.Histogram("tandem_hub_ingest_duration_seconds", "Time to handle a sync request, by operation (push, pull).", DefBuckets, "op")
+	h.pushes = prometheus.NewCounter(prometheus.CounterOpts{Name: "tandem_hub_pushes_total", Help: "Push requests handled."})
+	h.pulls = prometheus.NewCounter(prometheus.CounterOpts{Name: "tandem_hub_pulls_total", Help: "Pull requests handled."})
+	h.changes = prometheus.NewCounter(prometheus.CounterOpts{Name: "tandem_hub_changes_applied_total", Help: "Mutations applied from pushes (replays not counted)."})
+	h.errors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tandem_hub_errors_total", Help: "Errors by kind."}, []string{"kind"})
+	h.slaBreaches = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tandem_hub_sla_breaches_total",
+		Help: "SLA clocks that ran past their target, by tenant, priority and clock.",
+	}, []string{"tenant", "priority", "clock"})
+	h.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tandem_hub_webhook_deliveries_total",
+		Help: "Webhook delivery attempts by outcome (delivered, failed, dead).",
+	}, []string{"outcome"})
+	h.ingest = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "tandem_hub_ingest_duration_seconds",
+		Help:    "Time to handle a sync request, by operation (push, pull).",
+		Buckets: ingestBuckets,
+	}, []string{"op"})
 	for _, k := range []string{ErrBadRequest, ErrUnauthorized, ErrRejected, ErrStore, ErrInternal} {
-		h.errors.Add(0, k) // present from the start, so rate() sees the first one
+		h.errors.WithLabelValues(k) // present from the start, so rate() sees the first one
 	}
-	r.GaugeFunc("tandem_hub_build_info", "The hub's version; always 1.", []string{"version"}, func() []Sample {
-		return []Sample{{Labels: []string{o.Version}, Value: 1}}
-	})
-	r.GaugeFunc("tandem_hub_goroutines", "Goroutines in the hub process.", nil, func() []Sample {
-		return []Sample{{Value: float64(runtime.NumGoroutine())}}
-	})
-	if h.snapshot != nil {
-		r.GaugeFunc("tandem_hub_open_tickets", "Tickets not resolved or closed, by tenant and priority.", []string{"tenant", "priority"}, func() []Sample {
-			s := h.current()
-			out := make([]Sample, 0, len(s.OpenTickets))
-			for k, n := range s.OpenTickets {
-				out = append(out, Sample{Labels: []string{k.Tenant, "P" + strconv.Itoa(k.Priority)}, Value: float64(n)})
-			}
-			return out
-		})
-		perTenant := func(name, help string, pick func(Snapshot) map[string]int) {
-			r.GaugeFunc(name, help, []string{"tenant"}, func() []Sample {
-				m := pick(h.current())
-				out := make([]Sample, 0, len(m))
-				for _, t := range slices.Sorted(maps.Keys(m)) {
-					out = append(out, Sample{Labels: []string{t}, Value: float64(m[t])})
-				}
-				return out
-			})
-		}
-		perTenant("tandem_hub_devices", "Enrolled devices, by tenant.", func(s Snapshot) map[string]int { return s.Devices })
-		perTenant("tandem_hub_devices_silent", "Devices that have not checked in within the tenant's silence threshold.", func(s Snapshot) map[string]int { return s.SilentDevices })
-		perTenant("tandem_hub_sla_breached_open_tickets", "Open tickets whose SLA is breached, by tenant.", func(s Snapshot) map[string]int { return s.Breached })
-	}
-	if h.depth != nil {
-		r.GaugeFunc("tandem_hub_webhook_queue_depth", "Webhook deliveries waiting to be sent.", nil, func() []Sample {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			n, err := h.depth(ctx)
-			if err != nil {
-				h.Error(ErrSnapshot)
-				h.log.Warn("metrics: reading the webhook queue depth", "err", err)
-				return nil
-			}
-			return []Sample{{Value: float64(n)}}
-		})
-	}
+	h.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		h.pushes, h.pulls, h.changes, h.errors, h.slaBreaches, h.webhooks, h.ingest,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "tandem_hub_build_info",
+			Help:        "The hub's version; always 1.",
+			ConstLabels: prometheus.Labels{"version": o.Version},
+		}, func() float64 { return 1 }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "tandem_hub_goroutines",
+			Help: "Goroutines in the hub process.",
+		}, func() float64 { return float64(runtime.NumGoroutine()) }),
+		&storeCollector{h: h},
+	)
 	return h
 }
 
@@ -151,7 +146,7 @@ func (h *Hub) current() Snapshot {
 	defer cancel()
 	s, err := h.snapshot(ctx)
 	if err != nil {
-		h.errors.Inc(ErrSnapshot)
+		h.errors.WithLabelValues(ErrSnapshot).Inc()
 		h.log.Warn("metrics: reading the store", "err", err)
 		return h.snap
 	}
@@ -159,11 +154,46 @@ func (h *Hub) current() Snapshot {
 	return s
 }
 
-// Registry is the registry behind h, to add metrics of other parts.
-func (h *Hub) Registry() *Registry { return h.reg }
+// Handler serves GET and HEAD /metrics: the Prometheus text format, or
+// OpenMetrics when the scraper's Accept header prefers it, compressed when
+// it accepts gzip or zstd. With a token it demands
+// "Authorization: Bearer <token>" (the operator credential) and answers
+// 401 otherwise; with an empty token it serves anyone, for a listener the
+// operator bound to a private address.
+func (h *Hub) Handler(token string) http.Handler {
+	want := sha256.Sum256([]byte(token))
+	serve := promhttp.HandlerFor(h.reg, promhttp.HandlerOpts{
+		ErrorLog:          promLogger{h.log},
+		ErrorHandling:     promhttp.ContinueOnError,
+		EnableOpenMetrics: true,
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "metrics are read with GET", http.StatusMethodNotAllowed)
+			return
+		}
+		if token != "" {
+			got, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+			sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+			if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="tandem-hub metrics"`)
+				http.Error(w, "metrics need the hub's operator credential as a bearer token (the operator.token file in the hub's data directory)", http.StatusUnauthorized)
+				return
+			}
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		serve.ServeHTTP(w, req)
+	})
+}
 
-// Handler serves GET /metrics; see Registry.Handler.
-func (h *Hub) Handler(token string) http.Handler { return h.reg.Handler(token) }
+// promLogger logs promhttp's errors (a collector that failed, a scraper
+// that went away mid-answer) through slog.
+type promLogger struct{ log *slog.Logger }
+
+func (l promLogger) Println(v ...any) {
+	l.log.Warn("metrics: serving a scrape", "err", strings.TrimSuffix(fmt.Sprintln(v...), "\n"))
+}
 
 // Push records a push handled in d that applied n mutations, for callers
 // that do not wrap the handler with Instrument (use one or the other).
@@ -173,7 +203,7 @@ func (h *Hub) Push(d time.Duration, applied int) {
 	}
 	h.pushes.Inc()
 	h.changes.Add(float64(applied))
-	h.ingest.Observe(d.Seconds(), "push")
+	h.ingest.WithLabelValues("push").Observe(d.Seconds())
 }
 
 // Pull records a pull handled in d.
@@ -182,7 +212,7 @@ func (h *Hub) Pull(d time.Duration) {
 		return
 	}
 	h.pulls.Inc()
-	h.ingest.Observe(d.Seconds(), "pull")
+	h.ingest.WithLabelValues("pull").Observe(d.Seconds())
 }
 
 // Error counts an error of kind (one of the Err constants).
@@ -190,7 +220,7 @@ func (h *Hub) Error(kind string) {
 	if h == nil {
 		return
 	}
-	h.errors.Inc(kind)
+	h.errors.WithLabelValues(kind).Inc()
 }
 
 // SLABreach counts a clock ("response" or "resolution") of a ticket of
@@ -199,7 +229,7 @@ func (h *Hub) SLABreach(tenant string, priority int, clock string) {
 	if h == nil {
 		return
 	}
-	h.slaBreaches.Inc(tenant, "P"+strconv.Itoa(priority), clock)
+	h.slaBreaches.WithLabelValues(tenant, "P"+strconv.Itoa(priority), clock).Inc()
 }
 
 // Webhook counts a webhook attempt's outcome: "delivered", "failed" or
@@ -208,7 +238,7 @@ func (h *Hub) Webhook(outcome string) {
 	if h == nil {
 		return
 	}
-	h.webhooks.Inc(outcome)
+	h.webhooks.WithLabelValues(outcome).Inc()
 }
 
 // Changes counts the outcome of one push: mutations applied now, and
@@ -218,7 +248,7 @@ func (h *Hub) Changes(applied, rejected int) {
 		return
 	}
 	h.changes.Add(float64(applied))
-	h.errors.Add(float64(rejected), ErrRejected)
+	h.errors.WithLabelValues(ErrRejected).Add(float64(rejected))
 }
 
 // Instrument wraps a sync handler: it counts the request (op "push" or
@@ -240,14 +270,14 @@ func (h *Hub) Instrument(op string, next http.Handler) http.Handler {
 		case "pull":
 			h.pulls.Inc()
 		}
-		h.ingest.Observe(time.Since(start).Seconds(), op)
+		h.ingest.WithLabelValues(op).Observe(time.Since(start).Seconds())
 		switch {
 		case sw.status == http.StatusUnauthorized || sw.status == http.StatusForbidden:
-			h.errors.Inc(ErrUnauthorized)
+			h.errors.WithLabelValues(ErrUnauthorized).Inc()
 		case sw.status >= 500:
-			h.errors.Inc(ErrInternal)
+			h.errors.WithLabelValues(ErrInternal).Inc()
 		case sw.status >= 400:
-			h.errors.Inc(ErrBadRequest)
+			h.errors.WithLabelValues(ErrBadRequest).Inc()
 		}
 	})
 }

@@ -98,6 +98,35 @@ var forbiddenExternal = map[string][]string{
 	"sync/protocol": {"github.com/dgraph-io/badger", "fyne.io/fyne"},
 }
 
+// allowedExternal lists, for a layer that may link only a few modules,
+// the modules it may depend on besides the standard library (directly or
+// not). msp sits under both the agent and the hub, so it keeps to
+// google/uuid and rickar/cal/v2. cal is allowed for the public holidays of
+// every region but South Africa (msp/regions.go): holiday rules are data a
+// well-kept library keeps current better than Tandem would, and the SLA
+// calendar that needs them lives in msp. cal depends on nothing but the
+// standard library. The exception is for cal alone; msp/deps_test.go
+// holds the same rule for msp's own imports.
+var allowedExternal = map[string][]string{
+	"msp": {"github.com/google/uuid", "github.com/rickar/cal/v2"},
+}
+
+// externalAllowed reports whether layer may depend on dep: a package of
+// the standard library or of the project, or one under allowedExternal.
+func externalAllowed(layer, dep string) bool {
+	allowed, limited := allowedExternal[layer]
+	first, _, _ := strings.Cut(dep, "/")
+	if !limited || !strings.Contains(first, ".") {
+		return true
+	}
+	for _, m := range allowed {
+		if dep == m || strings.HasPrefix(dep, m+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // binaryRules: the tray links no Fyne (it cannot on macOS), the agent and hub no GUI at all.
 var binaryRules = map[string][]string{
 	module + "/cmd/tandem-tray":  {"fyne.io/fyne"},
@@ -118,6 +147,9 @@ func TestImportDirection(t *testing.T) {
 								p.ImportPath, goos, from, dep, to)
 						}
 					}
+				}
+				if !externalAllowed(from, dep) {
+					t.Errorf("%s (%s) must not depend on %s; %s may link only %s", p.ImportPath, goos, dep, from, strings.Join(allowedExternal[from], ", "))
 				}
 				for _, ext := range forbiddenExternal[from] {
 					if strings.HasPrefix(dep, ext) {
@@ -163,6 +195,16 @@ func TestLayerRulesCatchViolations(t *testing.T) {
 		}
 		if !hit {
 			t.Errorf("rule table lets %s import %s", c.from, c.dep)
+		}
+	}
+	for _, dep := range []string{"github.com/dgraph-io/badger/v4", "github.com/rickar/calendar", "golang.org/x/sys/unix"} {
+		if externalAllowed("msp", dep) {
+			t.Errorf("msp may depend on %s", dep)
+		}
+	}
+	for _, dep := range []string{"github.com/rickar/cal/v2/gb", "github.com/google/uuid", "time", "tandem/msp"} {
+		if !externalAllowed("msp", dep) {
+			t.Errorf("msp may not depend on %s", dep)
 		}
 	}
 	if !strings.HasPrefix("github.com/dgraph-io/badger/v4/y", forbiddenExternal["app"][0]) {

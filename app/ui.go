@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -190,4 +191,22 @@ func note(text string) *widget.RichText {
 	}})
 	r.Wrapping = fyne.TextWrapWord
 	return r
+}
+
+// fileDialogSize is the size a file dialog opens at: room for a column of
+// folders and a list of files with readable names.
+var fileDialogSize = fyne.NewSize(800, 540)
+
+// showFileDialog shows d over win at fileDialogSize, or at the window's
+// size when that is smaller. A FileDialog must be shown before it is
+// resized: Resize reads the size of the pop-up that Show makes, and
+// panics (taking the window and what the person typed with it) when there
+// is none yet.
+func showFileDialog(d *dialog.FileDialog, win fyne.Window) {
+	d.Show()
+	size := fileDialogSize
+	if c := win.Canvas().Size(); c.Width > 0 && c.Height > 0 {
+		size = size.Min(c)
+	}
+	d.Resize(size)
 }

@@ -91,7 +91,7 @@ var ticketColumnWidths = []float32{150, 40, 0, 130, 120, 100, 80}
 func newTicketsTab(d *Dashboard) *ticketsTab {
 	v := &ticketsTab{d: d}
 	v.search = widget.NewEntry()
-	v.search.SetPlaceHolder("Search titles and ticket numbers")
+	v.search.SetPlaceHolder("Search by #number, title, requester, device or words in the thread")
 	v.search.OnChanged = func(string) { v.searchChanged() }
 	v.status = widget.NewSelect(statusFilterLabels(), func(string) { v.reload() })
 	v.status.SetSelectedIndex(0)

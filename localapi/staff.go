@@ -75,8 +75,11 @@ const (
 )
 
 // TicketQuery filters the staff ticket list. Empty fields do not filter.
-// Q matches words of the title (and the id), case-insensitively; every word
-// must match.
+// Q is words that must each match, case-insensitively: a ticket's number
+// as people see it ("#69DC5E" or "69dc5e"; after a '#' also its first
+// digits), words of the title, the requester, the hostname of the device
+// it was raised on, words of the description and comments (internal notes
+// included, not the hub's own notes), or the start of the id.
 type TicketQuery struct {
 	Q      string `json:"q,omitempty"`
 	Status string `json:"status,omitempty"` // open (default) | all | a msp.Status

@@ -483,7 +483,26 @@ func (a *Agent) StaffTicket(user, id string) (localapi.StaffTicket, error) {
 	if err != nil {
 		return localapi.StaffTicket{}, err
 	}
-	return a.staffView(user, &t, undelivered), nil
+	return a.staffTicketView(user, &t, undelivered), nil
+}
+
+// staffTicketView is staffView with the ticket's device, for the answers
+// about one ticket.
+func (a *Agent) staffTicketView(user string, t *msp.Ticket, undelivered map[string]bool) localapi.StaffTicket {
+	out := a.staffView(user, t, undelivered)
+	if t.Device == "" {
+		return out
+	}
+	var d staffDevice
+	err := a.db.View(func(tx *localdb.Tx) error { return tx.GetJSON(staffKey(user, "device/"+t.Tenant+"/"+t.Device), &d) })
+	switch {
+	case err == nil:
+		row := a.rowOfDevice(d, map[string]string{t.Tenant: out.TenantName})
+		out.DeviceInfo = &row
+	case !errors.Is(err, localdb.ErrNotFound):
+		a.log.Warn("could not read a ticket's device from the dashboard's replica", "os_user", user, "ticket", t.ID, "err", err)
+	}
+	return out
 }
 
 func (a *Agent) staffView(user string, t *msp.Ticket, undelivered map[string]bool) localapi.StaffTicket {

@@ -18,6 +18,8 @@ import (
 //	GET  /v1/staff/tickets             → TicketPage (TicketQuery as query parameters)
 //	GET  /v1/staff/tickets/{id}        → StaffTicket
 //	POST /v1/staff/tickets/{id}/changes msp.Change → StaffTicket
+//	GET  /v1/staff/tickets/{id}/attachments/{att} → the attached file's bytes
+//	                                   (fetched from the hub the first time and kept; 503 offline before that)
 //	GET  /v1/staff/overview?tenant=ID  → Overview
 //	GET  /v1/staff/devices?tenant=ID&q=TEXT → []DeviceRow
 //	GET  /v1/staff/devices/{id}        → DeviceDetail
@@ -108,6 +110,16 @@ type StaffTicket struct {
 	// Due is the next SLA deadline (first response, then resolution);
 	// zero when no clock runs.
 	Due time.Time `json:"due,omitzero"`
+	// DeviceInfo is the computer the ticket was raised on as the fleet
+	// knows it (its Devices entry); nil in lists, for a ticket raised
+	// without a device, and before the fleet was fetched.
+	DeviceInfo *DeviceRow `json:"device_info,omitempty"`
+}
+
+// AttachmentFile is a file attached to a ticket, with its bytes.
+type AttachmentFile struct {
+	msp.Attachment
+	Data []byte
 }
 
 // Overview is the dashboard's first view for one organisation or, with no

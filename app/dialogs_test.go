@@ -97,15 +97,18 @@ func (failingSignOut) SignOut(context.Context) error {
 
 // Every dialog of the dashboard opens without killing the window and
 // leaves the person signed in where they were: "Save as PDF…" (the file
-// dialog that used to panic), its offline refusal, the confirmation of a
-// sign-out with unsent changes, and a failed sign-out.
+// dialog that used to panic), its offline refusal, an attached file's
+// "Save as…", "Open" of a file that cannot be had offline, the
+// confirmation of a sign-out with unsent changes, and a failed sign-out.
+// (The saved-file and saved-report dialogs are opened by
+// TestDashboardShowsAttachmentsAndDevice and TestDashboardServiceTab.)
 func TestDashboardDialogsOpenAndKeepTheWindow(t *testing.T) {
 	r := newRig(t)
-	tv := raiseIn(t, r, "Printer on the first floor shows offline", msp.PillarHelpdesk, "printing", msp.LevelMedium)
-	r.mustSync()
+	tv := raiseWithFiles(t, r, "Printer on the first floor shows offline", testPNG(t, 64, 48))
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
-	d := DashboardWindow(w, Env{Agent: r.client, Async: inline}, failingSignOut{r.client})
+	env := Env{Agent: r.client, Async: inline, FilesDir: t.TempDir(), OpenFile: func(string) error { return nil }}
+	d := DashboardWindow(w, env, failingSignOut{r.client})
 	d.debounce = func(func()) {}
 	w.Resize(fyne.NewSize(1280, 800))
 	signIn(t, r, d, userCode(t, r, msp.RoleITLead, "Sipho Dlamini"))
@@ -120,6 +123,20 @@ func TestDashboardDialogsOpenAndKeepTheWindow(t *testing.T) {
 	shot(t, w, "dashboard-save-pdf-dialog")
 	closeDialog(w)
 
+	// An attached file's Save as… (the picture's preview is fetched as the
+	// ticket is shown, online).
+	d.tabs.SelectIndex(1)
+	d.tickets.show(tv.ID)
+	var logFile msp.Attachment
+	for _, a := range d.tickets.current.Attachments {
+		if a.Name == "spooler.log" {
+			logFile = a
+		}
+	}
+	dlg = opens(t, w, "Save as… of an attached file", func() { d.tickets.SaveAttachment(tv.ID, logFile) })
+	wantUsableFileDialog(t, w, "Save as… of an attached file", dlg)
+	closeDialog(w)
+
 	// Offline, Save as PDF… says why instead of opening the file dialog.
 	r.stopHub()
 	v.view.ReportOffline = true
@@ -129,9 +146,17 @@ func TestDashboardDialogsOpenAndKeepTheWindow(t *testing.T) {
 	}
 	closeDialog(w)
 
-	// A reply queued offline makes sign-out ask first.
+	// Offline, a file never opened on this computer cannot be opened, and
+	// that is said.
 	d.tabs.SelectIndex(1)
 	d.tickets.show(tv.ID)
+	opens(t, w, "Open of a file never fetched, offline", func() { d.tickets.OpenAttachment(tv.ID, logFile) })
+	if got := overlayText(w); !strings.Contains(got, "spooler.log could not be opened") || !strings.Contains(got, "cannot reach the hub") {
+		t.Errorf("opening a file never fetched, offline, says %q", got)
+	}
+	closeDialog(w)
+
+	// A reply queued offline makes sign-out ask first.
 	test.Type(d.tickets.compose, "Looking at it now.")
 	test.Tap(d.tickets.replyBtn)
 	d.Reload()

@@ -32,6 +32,13 @@ type Env struct {
 	CaptureDelay time.Duration
 	// Timeout bounds one call to the agent (default 15 s).
 	Timeout time.Duration
+	// FilesDir is where the dashboard writes an attached file it opens
+	// with the desktop's viewer (default: tandem/opened in the OS user's
+	// cache folder); sign-out removes it.
+	FilesDir string
+	// OpenFile opens a file with the desktop's viewer for its type
+	// (default: the app's OpenURL with a file: URL).
+	OpenFile func(path string) error
 }
 
 func (e Env) withDefaults() Env {
@@ -49,6 +56,12 @@ func (e Env) withDefaults() Env {
 	}
 	if e.Timeout <= 0 {
 		e.Timeout = 15 * time.Second
+	}
+	if e.FilesDir == "" {
+		e.FilesDir = defaultFilesDir()
+	}
+	if e.OpenFile == nil {
+		e.OpenFile = openWithDesktop
 	}
 	return e
 }

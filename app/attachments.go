@@ -80,12 +80,6 @@ func mediaWords(a msp.Attachment) string {
 	return mt
 }
 
-// attachmentLine is the words of an attachment's row: "error.png · 64 KB
-// · PNG image".
-func attachmentLine(a msp.Attachment) string {
-	return fmt.Sprintf("%s · %s · %s", a.Name, Size(a.Size), mediaWords(a))
-}
-
 // runnable are the kinds of files the desktop would run rather than show
 // when opened: the dashboard offers only "Save as…" for them, so that a
 // technician never starts a program a requester's computer sent.
@@ -202,21 +196,37 @@ func fileProblem(err error) string {
 func (v *ticketsTab) attachmentBox(t localapi.StaffTicket, atts []msp.Attachment) fyne.CanvasObject {
 	box := container.NewVBox()
 	for _, a := range atts {
-		line := widget.NewLabel(attachmentLine(a))
-		line.Truncation = fyne.TextTruncateEllipsis
+		// The name on one line, cut if it must be; its size and type on
+		// the next, in full.
+		name := widget.NewLabelWithStyle(a.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		name.Truncation = fyne.TextTruncateEllipsis
+		kind := widget.NewLabel(Size(a.Size) + " · " + mediaWords(a))
+		kind.SizeName = theme.SizeNameCaptionText
+		kind.Wrapping = fyne.TextWrapWord
 		save := widget.NewButtonWithIcon("Save as…", theme.DocumentSaveIcon(), func() { v.SaveAttachment(t.ID, a) })
 		actions := container.NewHBox(save)
 		if openable(a) {
-			open := widget.NewButtonWithIcon("Open", theme.FileIcon(), func() { v.OpenAttachment(t.ID, a) })
+			var open *widget.Button
+			open = widget.NewButtonWithIcon("Open", theme.FileIcon(), func() {
+				// Fetching can take a while (a large file, or a hub that
+				// does not answer): say so until it is done.
+				open.Disable()
+				open.SetText("Opening…")
+				v.openAttachment(t.ID, a, func() {
+					open.SetText("Open")
+					open.Enable()
+				})
+			})
 			actions = container.NewHBox(open, save)
 		} else {
-			line.SetText(attachmentLine(a) + " · a program or script: save it and check it before running it")
+			kind.SetText(kind.Text + " · a program or script: save it and check it before running it")
+			kind.Importance = widget.WarningImportance
 		}
 		icon := widget.NewIcon(theme.FileIcon())
 		if strings.HasPrefix(a.MediaType, "image/") {
 			icon = widget.NewIcon(theme.FileImageIcon())
 		}
-		box.Add(container.NewBorder(nil, nil, icon, actions, line))
+		box.Add(container.NewBorder(nil, nil, icon, container.NewCenter(actions), container.NewVBox(name, kind)))
 		if thumbnailable(a) {
 			box.Add(v.thumbnail(t.ID, a))
 		}
@@ -292,7 +302,11 @@ func (v *ticketsTab) forgetFailedThumbs() {
 // OpenAttachment fetches attachment a of ticket id through the agent and
 // opens it with the desktop's viewer; it says in a dialog why not when it
 // cannot (offline before it was ever fetched, say).
-func (v *ticketsTab) OpenAttachment(id string, a msp.Attachment) {
+func (v *ticketsTab) OpenAttachment(id string, a msp.Attachment) { v.openAttachment(id, a, nil) }
+
+// openAttachment is OpenAttachment, calling done (when set) on the UI
+// goroutine once the file is open or the reason shown.
+func (v *ticketsTab) openAttachment(id string, a msp.Attachment, done func()) {
 	if !openable(a) {
 		return
 	}
@@ -312,6 +326,9 @@ func (v *ticketsTab) OpenAttachment(id string, a msp.Attachment) {
 			err = env.OpenFile(path)
 		}
 		fyne.Do(func() {
+			if done != nil {
+				done()
+			}
 			if err != nil {
 				slog.Warn("an attached file could not be opened", "ticket", id, "name", a.Name, "err", err)
 				dialog.ShowInformation(a.Name+" could not be opened", fileProblem(err), v.d.win)

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"tandem/localapi"
 	"tandem/msp"
@@ -41,6 +42,26 @@ func raiseWithFiles(t *testing.T, r *rig, title string, shot []byte) localapi.Ti
 // rowOf returns the position in objs of the first object showing text.
 func rowOf(objs []fyne.CanvasObject, text string) int {
 	return slices.IndexFunc(objs, func(o fyne.CanvasObject) bool { return strings.Contains(visibleText(o), text) })
+}
+
+// buttons lists the buttons labelled text in o.
+func buttons(o fyne.CanvasObject, text string) []*widget.Button {
+	var out []*widget.Button
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch v := o.(type) {
+		case *widget.Button:
+			if v.Text == text {
+				out = append(out, v)
+			}
+		case *fyne.Container:
+			for _, c := range v.Objects {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	return out
 }
 
 // images lists the pictures drawn in o.
@@ -108,7 +129,7 @@ func TestDashboardShowsAttachmentsAndDevice(t *testing.T) {
 	v.show(tk.ID)
 
 	wantText(t, v.detail, "Raised on reception-pc", "[Show in Devices]",
-		"printer-error.png · "+Size(int64(len(png)))+" · PNG image", "spooler.log · 34 bytes · text file", "[Open]", "[Save as…]")
+		"printer-error.png\n"+Size(int64(len(png)))+" · PNG image", "spooler.log\n34 bytes · text file", "[Open]", "[Save as…]")
 	objs := v.conv.Objects
 	if mine, file := rowOf(objs, "It beeps and shows an error."), rowOf(objs, "printer-error.png"); mine < 0 || file != mine+1 {
 		t.Errorf("the files are not under the requester's message (message at %d, files at %d):\n%s", mine, file, visibleText(v.conv))
@@ -124,9 +145,16 @@ func TestDashboardShowsAttachmentsAndDevice(t *testing.T) {
 			att = a
 		}
 	}
-	v.OpenAttachment(tk.ID, att)
+	opens := buttons(v.conv, "Open")
+	if len(opens) != 2 {
+		t.Fatalf("%d Open buttons in the pane, want one per file", len(opens))
+	}
+	test.Tap(opens[0]) // the picture's, the first file
 	if len(opened) != 1 {
 		t.Fatalf("Open asked the desktop to open %v", opened)
+	}
+	if opens[0].Text != "Open" || opens[0].Disabled() {
+		t.Errorf("after opening, the button says %q (disabled %v)", opens[0].Text, opens[0].Disabled())
 	}
 	if b, err := os.ReadFile(opened[0]); err != nil || !bytes.Equal(b, png) || filepath.Base(opened[0]) != "printer-error.png" {
 		t.Fatalf("the file opened is %s (%d bytes, %v); want the screenshot", opened[0], len(b), err)
@@ -195,5 +223,35 @@ func TestDashboardThumbnailArrivesInTheCurrentPane(t *testing.T) {
 	}
 	if imgs := images(v.conv); len(imgs) != 1 || imgs[0].Image == nil {
 		t.Errorf("the pane shows %d previews, want the picture's", len(imgs))
+	}
+}
+
+// A file says what it is in plain words, and "Open" is not offered for
+// what the desktop would run instead of show.
+func TestAttachmentKindsAndWhatOpens(t *testing.T) {
+	for _, c := range []struct {
+		name, media, words string
+		opens              bool
+	}{
+		{"printer-error.png", "image/png", "PNG image", true},
+		{"photo.jpg", "image/jpeg", "JPEG image", true},
+		{"invoice.pdf", "application/pdf", "PDF document", true},
+		{"spooler.log", "text/plain; charset=utf-8", "text file", true},
+		{"logs.zip", "application/zip", "zip archive", true},
+		{"notes.odt", "application/octet-stream", "ODT file", true},
+		{"setup.exe", "application/octet-stream", "EXE file", false},
+		{"Setup.EXE", "application/x-msdownload", "application/x-msdownload", false},
+		{"fix.ps1", "text/plain", "text file", false},
+		{"run.sh", "application/x-sh", "application/x-sh", false},
+		{"budget.xlsm", "application/vnd.ms-excel.sheet.macroenabled.12", "application/vnd.ms-excel.sheet.macroenabled.12", false},
+		{"shortcut.lnk", "", "LNK file", false},
+	} {
+		a := msp.Attachment{Name: c.name, MediaType: c.media}
+		if got := mediaWords(a); got != c.words {
+			t.Errorf("%s (%s) is called %q, want %q", c.name, c.media, got, c.words)
+		}
+		if got := openable(a); got != c.opens {
+			t.Errorf("%s (%s): Open offered %v, want %v", c.name, c.media, got, c.opens)
+		}
 	}
 }

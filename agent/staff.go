@@ -812,7 +812,7 @@ func (a *Agent) StaffChange(ctx context.Context, user, id string, c msp.Change) 
 		ix.upsert(out)
 	}
 	a.kickStaff(user)
-	return a.staffView(user, out, map[string]bool{id: true}), nil
+	return a.staffTicketView(user, out, map[string]bool{id: true}), nil
 }
 
 // staffUndelivered returns the ids of the person's tickets with changes

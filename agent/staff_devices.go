@@ -68,6 +68,9 @@ func (a *Agent) staffPullDevices(ctx context.Context, s *staffSession) error {
 		if err := a.saveStaffDevices(ctx, s, tenant, ds, now); err != nil {
 			return err
 		}
+		if ix := a.staffIndexIfOpen(s.OSUser); ix != nil {
+			ix.setHosts(tenant, ds) // a search by device name
+		}
 	}
 	return a.db.Update(ctx, func(tx *localdb.Tx) error { return tx.PutJSON(staffKey(s.OSUser, "devices-at"), now) })
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"tandem/localapi"
 	"tandem/localdb"
@@ -27,11 +28,18 @@ type staffIndex struct {
 	pos     map[string]int // ticket id → index in rows
 	tenants map[string]msp.Tenant
 	locs    map[string]*time.Location
+	hosts   map[string]string // device id → hostname, lower case (from the fleet summary)
 }
 
+// ixRow is what a search and the filters look at. The text fields are
+// lower case, so a search is case-insensitive.
 type ixRow struct {
 	id, tenant  string
-	title       string // lower case
+	title       string
+	number      string // the ticket's number without '#' (msp.TicketNumber)
+	requester   string
+	device      string // the device id, for its hostname (staffIndex.hosts)
+	thread      string // the words of the description and the comments (threadWords)
 	status      msp.Status
 	owner       msp.Party
 	pillar      msp.Pillar
@@ -48,7 +56,9 @@ type ixRow struct {
 
 func rowOf(t *msp.Ticket) ixRow {
 	r := ixRow{
-		id: t.ID, tenant: t.Tenant, title: strings.ToLower(t.Title), status: t.Status, owner: t.Owner,
+		id: t.ID, tenant: t.Tenant, title: strings.ToLower(t.Title), number: numberOf(t.ID),
+		requester: strings.ToLower(t.Requester), device: t.Device, thread: threadWords(t),
+		status: t.Status, owner: t.Owner,
 		pillar: t.Pillar, priority: t.Priority, due: math.MaxInt64,
 		updated: t.UpdatedAt.UnixNano(), created: t.CreatedAt.UnixNano(),
 		atRisk: t.SLA.AtRisk, breached: t.SLA.ResponseBreached || t.SLA.ResolutionBreached,
@@ -64,6 +74,62 @@ func rowOf(t *msp.Ticket) ixRow {
 		r.responseDue = t.SLA.ResponseDue.UnixNano()
 	}
 	return r
+}
+
+// numberOf is the ticket's number as a search matches it: lower case,
+// without its '#'.
+func numberOf(id string) string {
+	return strings.ToLower(strings.TrimPrefix(msp.TicketNumber(id), "#"))
+}
+
+// threadBytes caps the words of a ticket's thread the index keeps, so that
+// 100,000 tickets with long conversations stay small in memory. A word
+// first written after the cap is reached does not find the ticket.
+const threadBytes = 2 << 10
+
+// threadWords is the description and the comments people wrote (replies,
+// internal notes and quoted conflicting edits; not the notes the hub
+// writes about routing, escalation and status, which every ticket has),
+// as their distinct words in lower case, each once, separated by spaces,
+// at most threadBytes.
+func threadWords(t *msp.Ticket) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	add := func(text string) bool {
+		for _, w := range strings.FieldsFunc(strings.ToLower(text), notWordRune) {
+			if seen[w] {
+				continue
+			}
+			if b.Len()+len(w)+1 > threadBytes {
+				return false
+			}
+			seen[w] = true
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(w)
+		}
+		return true
+	}
+	if !add(t.Description) {
+		return b.String()
+	}
+	for _, c := range t.Comments {
+		if c.Kind != msp.CommentKindReply && c.Kind != msp.CommentKindConflict {
+			continue
+		}
+		if !add(c.Body) {
+			break
+		}
+	}
+	return b.String()
+}
+
+// notWordRune splits text into the words a search looks for: letters and
+// digits, with the characters of addresses, paths and versions kept
+// inside a word ("thandi@reception-pc", "v2.1", "\\fs01\\share").
+func notWordRune(r rune) bool {
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("@.-_/\\:#", r)
 }
 
 // dueOf is the ticket's next SLA deadline: the first response while none
@@ -104,6 +170,17 @@ func (ix *staffIndex) setTenant(t msp.Tenant) {
 	ix.locs[t.ID] = loc
 }
 
+// setHosts replaces the hostnames of tenant's devices.
+func (ix *staffIndex) setHosts(tenant string, ds []staffDevice) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for _, d := range ds {
+		if d.Tenant == tenant {
+			ix.hosts[d.ID] = strings.ToLower(d.Hostname)
+		}
+	}
+}
+
 func (ix *staffIndex) tenant(id string) (msp.Tenant, *time.Location) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
@@ -131,7 +208,8 @@ func (a *Agent) staffIndex(user string) (*staffIndex, error) {
 	if _, err := a.loadStaffSession(user); err != nil {
 		return nil, err
 	}
-	ix := &staffIndex{pos: map[string]int{}, tenants: map[string]msp.Tenant{}, locs: map[string]*time.Location{}}
+	ix := &staffIndex{pos: map[string]int{}, tenants: map[string]msp.Tenant{}, locs: map[string]*time.Location{}, hosts: map[string]string{}}
+	var stale []string // tickets whose rows an older agent wrote
 	err := a.db.View(func(tx *localdb.Tx) error {
 		if err := tx.Scan(staffKey(user, "tenant/"), nil, func(_, v []byte) error {
 			var t msp.Tenant
@@ -146,10 +224,33 @@ func (a *Agent) staffIndex(user string) (*staffIndex, error) {
 		}); err != nil {
 			return err
 		}
+		if err := tx.Scan(staffKey(user, "device/"), nil, func(_, v []byte) error {
+			var d staffDevice
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("%w: a device in the dashboard's replica is damaged: %v", localdb.ErrCorrupt, err)
+			}
+			ix.hosts[d.ID] = strings.ToLower(d.Hostname)
+			return nil
+		}); err != nil {
+			return err
+		}
 		tenantIDs := map[string]string{}
+		prefix := len(staffKey(user, "row/"))
 		return tx.Scan(staffKey(user, "row/"), nil, func(k, v []byte) error {
 			r, err := unmarshalRow(v, tenantIDs)
-			if err != nil {
+			if errors.Is(err, errOldRow) {
+				// Written before the index kept the requester and the
+				// thread: made again from the ticket, and rewritten below.
+				var t msp.Ticket
+				switch err := tx.GetJSON(staffKey(user, "ticket/"+string(k[prefix:])), &t); {
+				case errors.Is(err, localdb.ErrNotFound):
+					return nil // a row left behind by a ticket removed from the replica
+				case err != nil:
+					return rowError(k, err)
+				}
+				r = rowOf(&t)
+				stale = append(stale, t.ID)
+			} else if err != nil {
 				return rowError(k, err)
 			}
 			ix.pos[r.id] = len(ix.rows)
@@ -160,6 +261,7 @@ func (a *Agent) staffIndex(user string) (*staffIndex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the dashboard's replica: %w", err)
 	}
+	a.rewriteRows(user, stale)
 	st := a.staff()
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -173,6 +275,7 @@ func (a *Agent) staffIndex(user string) (*staffIndex, error) {
 // match is a filter compiled from a TicketQuery.
 type match struct {
 	words          []string
+	hosts          map[string]string // the index's, read under its lock
 	open, all      bool
 	status         msp.Status
 	owner          msp.Party
@@ -182,7 +285,7 @@ type match struct {
 }
 
 func compile(q localapi.TicketQuery, tenants []string) (match, error) {
-	m := match{words: strings.Fields(strings.ToLower(q.Q)), owner: msp.Party(q.Owner), pillar: msp.Pillar(q.Pillar),
+	m := match{words: searchWords(q.Q), owner: msp.Party(q.Owner), pillar: msp.Pillar(q.Pillar),
 		tenant: q.Tenant, allowedTenants: tenants}
 	switch q.Status {
 	case "", localapi.StatusFilterOpen:
@@ -219,11 +322,45 @@ func (m *match) ok(r *ixRow) bool {
 		return false
 	}
 	for _, w := range m.words {
-		if !strings.Contains(r.title, w) && !strings.HasPrefix(r.id, w) {
+		if !m.hit(r, w) {
 			return false
 		}
 	}
 	return true
+}
+
+// minNumberPrefix is how many characters of a ticket number a word
+// without '#' must have to match the start of one: fewer would find
+// tickets whose numbers happen to begin with a short word ("bad", "cafe"
+// are hex too; four hex digits match one ticket in 65,536).
+const minNumberPrefix = 4
+
+// hit reports whether one word of a search matches the row. A word with a
+// '#' is a ticket number, or its start; any other word is found in the
+// title, the requester, the device's hostname or the thread, or is the
+// ticket's number (or the start of it, from minNumberPrefix characters),
+// or the start of its id.
+func (m *match) hit(r *ixRow, w string) bool {
+	if n, ok := strings.CutPrefix(w, "#"); ok {
+		return strings.HasPrefix(r.number, n)
+	}
+	return strings.Contains(r.title, w) || strings.Contains(r.requester, w) || strings.Contains(r.thread, w) ||
+		(r.device != "" && strings.Contains(m.hosts[r.device], w)) ||
+		r.number == w || (len(w) >= minNumberPrefix && strings.HasPrefix(r.number, w)) ||
+		strings.HasPrefix(r.id, w)
+}
+
+// searchWords splits a search into lower-case words without the
+// punctuation around them ("#69DC5E," is "#69dc5e"); a lone '#' is no word.
+func searchWords(q string) []string {
+	var out []string
+	for _, w := range strings.Fields(strings.ToLower(q)) {
+		w = strings.TrimRight(strings.TrimLeft(w, `"'(<[`), `"'.,;:!?)>]`)
+		if w != "" && w != "#" {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // query returns the matching rows, sorted, and their total.
@@ -238,6 +375,7 @@ func (ix *staffIndex) query(q localapi.TicketQuery, tenants []string) ([]ixRow, 
 	}
 	limit = min(limit, localapi.MaxTicketLimit)
 	ix.mu.RLock()
+	m.hosts = ix.hosts
 	hits := make([]ixRow, 0, 256)
 	for i := range ix.rows {
 		if m.ok(&ix.rows[i]) {
@@ -345,7 +483,26 @@ func (a *Agent) StaffTicket(user, id string) (localapi.StaffTicket, error) {
 	if err != nil {
 		return localapi.StaffTicket{}, err
 	}
-	return a.staffView(user, &t, undelivered), nil
+	return a.staffTicketView(user, &t, undelivered), nil
+}
+
+// staffTicketView is staffView with the ticket's device, for the answers
+// about one ticket.
+func (a *Agent) staffTicketView(user string, t *msp.Ticket, undelivered map[string]bool) localapi.StaffTicket {
+	out := a.staffView(user, t, undelivered)
+	if t.Device == "" {
+		return out
+	}
+	var d staffDevice
+	err := a.db.View(func(tx *localdb.Tx) error { return tx.GetJSON(staffKey(user, "device/"+t.Tenant+"/"+t.Device), &d) })
+	switch {
+	case err == nil:
+		row := a.rowOfDevice(d, map[string]string{t.Tenant: out.TenantName})
+		out.DeviceInfo = &row
+	case !errors.Is(err, localdb.ErrNotFound):
+		a.log.Warn("could not read a ticket's device from the dashboard's replica", "os_user", user, "ticket", t.ID, "err", err)
+	}
+	return out
 }
 
 func (a *Agent) staffView(user string, t *msp.Ticket, undelivered map[string]bool) localapi.StaffTicket {

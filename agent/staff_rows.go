@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -23,12 +24,17 @@ func putStaffTicket(tx *localdb.Tx, user string, t *msp.Ticket) error {
 	return tx.Put(staffKey(user, "row/"+t.ID), r.marshal())
 }
 
-const rowVersion = 1
+// rowVersion 2 added the requester, the device and the thread's words;
+// a row of version 1 is made again from its ticket (errOldRow).
+const rowVersion = 2
+
+// rowStrings is how many strings a row holds, in marshal's order.
+const rowStrings = 9
 
 func (r *ixRow) marshal() []byte {
-	b := make([]byte, 0, 64+len(r.id)+len(r.tenant)+len(r.title))
+	b := make([]byte, 0, 64+len(r.id)+len(r.tenant)+len(r.title)+len(r.requester)+len(r.device)+len(r.thread))
 	b = append(b, rowVersion)
-	for _, s := range []string{r.id, r.tenant, r.title, string(r.status), string(r.owner), string(r.pillar)} {
+	for _, s := range [rowStrings]string{r.id, r.tenant, r.title, string(r.status), string(r.owner), string(r.pillar), r.requester, r.device, r.thread} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
@@ -48,7 +54,10 @@ func (r *ixRow) marshal() []byte {
 	return append(b, flags)
 }
 
-var errRow = errors.New("index row is damaged")
+var (
+	errRow    = errors.New("index row is damaged")
+	errOldRow = errors.New("index row is of an older version")
+)
 
 // interned are the enumerations' values, so decoding a row allocates no
 // string for them.
@@ -68,11 +77,14 @@ var interned = func() map[string]string {
 
 func unmarshalRow(b []byte, tenants map[string]string) (ixRow, error) {
 	var r ixRow
-	if len(b) == 0 || b[0] != rowVersion {
+	switch {
+	case len(b) > 0 && b[0] == 1:
+		return r, errOldRow
+	case len(b) == 0 || b[0] != rowVersion:
 		return r, errRow
 	}
 	b = b[1:]
-	var strs [6]string
+	var strs [rowStrings]string
 	for i := range strs {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || uint64(len(b)-k) < n {
@@ -80,7 +92,7 @@ func unmarshalRow(b []byte, tenants map[string]string) (ixRow, error) {
 		}
 		raw := b[k : k+int(n)]
 		switch {
-		case i >= 3:
+		case i >= 3 && i <= 5:
 			if s, ok := interned[string(raw)]; ok {
 				strs[i] = s
 				break
@@ -110,10 +122,44 @@ func unmarshalRow(b []byte, tenants map[string]string) (ixRow, error) {
 	if len(b) != 1 {
 		return r, errRow
 	}
-	r = ixRow{id: strs[0], tenant: strs[1], title: strs[2], status: msp.Status(strs[3]), owner: msp.Party(strs[4]),
-		pillar: msp.Pillar(strs[5]), priority: msp.Priority(nums[0]), due: nums[1], updated: nums[2], created: nums[3],
+	r = ixRow{id: strs[0], tenant: strs[1], title: strs[2], number: numberOf(strs[0]), status: msp.Status(strs[3]), owner: msp.Party(strs[4]),
+		pillar: msp.Pillar(strs[5]), requester: strs[6], device: strs[7], thread: strs[8], priority: msp.Priority(nums[0]), due: nums[1], updated: nums[2], created: nums[3],
 		respondedAt: nums[4], responseDue: nums[5], atRisk: b[0]&1 != 0, breached: b[0]&2 != 0, paused: b[0]&4 != 0}
 	return r, nil
+}
+
+// rewriteRows writes the rows of tickets whose rows an older agent wrote,
+// so the next start reads them without decoding the tickets. The index is
+// right without it: a failure is logged, and the rows are made again at
+// the next start.
+// Each ticket is read again in the transaction that writes its row, so a
+// pull that changed it meanwhile is not undone.
+func (a *Agent) rewriteRows(user string, ids []string) {
+	const batch = 500
+	for len(ids) > 0 {
+		n := min(batch, len(ids))
+		err := a.db.Update(context.Background(), func(tx *localdb.Tx) error {
+			for _, id := range ids[:n] {
+				var t msp.Ticket
+				switch err := tx.GetJSON(staffKey(user, "ticket/"+id), &t); {
+				case errors.Is(err, localdb.ErrNotFound):
+					continue // signed out meanwhile
+				case err != nil:
+					return err
+				}
+				r := rowOf(&t)
+				if err := tx.Put(staffKey(user, "row/"+id), r.marshal()); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			a.log.Warn("could not update the dashboard's search rows; they are made again at the next start", "os_user", user, "err", err)
+			return
+		}
+		ids = ids[n:]
+	}
 }
 
 func rowError(key []byte, err error) error {

@@ -236,7 +236,7 @@ func (a *Agent) StaffReportPDF(ctx context.Context, user, tenant, month string) 
 	fctx, cancel := context.WithTimeout(ctx, reportPDFTimeout)
 	defer cancel()
 	q := url.Values{"tenant": {t.ID}, "month": {month}, "format": {"pdf"}}
-	pdf, err := a.staffGetRaw(fctx, s, pathStaffReport+"?"+q.Encode())
+	pdf, err := a.staffGetRaw(fctx, s, pathStaffReport+"?"+q.Encode(), maxReportPDF)
 	if err != nil {
 		return nil, fmt.Errorf("fetching the PDF of %s's report of %s: %w", t.Name, month, err)
 	}
@@ -250,16 +250,16 @@ func (a *Agent) StaffReportPDF(ctx context.Context, user, tenant, month string) 
 const maxReportPDF = 32 << 20
 
 // staffGetRaw GETs path from the hub with the person's token and returns
-// the body as is (staffGet decodes JSON only). A failure to reach the hub
+// the body as is, at most limit bytes (staffGet decodes JSON only). A failure to reach the hub
 // wraps localapi.ErrHubUnreachable; an error answer is a
 // *client.HTTPError.
-func (a *Agent) staffGetRaw(ctx context.Context, s *staffSession, path string) ([]byte, error) {
+func (a *Agent) staffGetRaw(ctx context.Context, s *staffSession, path string, limit int64) ([]byte, error) {
 	conn, err := a.staffConn(s)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	b, err := conn.GetBytes(ctx, path, maxReportPDF)
+	b, err := conn.GetBytes(ctx, path, limit)
 	var he *client.HTTPError
 	switch {
 	case err == nil:

@@ -38,6 +38,9 @@ type Staff interface {
 	StaffTickets(ctx context.Context, q localapi.TicketQuery) (localapi.TicketPage, error)
 	StaffTicket(ctx context.Context, id string) (localapi.StaffTicket, error)
 	StaffChange(ctx context.Context, id string, ch msp.Change) (localapi.StaffTicket, error)
+	// StaffAttachment is the bytes of a file attached to a ticket: kept by
+	// the agent once fetched, 503 offline before that.
+	StaffAttachment(ctx context.Context, id, att string) ([]byte, error)
 	Overview(ctx context.Context, tenant string) (localapi.Overview, error)
 	StaffDevices(ctx context.Context, tenant, q string) ([]localapi.DeviceRow, error)
 	StaffDevice(ctx context.Context, id string) (localapi.DeviceDetail, error)
@@ -79,16 +82,17 @@ type Dashboard struct {
 	signInBtn *widget.Button
 
 	// signed in
-	mainBox    *fyne.Container
-	who        *widget.Label
-	synced     *widget.Label
-	orgSelect  *widget.Select
-	orgLabel   *widget.Label
-	signOutBtn *widget.Button
-	banner     *fyne.Container
-	bannerIcon *widget.Icon
-	bannerMsg  *widget.Label
-	tabs       *container.AppTabs
+	mainBox     *fyne.Container
+	who         *widget.Label
+	synced      *widget.Label
+	orgSelect   *widget.Select
+	orgLabel    *widget.Label
+	signOutBtn  *widget.Button
+	banner      *fyne.Container
+	bannerIcon  *widget.Icon
+	bannerMsg   *widget.Label
+	tabs        *container.AppTabs
+	devicesItem *container.TabItem
 
 	overview *overviewTab
 	tickets  *ticketsTab
@@ -165,10 +169,11 @@ func (d *Dashboard) build() {
 	d.tickets = newTicketsTab(d)
 	d.devices = newDevicesTab(d)
 	d.matrix = newMatrixTab(d)
+	d.devicesItem = container.NewTabItemWithIcon("Devices", theme.ComputerIcon(), d.devices.content())
 	d.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Overview", theme.HomeIcon(), d.overview.content()),
 		container.NewTabItemWithIcon("Tickets", theme.DocumentIcon(), d.tickets.content()),
-		container.NewTabItemWithIcon("Devices", theme.ComputerIcon(), d.devices.content()),
+		d.devicesItem,
 		container.NewTabItemWithIcon("Responsibilities", theme.AccountIcon(), d.matrix.content()),
 	)
 	d.tabs.OnSelected = func(*container.TabItem) { d.reloadTab() }
@@ -580,10 +585,22 @@ func (d *Dashboard) SignOut() {
 			d.tenant = ""
 			d.orgSelect.Selected = ""
 			d.tickets.clear()
+			removeOpened(d.env.FilesDir)
 			d.showSignIn()
 			d.banner.Hide()
 		})
 	})
+}
+
+// ShowDevice switches to the Devices tab with device id chosen and its
+// inventory shown.
+func (d *Dashboard) ShowDevice(id string) {
+	d.devices.reveal(id)
+	if d.tabs.Selected() != d.devicesItem {
+		d.tabs.Select(d.devicesItem) // reloads the list, which chooses the device
+		return
+	}
+	d.devices.reload()
 }
 
 // reloadTab reloads what the chosen tab shows.

@@ -236,6 +236,15 @@ func updatesWords(r localapi.DeviceRow) (string, widget.Importance) {
 	return "Up to date", widget.SuccessImportance
 }
 
+// reveal makes device id the chosen one, with the search cleared so that
+// the next reload lists and selects it, and shows its detail.
+func (v *devicesTab) reveal(id string) {
+	v.search.OnChanged = nil // no search of its own: the caller reloads
+	v.search.SetText("")
+	v.search.OnChanged = func(string) { v.d.later(&v.debounce, v.reload) }
+	v.show(id)
+}
+
 // show loads and shows device id's detail.
 func (v *devicesTab) show(id string) {
 	v.selected = id

@@ -706,8 +706,7 @@ func (v *serviceTab) savePDF() {
 	}, v.d.win)
 	fd.SetFileName(name)
 	fd.SetFilter(storage.NewExtensionFileFilter([]string{".pdf"}))
-	fd.Resize(fyne.NewSize(860, 560))
-	fd.Show()
+	showFileDialog(fd, v.d.win)
 }
 
 // safeName keeps a name fit for a file name.

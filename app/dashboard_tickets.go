@@ -54,7 +54,11 @@ type ticketsTab struct {
 	head       *widget.Label
 	meta       *widget.Label
 	undeliv    *widget.Label
+	deviceLine *widget.Label
+	deviceBtn  *widget.Button
+	deviceBox  *fyne.Container
 	conv       *fyne.Container
+	thumbs     map[string]*thumb // previews of image attachments, by SHA-256
 	convScroll *container.Scroll
 	compose    *keyEntry
 	composeMsg *message
@@ -89,9 +93,9 @@ const (
 var ticketColumnWidths = []float32{150, 40, 0, 130, 120, 100, 80}
 
 func newTicketsTab(d *Dashboard) *ticketsTab {
-	v := &ticketsTab{d: d}
+	v := &ticketsTab{d: d, thumbs: map[string]*thumb{}}
 	v.search = widget.NewEntry()
-	v.search.SetPlaceHolder("Search titles and ticket numbers")
+	v.search.SetPlaceHolder("Search by #number, title, requester, device or words in the thread")
 	v.search.OnChanged = func(string) { v.searchChanged() }
 	v.status = widget.NewSelect(statusFilterLabels(), func(string) { v.reload() })
 	v.status.SetSelectedIndex(0)
@@ -305,6 +309,7 @@ func (v *ticketsTab) setRows(q localapi.TicketQuery, page localapi.TicketPage) {
 
 func (v *ticketsTab) clear() {
 	v.rows, v.total, v.selected, v.loaded = nil, 0, "", false
+	clear(v.thumbs)
 	v.list.Refresh()
 	v.detail.Hide()
 	v.pick.Show()
@@ -585,6 +590,15 @@ func (v *ticketsTab) buildDetail() {
 	v.undeliv.Wrapping = fyne.TextWrapWord
 	v.undeliv.Importance = widget.WarningImportance
 	v.undeliv.Hide()
+	v.deviceLine = widget.NewLabel("")
+	v.deviceLine.Wrapping = fyne.TextWrapWord
+	v.deviceBtn = widget.NewButtonWithIcon("Show in Devices", theme.ComputerIcon(), func() {
+		if v.loaded && v.current.Device != "" {
+			v.d.ShowDevice(v.current.Device)
+		}
+	})
+	v.deviceBox = container.NewBorder(nil, nil, nil, container.NewCenter(v.deviceBtn), v.deviceLine)
+	v.deviceBox.Hide()
 	v.conv = container.NewVBox()
 	v.convScroll = container.NewVScroll(container.NewPadded(v.conv))
 	v.convScroll.SetMinSize(fyne.NewSize(300, 160))
@@ -634,7 +648,7 @@ func (v *ticketsTab) buildDetail() {
 		container.NewHBox(v.escalate, v.handBack),
 		container.NewBorder(nil, nil, nil, v.resolveBtn, v.moveTo))
 	compose := container.NewVBox(widget.NewSeparator(), v.composeBox, v.handoff)
-	v.detail = container.NewBorder(container.NewVBox(v.head, v.meta, v.undeliv, widget.NewSeparator()), compose, nil, nil, v.convScroll)
+	v.detail = container.NewBorder(container.NewVBox(v.head, v.meta, v.deviceBox, v.undeliv, widget.NewSeparator()), compose, nil, nil, v.convScroll)
 	v.detail.Hide()
 }
 
@@ -643,6 +657,7 @@ func (v *ticketsTab) show(id string) {
 	if id != v.selected {
 		v.closeHandoff()
 		v.composeMsg.clear()
+		v.forgetFailedThumbs()
 	}
 	v.selected = id
 	for _, t := range v.rows {
@@ -708,16 +723,28 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 		v.undeliv.Show()
 	}
 
+	v.renderDevice(t, now)
+
 	v.conv.Objects = nil
+	withTicket, later := attachmentGroups(t.Comments, t.Attachments, func(c msp.Comment) bool { return c.Kind == msp.CommentKindReply })
+	requester := t.Requester + " (requester)"
 	if t.Description != "" {
-		v.conv.Add(staffBubble(t.Requester+" (requester)", t.CreatedAt, now, t.Description, false))
+		v.conv.Add(staffBubble(requester, t.CreatedAt, now, t.Description, false))
+	} else if len(withTicket) > 0 {
+		v.conv.Add(attachedNote(requester, t.CreatedAt, now))
 	}
-	for _, c := range t.Comments {
+	if len(withTicket) > 0 {
+		v.conv.Add(v.attachmentBox(t, withTicket))
+	}
+	for i, c := range t.Comments {
 		if c.Kind != msp.CommentKindReply {
 			v.conv.Add(note(fmt.Sprintf("%s · %s", c.Body, Ago(c.CreatedAt, now))))
 			continue
 		}
 		v.conv.Add(staffBubble(v.authorWords(t, c), c.CreatedAt, now, c.Body, c.Internal))
+		if atts := later[i]; len(atts) > 0 {
+			v.conv.Add(v.attachmentBox(t, atts))
+		}
 	}
 	v.conv.Refresh()
 
@@ -758,6 +785,39 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 	v.detail.Show()
 	v.detail.Refresh() // lays the pane out now, so the scroll knows its height
 	v.convScroll.ScrollToBottom()
+}
+
+// renderDevice says which computer the ticket was raised on, with a way
+// to its Devices entry: what the requester saw under "What we'll send with
+// your ticket" is there.
+func (v *ticketsTab) renderDevice(t localapi.StaffTicket, now time.Time) {
+	switch {
+	case t.DeviceInfo != nil:
+		dv := t.DeviceInfo
+		parts := []string{"Raised on " + dv.Hostname}
+		if dv.OS != "" {
+			parts = append(parts, dv.OS)
+		}
+		seen, imp := seenWords(*dv, now)
+		parts = append(parts, "last seen: "+strings.ToLower(seen[:1])+seen[1:])
+		if len(dv.PostureProblems) > 0 {
+			parts = append(parts, "failing: "+strings.Join(dv.PostureProblems, ", "))
+			imp = widget.WarningImportance
+		}
+		v.deviceLine.SetText(strings.Join(parts, " · "))
+		v.deviceLine.Importance = imp
+		v.deviceLine.Refresh()
+		v.deviceBtn.Show()
+		v.deviceBox.Show()
+	case t.Device != "" && v.loaded:
+		v.deviceLine.SetText("Raised on a computer this dashboard has not fetched yet; it shows once the device list is synced.")
+		v.deviceLine.Importance = widget.LowImportance
+		v.deviceLine.Refresh()
+		v.deviceBtn.Hide()
+		v.deviceBox.Show()
+	default:
+		v.deviceBox.Hide()
+	}
 }
 
 func assigneeWords(a string) string {

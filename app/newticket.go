@@ -507,8 +507,7 @@ func (n *NewTicket) chooseFile() {
 		}
 		n.AddFile(r.URI().Name(), data)
 	}, n.win)
-	d.Resize(fyne.NewSize(720, 480))
-	d.Show()
+	showFileDialog(d, n.win)
 }
 
 // AddFile attaches a file, or says beside the field why it cannot.

@@ -33,20 +33,19 @@ type Tickets struct {
 	list       *widget.List
 	empty      *widget.Label
 
-	detail      *fyne.Container
-	head        *widget.Label
-	meta        *widget.Label
-	refused     *fyne.Container
-	conv        *fyne.Container
-	convScroll  *container.Scroll
-	attachments *fyne.Container
-	reply       *keyEntry
-	replyMsg    *message
-	send        *widget.Button
-	fixed       *widget.Button
-	broken      *widget.Button
-	pick        *widget.Label
-	busy        bool
+	detail     *fyne.Container
+	head       *widget.Label
+	meta       *widget.Label
+	refused    *fyne.Container
+	conv       *fyne.Container
+	convScroll *container.Scroll
+	reply      *keyEntry
+	replyMsg   *message
+	send       *widget.Button
+	fixed      *widget.Button
+	broken     *widget.Button
+	pick       *widget.Label
+	busy       bool
 }
 
 // TicketsWindow fills w with the person's tickets, selects ticket id if not
@@ -131,7 +130,6 @@ func (v *Tickets) build() {
 	v.meta.Wrapping = fyne.TextWrapWord
 	v.refused = container.NewVBox()
 	v.conv = container.NewVBox()
-	v.attachments = container.NewVBox()
 	v.reply = newKeyEntry(true)
 	v.reply.SetPlaceHolder("Write a reply… (Ctrl+Enter sends)")
 	v.reply.SetMinRowsVisible(3)
@@ -147,7 +145,7 @@ func (v *Tickets) build() {
 }
 
 func (v *Tickets) content() fyne.CanvasObject {
-	v.convScroll = container.NewVScroll(container.NewPadded(container.NewVBox(v.refused, v.conv, v.attachments)))
+	v.convScroll = container.NewVScroll(container.NewPadded(container.NewVBox(v.refused, v.conv)))
 	v.convScroll.SetMinSize(fyne.NewSize(300, 200))
 	actions := container.NewHBox(v.fixed, v.broken)
 	compose := container.NewVBox(widget.NewSeparator(), v.reply, v.replyMsg,
@@ -320,11 +318,20 @@ func (v *Tickets) show(id string) {
 	}
 	v.refused.Refresh()
 
+	// Each file under the message it was sent with: the ticket's files
+	// under the person's own first message, not under the latest reply.
 	v.conv.Objects = nil
+	shown := func(c msp.Comment) bool { return !c.Internal && c.Kind == msp.CommentKindReply }
+	withTicket, later := attachmentGroups(t.Comments, t.Attachments, shown)
 	if t.Description != "" {
 		v.conv.Add(bubble("You", t.CreatedAt, now, t.Description))
+	} else if len(withTicket) > 0 {
+		v.conv.Add(attachedNote("You", t.CreatedAt, now))
 	}
-	for _, c := range t.Comments {
+	if len(withTicket) > 0 {
+		v.conv.Add(attachedFiles(withTicket))
+	}
+	for i, c := range t.Comments {
 		if c.Internal {
 			continue // never shown to the requester, even if an old agent sent it
 		}
@@ -333,17 +340,11 @@ func (v *Tickets) show(id string) {
 			continue
 		}
 		v.conv.Add(bubble(v.author(t, c), c.CreatedAt, now, c.Body))
-	}
-	v.conv.Refresh()
-
-	v.attachments.Objects = nil
-	if len(t.Attachments) > 0 {
-		v.attachments.Add(widget.NewLabelWithStyle("Attached", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-		for _, a := range t.Attachments {
-			v.attachments.Add(container.NewHBox(widget.NewIcon(theme.FileIcon()), widget.NewLabel(fmt.Sprintf("%s (%s)", a.Name, Size(a.Size)))))
+		if atts := later[i]; len(atts) > 0 {
+			v.conv.Add(attachedFiles(atts))
 		}
 	}
-	v.attachments.Refresh()
+	v.conv.Refresh()
 
 	next := msp.NextStatuses(t.Status, msp.RoleEndUser)
 	v.fixed.Hidden = !slices.Contains(next, msp.StatusClosed)
@@ -393,6 +394,17 @@ func refusedKind(kind string) string {
 		return "an edit"
 	}
 	return kind
+}
+
+// attachedFiles lists the files sent with a message: name and size.
+func attachedFiles(atts []msp.Attachment) fyne.CanvasObject {
+	box := container.NewVBox()
+	for _, a := range atts {
+		name := widget.NewLabel(fmt.Sprintf("%s (%s)", a.Name, Size(a.Size)))
+		name.Truncation = fyne.TextTruncateEllipsis
+		box.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.FileIcon()), nil, name))
+	}
+	return box
 }
 
 // bubble is one message of the conversation.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -31,6 +32,13 @@ type Env struct {
 	CaptureDelay time.Duration
 	// Timeout bounds one call to the agent (default 15 s).
 	Timeout time.Duration
+	// FilesDir is where the dashboard writes an attached file it opens
+	// with the desktop's viewer (default: tandem/opened in the OS user's
+	// cache folder); sign-out removes it.
+	FilesDir string
+	// OpenFile opens a file with the desktop's viewer for its type
+	// (default: the app's OpenURL with a file: URL).
+	OpenFile func(path string) error
 }
 
 func (e Env) withDefaults() Env {
@@ -48,6 +56,12 @@ func (e Env) withDefaults() Env {
 	}
 	if e.Timeout <= 0 {
 		e.Timeout = 15 * time.Second
+	}
+	if e.FilesDir == "" {
+		e.FilesDir = defaultFilesDir()
+	}
+	if e.OpenFile == nil {
+		e.OpenFile = openWithDesktop
 	}
 	return e
 }
@@ -190,4 +204,22 @@ func note(text string) *widget.RichText {
 	}})
 	r.Wrapping = fyne.TextWrapWord
 	return r
+}
+
+// fileDialogSize is the size a file dialog opens at: room for a column of
+// folders and a list of files with readable names.
+var fileDialogSize = fyne.NewSize(800, 540)
+
+// showFileDialog shows d over win at fileDialogSize, or at the window's
+// size when that is smaller. A FileDialog must be shown before it is
+// resized: Resize reads the size of the pop-up that Show makes, and
+// panics (taking the window and what the person typed with it) when there
+// is none yet.
+func showFileDialog(d *dialog.FileDialog, win fyne.Window) {
+	d.Show()
+	size := fileDialogSize
+	if c := win.Canvas().Size(); c.Width > 0 && c.Height > 0 {
+		size = size.Min(c)
+	}
+	d.Resize(size)
 }

@@ -104,15 +104,9 @@ func PriorityWords(p msp.Priority) string {
 // same words as the tray.
 func StatusWords(s msp.Status) string { return s.RequesterLabel() }
 
-// TicketNumber is the short number a person reads out on the phone: the
-// last six characters of the ticket's id, upper-case, after a '#'.
-func TicketNumber(id string) string {
-	s := strings.ReplaceAll(id, "-", "")
-	if len(s) > 6 {
-		s = s[len(s)-6:]
-	}
-	return "#" + strings.ToUpper(s)
-}
+// TicketNumber is the short number a person reads out on the phone
+// (msp.TicketNumber): the dashboard's search finds a ticket by it.
+func TicketNumber(id string) string { return msp.TicketNumber(id) }
 
 // Ago says how long ago t was: "just now", "5 minutes ago", "2 hours ago",
 // "yesterday", "3 days ago", then the date.

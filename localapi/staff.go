@@ -18,6 +18,8 @@ import (
 //	GET  /v1/staff/tickets             → TicketPage (TicketQuery as query parameters)
 //	GET  /v1/staff/tickets/{id}        → StaffTicket
 //	POST /v1/staff/tickets/{id}/changes msp.Change → StaffTicket
+//	GET  /v1/staff/tickets/{id}/attachments/{att} → the attached file's bytes
+//	                                   (fetched from the hub the first time and kept; 503 offline before that)
 //	GET  /v1/staff/overview?tenant=ID  → Overview
 //	GET  /v1/staff/devices?tenant=ID&q=TEXT → []DeviceRow
 //	GET  /v1/staff/devices/{id}        → DeviceDetail
@@ -75,8 +77,11 @@ const (
 )
 
 // TicketQuery filters the staff ticket list. Empty fields do not filter.
-// Q matches words of the title (and the id), case-insensitively; every word
-// must match.
+// Q is words that must each match, case-insensitively: a ticket's number
+// as people see it ("#69DC5E" or "69dc5e"; after a '#' also its first
+// digits), words of the title, the requester, the hostname of the device
+// it was raised on, words of the description and comments (internal notes
+// included, not the hub's own notes), or the start of the id.
 type TicketQuery struct {
 	Q      string `json:"q,omitempty"`
 	Status string `json:"status,omitempty"` // open (default) | all | a msp.Status
@@ -105,6 +110,16 @@ type StaffTicket struct {
 	// Due is the next SLA deadline (first response, then resolution);
 	// zero when no clock runs.
 	Due time.Time `json:"due,omitzero"`
+	// DeviceInfo is the computer the ticket was raised on as the fleet
+	// knows it (its Devices entry); nil in lists, for a ticket raised
+	// without a device, and before the fleet was fetched.
+	DeviceInfo *DeviceRow `json:"device_info,omitempty"`
+}
+
+// AttachmentFile is a file attached to a ticket, with its bytes.
+type AttachmentFile struct {
+	msp.Attachment
+	Data []byte
 }
 
 // Overview is the dashboard's first view for one organisation or, with no

@@ -80,6 +80,13 @@ func (c *Client) StaffChange(ctx context.Context, id string, ch msp.Change) (Sta
 	return t, err
 }
 
+// StaffAttachment returns the bytes of file att (msp.Attachment.ID)
+// attached to ticket id: kept on this computer once fetched, so they open
+// offline; offline before that it fails with an *APIError of status 503.
+func (c *Client) StaffAttachment(ctx context.Context, id, att string) ([]byte, error) {
+	return c.getRaw(ctx, "/v1/staff/tickets/"+url.PathEscape(id)+"/attachments/"+url.PathEscape(att), msp.MaxAttachmentBytes+1)
+}
+
 // Overview returns the dashboard overview of one tenant ("" for the whole
 // scope).
 func (c *Client) Overview(ctx context.Context, tenant string) (Overview, error) {

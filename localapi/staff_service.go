@@ -277,7 +277,13 @@ func (c *Client) StaffService(ctx context.Context, tenant, month string) (Servic
 // StaffReportPDF returns the hub's PDF of tenant's report of month. It
 // needs the hub: offline it fails with an *APIError of status 503.
 func (c *Client) StaffReportPDF(ctx context.Context, tenant, month string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://agent/v1/staff/report.pdf"+serviceQuery(tenant, month), nil)
+	return c.getRaw(ctx, "/v1/staff/report.pdf"+serviceQuery(tenant, month), 64<<20)
+}
+
+// getRaw GETs path from the agent and returns the body as it is, at most
+// limit bytes; an error answer is an *APIError.
+func (c *Client) getRaw(ctx context.Context, path string, limit int64) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://agent"+path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("building the request: %w", err)
 	}
@@ -290,7 +296,7 @@ func (c *Client) StaffReportPDF(ctx context.Context, tenant, month string) ([]by
 		return nil, fmt.Errorf("asking the agent: %w", err)
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
 		return nil, fmt.Errorf("reading the agent's answer: %w", err)
 	}

@@ -20,6 +20,22 @@ func NewID() string {
 // NewTicketID returns a fresh UUIDv7 for a ticket.
 func NewTicketID() string { return NewID() }
 
+// TicketNumberLen is how many characters of a ticket's id its number shows.
+const TicketNumberLen = 6
+
+// TicketNumber is the short number people read out on the phone and type
+// into a search box: the last TicketNumberLen characters of the ticket's
+// id without its hyphens, upper-case, after a '#' ("#69DC5E"). A UUIDv7
+// ends in random bits, so the numbers of a tenant's tickets rarely repeat;
+// the id stays the ticket's identity.
+func TicketNumber(id string) string {
+	s := strings.ReplaceAll(id, "-", "")
+	if len(s) > TicketNumberLen {
+		s = s[len(s)-TicketNumberLen:]
+	}
+	return "#" + strings.ToUpper(s)
+}
+
 // ValidateID checks that s is a UUIDv7 written in canonical form
 // (36 lower-case characters with hyphens). field names it in the error.
 func ValidateID(field, s string) error {

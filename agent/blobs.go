@@ -145,29 +145,35 @@ func storeBlobs(tx *localdb.Tx, user string, c msp.Change, files []localapi.File
 			return fmt.Errorf("%w: the bytes of %q were not given; attach the file again", msp.ErrInvalid, at.Name)
 		}
 	}
-	if forUser > 0 {
-		used, err := addCount(tx, userCounter(user), forUser)
-		if err != nil {
-			return err
-		}
-		if used > q.user {
-			return &localapi.QuotaError{Message: fmt.Sprintf("this computer already keeps %s of your attached files waiting to be sent to IT support, "+
-				"and these %s would take you over the %s each person may have waiting. The files leave this computer once they reach IT support: "+
-				"connect to the network and wait for your tickets to be sent, or raise this one without the files and share them by a link",
-				size(used-forUser), size(asked), size(q.user))}
-		}
+	if err := charge(tx, userCounter(user), forUser, q.user, func(used int64) string {
+		return fmt.Sprintf("this computer already keeps %s of your attached files waiting to be sent to IT support, "+
+			"and these %s would take you over the %s each person may have waiting. The files leave this computer once they reach IT support: "+
+			"connect to the network and wait for your tickets to be sent, or raise this one without the files and share them by a link",
+			size(used), size(asked), size(q.user))
+	}); err != nil {
+		return err
 	}
-	if forDevice > 0 {
-		used, err := addCount(tx, counterBlobs, forDevice)
-		if err != nil {
-			return err
-		}
-		if used > q.device {
-			return &localapi.QuotaError{Message: fmt.Sprintf("this computer already keeps %s of attached files waiting to be sent to IT support for its users, "+
-				"and these %s would take it over its limit of %s. The files leave this computer once they reach IT support: "+
-				"connect to the network and wait for the tickets to be sent, or raise this one without the files and share them by a link",
-				size(used-forDevice), size(asked), size(q.device))}
-		}
+	return charge(tx, counterBlobs, forDevice, q.device, func(used int64) string {
+		return fmt.Sprintf("this computer already keeps %s of attached files waiting to be sent to IT support for its users, "+
+			"and these %s would take it over its limit of %s. The files leave this computer once they reach IT support: "+
+			"connect to the network and wait for the tickets to be sent, or raise this one without the files and share them by a link",
+			size(used), size(asked), size(q.device))
+	})
+}
+
+// charge adds n bytes to the quota counter and refuses, with the words
+// refusal gives for what was used before, when that takes it over limit.
+// The transaction's caller rolls the addition back with the refusal.
+func charge(tx *localdb.Tx, counter string, n, limit int64, refusal func(used int64) string) error {
+	if n <= 0 {
+		return nil
+	}
+	used, err := addCount(tx, counter, n)
+	if err != nil {
+		return err
+	}
+	if used > limit {
+		return &localapi.QuotaError{Message: refusal(used - n)}
 	}
 	return nil
 }

@@ -312,12 +312,7 @@ func (v *ticketsTab) openAttachment(id string, a msp.Attachment, done func()) {
 	}
 	env := v.d.env
 	env.Async(func() {
-		var data []byte
-		err := env.call(func(ctx context.Context) error {
-			var err error
-			data, err = v.d.staff.StaffAttachment(ctx, id, a.ID)
-			return err
-		})
+		data, err := v.fetchAttachment(id, a)
 		var path string
 		if err == nil {
 			path, err = writeOpened(env.FilesDir, a, data)
@@ -335,6 +330,18 @@ func (v *ticketsTab) openAttachment(id string, a msp.Attachment, done func()) {
 			}
 		})
 	})
+}
+
+// fetchAttachment reads attachment a of ticket id through the agent; call
+// it off the UI goroutine.
+func (v *ticketsTab) fetchAttachment(id string, a msp.Attachment) ([]byte, error) {
+	var data []byte
+	err := v.d.env.call(func(ctx context.Context) error {
+		var err error
+		data, err = v.d.staff.StaffAttachment(ctx, id, a.ID)
+		return err
+	})
+	return data, err
 }
 
 // SaveAttachment asks where to save attachment a of ticket id, then
@@ -359,12 +366,7 @@ func (v *ticketsTab) SaveAttachment(id string, a msp.Attachment) {
 func (v *ticketsTab) saveAttachmentTo(id string, a msp.Attachment, w fyne.URIWriteCloser) {
 	env := v.d.env
 	env.Async(func() {
-		var data []byte
-		err := env.call(func(ctx context.Context) error {
-			var err error
-			data, err = v.d.staff.StaffAttachment(ctx, id, a.ID)
-			return err
-		})
+		data, err := v.fetchAttachment(id, a)
 		if err == nil {
 			if _, err = w.Write(data); err != nil {
 				err = fmt.Errorf("writing %s: %w", w.URI().Name(), err)

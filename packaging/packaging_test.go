@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -315,5 +316,26 @@ func TestFyneAppMetadata(t *testing.T) {
 	}
 	if !strings.Contains(s, `ID = "io.tandem.desktop"`) {
 		t.Error(`FyneApp.toml: want ID = "io.tandem.desktop" (tandem/app.AppID)`)
+	}
+}
+
+// The Debian version of a build: a tag is a version, a bare commit hash
+// (no tag yet) sorts below every release, even one made only of digits.
+func TestDebVersion(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"v1.2.3", "1.2.3"},
+		{"v1.2.3-4-gabc1234-dirty", "1.2.3+4.gabc1234.dirty"},
+		{"1.4", "1.4"},
+		{"abc1234", "0.0~gitabc1234"},
+		{"7216862", "0.0~git7216862"},
+		{"7216862-dirty", "0.0~git7216862.dirty"},
+	} {
+		out, err := exec.Command("bash", "-c", `source ../scripts/debversion.sh && debversion "$1"`, "debversion", tc.in).Output()
+		if err != nil {
+			t.Fatalf("debversion %s: %v", tc.in, err)
+		}
+		if got := strings.TrimSpace(string(out)); got != tc.want {
+			t.Errorf("debversion %s = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }

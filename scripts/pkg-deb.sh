@@ -17,19 +17,8 @@ maintainer=${DEB_MAINTAINER:-Tandem packaging <packaging@tandem.example.org>}
 homepage=${DEB_HOMEPAGE:-https://tandem.example.org/}
 pkgdir=packaging/deb
 
-# debversion: git describe's form as a Debian version. v1.2.3 -> 1.2.3,
-# v1.2.3-4-gabc1234-dirty -> 1.2.3+4.gabc1234.dirty, abc1234 (no tag yet) ->
-# 0.0~gitabc1234.
-debversion() {
-	local v=${1#v}
-	if [[ $v =~ ^[0-9]+(\.[0-9]+)*(-|$) ]]; then
-		v=${v//-/+}
-		v=$(echo "$v" | sed -e 's/+/./2g')
-	else
-		v="0.0~git${v//-/.}"
-	fi
-	echo "$v" | tr -c 'A-Za-z0-9.+~\n' '.'
-}
+# debversion (scripts/debversion.sh): git describe's form as a Debian version.
+source "$(dirname "$0")/debversion.sh"
 debver=$(debversion "$version")
 
 # The changelog's date: the commit's, so two builds of one commit match.

@@ -80,7 +80,24 @@ type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
 
+// helpRequest is a command's --help: its flags, printed on standard
+// output, and a success.
+type helpRequest struct{ text string }
+
+func (h helpRequest) Error() string { return h.text }
+
+// run runs the command in args; a command's --help prints its flags and
+// succeeds.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, stdout, stderr)
+	var h helpRequest
+	if errors.As(err, &h) {
+		_, err = fmt.Fprint(stdout, h.text)
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError{"no command given"}
@@ -123,7 +140,13 @@ func newFlags(name string) (*flag.FlagSet, *string) {
 }
 
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "usage: %s %s [flags]\n\nflags:\n", "tandem-agent", fs.Name())
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		return helpRequest{b.String()}
+	} else if err != nil {
 		return usageError{fmt.Sprintf("%s: %v", fs.Name(), err)}
 	}
 	if fs.NArg() > 0 {

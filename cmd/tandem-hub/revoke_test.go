@@ -55,3 +55,17 @@ func TestRevokeCommands(t *testing.T) {
 		t.Errorf("device revoke without flags: %v", err)
 	}
 }
+
+// Every command's --help prints that command's flags and succeeds.
+func TestCommandHelp(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"device", "revoke", "--help"}, {"user", "add", "-h"}, {"tenant", "set", "--help"}, {"serve", "--help"}} {
+		var out bytes.Buffer
+		if err := run(t.Context(), args, &out, io.Discard); err != nil {
+			t.Errorf("%v: %v, want success", args, err)
+		}
+		if !strings.HasPrefix(out.String(), "usage: tandem-hub "+args[0]) || !strings.Contains(out.String(), "-data") {
+			t.Errorf("%v printed %q; want the command's usage and flags", args, out.String())
+		}
+	}
+}

@@ -649,3 +649,53 @@ func TestOpenAPIListsEveryHolidayRegion(t *testing.T) {
 		t.Errorf("Tenant.holidays.region enum =\n%q\nwant\n%q", got, want)
 	}
 }
+
+// TestOpenAPIDescribesEveryWebhookEvent keeps the webhooks: section of
+// docs/openapi.yaml equal to the event kinds package webhook sends, each
+// with the Standard Webhooks headers.
+func TestOpenAPIDescribesEveryWebhookEvent(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../docs/openapi.yaml")
+	if err != nil {
+		t.Fatalf("reading the API description: %v", err)
+	}
+	var doc struct {
+		Webhooks map[string]struct {
+			Post struct {
+				Parameters []struct {
+					Ref string `yaml:"$ref"`
+				} `yaml:"parameters"`
+			} `yaml:"post"`
+		} `yaml:"webhooks"`
+		Components struct {
+			Parameters map[string]struct {
+				Name string `yaml:"name"`
+			} `yaml:"parameters"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("docs/openapi.yaml is not valid YAML: %v", err)
+	}
+	kinds := []string{webhook.EventTicketCreated, webhook.EventTicketStatus, webhook.EventTicketReply, webhook.EventTicketAssigned,
+		webhook.EventSLAAtRisk, webhook.EventSLABreached, webhook.EventAlertOpened, webhook.EventAlertResolved, webhook.EventPing}
+	var got []string
+	for k := range doc.Webhooks {
+		got = append(got, k)
+	}
+	slices.Sort(got)
+	slices.Sort(kinds)
+	if !slices.Equal(got, kinds) {
+		t.Errorf("webhooks: describes %q, want the kinds package webhook sends %q", got, kinds)
+	}
+	for k, w := range doc.Webhooks {
+		var headers []string
+		for _, p := range w.Post.Parameters {
+			headers = append(headers, doc.Components.Parameters[strings.TrimPrefix(p.Ref, "#/components/parameters/")].Name)
+		}
+		for _, h := range []string{webhook.HeaderID, webhook.HeaderTimestamp, webhook.HeaderSignature, webhook.HeaderEvent, webhook.HeaderDelivery} {
+			if !slices.Contains(headers, h) {
+				t.Errorf("webhooks: %s does not describe the header %s (it has %q)", k, h, headers)
+			}
+		}
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
 	"tandem/hub"
 	"tandem/hub/metrics"
 	"tandem/hub/report"
@@ -324,8 +326,13 @@ func TestWebhookRelay(t *testing.T) {
 		if g.header.Get(webhook.HeaderEvent) != webhook.EventTicketCreated {
 			t.Errorf("event %q, want ticket.created", g.header.Get(webhook.HeaderEvent))
 		}
-		if err := webhook.Verify(ep.Secret, g.header.Get(webhook.HeaderSignature), g.body, 0); err != nil {
+		if err := webhook.Verify(ep.Secret, g.header, g.body, 0); err != nil {
 			t.Error(err)
+		}
+		if wh, err := standardwebhooks.NewWebhook(ep.Secret); err != nil {
+			t.Errorf("the Standard Webhooks library does not take the secret: %v", err)
+		} else if err := wh.Verify(g.body, g.header); err != nil {
+			t.Errorf("the Standard Webhooks library refuses the delivery: %v", err)
 		}
 		var body struct {
 			Data struct{ Ticket msp.Ticket }

@@ -62,7 +62,7 @@ func webhookCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "endpoint %s added\nsigning secret (shown once; give it to the receiver): %s\n", e.ID, e.Secret)
+		fmt.Fprintf(stdout, "endpoint %s added\nsigning secret (Standard Webhooks; shown once; give it to the receiver): %s\n", e.ID, e.Secret)
 		return nil
 	case "list":
 		eps, err := c.Webhooks(ctx, *tenant)

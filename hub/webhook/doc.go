@@ -4,18 +4,27 @@
 // Each endpoint has a URL, a secret and an event filter. An event is
 // written to a durable queue, one delivery per matching endpoint, in the
 // same store the endpoints live in, so a delivery survives a restart of
-// the hub. The Dispatcher's loop POSTs each delivery as JSON with the
-// headers
+// the hub. The Dispatcher's loop POSTs each delivery as JSON, signed as
+// the Standard Webhooks specification says (https://www.standardwebhooks.com),
+// with the headers
 //
+//	webhook-id:         0193a4c2-...            (the same on every retry)
+//	webhook-timestamp:  1764582000              (Unix seconds of the attempt)
+//	webhook-signature:  v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
 //	X-Tandem-Event:     ticket.created
-//	X-Tandem-Delivery:  0193a4c2-...            (the same on every retry)
-//	X-Tandem-Signature: t=1764582000,v1=5257a8...
+//	X-Tandem-Delivery:  0193a4c2-...            (webhook-id again)
 //
-// where v1 is the hex HMAC-SHA256 of the secret over t + "." + body, with t
-// the Unix time of the attempt. Receivers check it with Verify. A delivery
-// that does not get a 2xx answer is retried with exponential backoff and
-// jitter for up to a day (MaxAge), then marked dead with its last error;
-// dead deliveries can be listed and retried by hand. Deliveries are
-// at least once: a receiver deduplicates on X-Tandem-Delivery. Order is
-// not guaranteed across retries.
+// where v1 is the base64 HMAC-SHA256 over webhook-id + "." +
+// webhook-timestamp + "." + body, keyed by the bytes the endpoint's secret
+// ("whsec_" and base64) encodes. The delivery id is signed, so a captured
+// request replayed under another id fails verification. Receivers check it
+// with any Standard Webhooks library, or with Verify. Endpoints made
+// before Standard Webhooks signing keep their secret and also get the old
+// X-Tandem-Signature header (see LegacySecret).
+//
+// A delivery that does not get a 2xx answer is retried with exponential
+// backoff and jitter for up to a day (MaxAge), then marked dead with its
+// last error; dead deliveries can be listed and retried by hand.
+// Deliveries are at least once: a receiver deduplicates on webhook-id.
+// Order is not guaranteed across retries.
 package webhook

@@ -3,8 +3,6 @@ package webhook
 import (
 	"bytes"
 	"context"
-	crand "crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -66,7 +64,8 @@ type Endpoint struct {
 	ID     string `json:"id"`
 	Tenant string `json:"tenant"`
 	URL    string `json:"url"`
-	// Secret is the HMAC key of the signatures. It is shown once, when the
+	// Secret is the Standard Webhooks secret ("whsec_" and the base64 of
+	// the HMAC key; see NewSecret and Key). It is shown once, when the
 	// endpoint is added.
 	Secret string `json:"secret"`
 	// Events is the filter; empty means every event.
@@ -220,9 +219,9 @@ func (d *Dispatcher) AddEndpoint(ctx context.Context, tenant, rawURL string, eve
 			return Endpoint{}, fmt.Errorf("%w: event filter %q; give kinds such as ticket.created, sla.* or *", ErrInvalid, e)
 		}
 	}
-	secret := make([]byte, 32)
-	if _, err := crand.Read(secret); err != nil {
-		return Endpoint{}, fmt.Errorf("making a webhook secret: %w", err)
+	secret, err := NewSecret()
+	if err != nil {
+		return Endpoint{}, err
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -230,7 +229,7 @@ func (d *Dispatcher) AddEndpoint(ctx context.Context, tenant, rawURL string, eve
 	}
 	e := Endpoint{
 		ID: id.String(), Tenant: tenant, URL: u.String(),
-		Secret: "whsec_" + base64.RawURLEncoding.EncodeToString(secret),
+		Secret: secret,
 		Events: slices.Clone(events), Description: description, CreatedAt: d.opts.Now().UTC(),
 	}
 	if err := d.st.PutEndpoint(ctx, e); err != nil {
@@ -387,7 +386,7 @@ func (d *Dispatcher) poke() {
 // Run delivers queued deliveries until ctx ends; it returns nil then. Run
 // it in one goroutine; requests in flight when ctx ends are cut off and
 // sent again on the next start (receivers deduplicate on
-// X-Tandem-Delivery).
+// webhook-id).
 func (d *Dispatcher) Run(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -511,8 +510,9 @@ func (d *Dispatcher) send(ctx context.Context, ep Endpoint, del Delivery) (int, 
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", version.UserAgent("tandem-hub-webhook"))
 	req.Header.Set(HeaderEvent, del.Event)
-	req.Header.Set(HeaderDelivery, del.ID)
-	req.Header.Set(HeaderSignature, Sign(ep.Secret, d.opts.Now(), del.Body))
+	if err := SetHeaders(req.Header, ep.Secret, del.ID, d.opts.Now(), del.Body); err != nil {
+		return 0, 0, fmt.Errorf("signing the delivery to %s: %w", ep.URL, err)
+	}
 	resp, err := d.opts.Client.Do(req)
 	if err != nil {
 		return 0, 0, fmt.Errorf("posting to %s: %w", ep.URL, err)

@@ -28,13 +28,13 @@ type Client struct {
 }
 
 // NewClient returns a client for the agent whose data directory is dir:
-// over dir/agent.sock on Linux and macOS, over the named pipe PipeName(dir)
-// on Windows.
+// over the socket SocketPath(dir) on Linux and macOS, over the named pipe
+// PipeName(dir) on Windows.
 func NewClient(dir string) *Client {
-	addr := agentAddr(dir)
+	addr, legacy := agentAddr(dir), legacySocketPath(dir)
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			c, err := dialAgent(ctx, addr)
+			c, err := dialAgent(ctx, addr, legacy)
 			if err != nil {
 				return nil, &dialError{err}
 			}

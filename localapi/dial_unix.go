@@ -4,14 +4,23 @@ package localapi
 
 import (
 	"context"
+	"errors"
 	"net"
-	"path/filepath"
+	"syscall"
 )
 
-// agentAddr is the agent's socket in its data directory.
-func agentAddr(dir string) string { return filepath.Join(dir, SocketName) }
+// agentAddr is the agent's socket (SocketPath).
+func agentAddr(dir string) string { return SocketPath(dir) }
 
-func dialAgent(ctx context.Context, addr string) (net.Conn, error) {
+// dialAgent dials the agent's socket, and the socket of an older release
+// (legacySocketPath) when no agent listens on it.
+func dialAgent(ctx context.Context, addr, legacy string) (net.Conn, error) {
 	var d net.Dialer
-	return d.DialContext(ctx, "unix", addr)
+	c, err := d.DialContext(ctx, "unix", addr)
+	if err != nil && legacy != "" && (errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED)) {
+		if lc, lerr := d.DialContext(ctx, "unix", legacy); lerr == nil {
+			return lc, nil
+		}
+	}
+	return c, err
 }

@@ -66,6 +66,9 @@ type Server struct {
 	// when zero). A stream beyond either is refused with 429; other
 	// requests are not affected. Set them before Serve.
 	MaxStreamsPerUser, MaxStreams int
+	// Listening, if set, is called once Serve listens, before it serves
+	// (the agent tells systemd it is ready then). Set it before Serve.
+	Listening func()
 
 	streams streams
 }
@@ -82,8 +85,8 @@ func NewServer(backend Backend, log *slog.Logger) *Server {
 
 type userKey struct{}
 
-// Serve serves the local API until ctx ends: on a unix socket in dir
-// (dir/agent.sock, open to every local user, mode 0666) on Linux and
+// Serve serves the local API until ctx ends: on a unix socket
+// (SocketPath(dir), open to every local user, mode 0666) on Linux and
 // macOS, on a named pipe with an explicit ACL on Windows (PipeName). Each
 // caller sees only their own data: the server names them from the
 // kernel's peer credentials, never from the request.
@@ -91,6 +94,9 @@ func (s *Server) Serve(ctx context.Context, dir string) error {
 	ln, err := listen(dir)
 	if err != nil {
 		return err
+	}
+	if s.Listening != nil {
+		s.Listening()
 	}
 	hs := &http.Server{
 		Handler:           s.Handler(),

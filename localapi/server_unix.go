@@ -13,10 +13,16 @@ import (
 	"time"
 )
 
-// listen opens dir/agent.sock to every local user: each sees only their
-// own data, named from the socket's peer credentials.
+// listen opens SocketPath(dir) to every local user: each sees only their
+// own data, named from the socket's peer credentials. It makes RuntimeDir
+// when systemd has not (the agent run by hand).
 func listen(dir string) (net.Listener, error) {
-	path := filepath.Join(dir, SocketName)
+	path := SocketPath(dir)
+	if sd := filepath.Dir(path); sd != filepath.Clean(dir) {
+		if err := os.MkdirAll(sd, 0o755); err != nil {
+			return nil, fmt.Errorf("making the socket's directory %s: %w", sd, err)
+		}
+	}
 	if err := removeStaleSocket(path); err != nil {
 		return nil, err
 	}

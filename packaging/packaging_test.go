@@ -9,9 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"tandem/localapi"
 	"tandem/tray"
 )
 
@@ -336,6 +338,79 @@ func TestDebVersion(t *testing.T) {
 		}
 		if got := strings.TrimSpace(string(out)); got != tc.want {
 			t.Errorf("debversion %s = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// unitSettings reads the [Service] and [Unit] settings of a systemd unit:
+// each key with every value it is given.
+func unitSettings(t *testing.T, path string) map[string][]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string][]string{}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' || line[0] == '[' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			t.Errorf("%s: %q is not KEY=VALUE", path, line)
+			continue
+		}
+		m[k] = append(m[k], v)
+	}
+	return m
+}
+
+// TestUnitsAreHardened checks that both units keep the sandboxing the
+// issue asked for, and, where systemd-analyze is installed (make test's
+// packaging stage installs it and checks the same with the built
+// packages), that systemd rates their exposure under the limits.
+func TestUnitsAreHardened(t *testing.T) {
+	for unit, limit := range map[string]float64{"tandem-hub": 2.5, "tandem-agent": 5} {
+		path := filepath.Join("systemd", unit+".service")
+		s := unitSettings(t, path)
+		for k, want := range map[string]string{
+			"Type": "notify", "NoNewPrivileges": "yes", "ProtectSystem": "strict", "PrivateTmp": "yes",
+			"StateDirectory": unit, "RuntimeDirectory": unit,
+		} {
+			if got := s[k]; len(got) != 1 || got[0] != want {
+				t.Errorf("%s: %s=%q, want %s", unit, k, got, want)
+			}
+		}
+		for _, k := range []string{"ProtectHome", "RestrictAddressFamilies", "CapabilityBoundingSet", "SystemCallFilter", "Documentation"} {
+			if len(s[k]) == 0 {
+				t.Errorf("%s: no %s=", unit, k)
+			}
+		}
+		if unit == "tandem-agent" && !slices.Contains(s["ExecStart"], "/usr/bin/tandem-agent run --data "+localapi.SystemDataDir) {
+			t.Errorf("%s: ExecStart=%q does not use %s, the data directory whose socket is in %s", unit, s["ExecStart"], localapi.SystemDataDir, localapi.RuntimeDir)
+		}
+		if unit == "tandem-agent" && "/run/"+s["RuntimeDirectory"][0] != localapi.RuntimeDir {
+			t.Errorf("%s: RuntimeDirectory=%s, but the agent puts its socket in %s", unit, s["RuntimeDirectory"][0], localapi.RuntimeDir)
+		}
+		sa, err := exec.LookPath("systemd-analyze")
+		if err != nil {
+			t.Logf("systemd-analyze is not installed: the exposure of %s is checked by make test-packaging-ci", unit)
+			continue
+		}
+		out, err := exec.Command(sa, "security", "--offline=true", path).CombinedOutput()
+		if err != nil {
+			t.Errorf("systemd-analyze security %s: %v\n%s", path, err, out)
+			continue
+		}
+		var got float64
+		for line := range strings.SplitSeq(string(out), "\n") {
+			if _, rest, ok := strings.Cut(line, "Overall exposure level for "+unit+".service: "); ok {
+				fmt.Sscanf(rest, "%g", &got)
+			}
+		}
+		if got == 0 || got > limit {
+			t.Errorf("systemd-analyze security rates %s %.1f, want at most %.1f:\n%s", unit, got, limit, out)
 		}
 	}
 }

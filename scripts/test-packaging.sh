@@ -201,6 +201,11 @@ lap "lintian (all .deb)" $t
 
 # ---- systemd units ----------------------------------------------------------
 t=$SECONDS
+# The highest exposure each unit may have (systemd-analyze security, which
+# rates the hub's about 1.2 and the agent's about 2.7): a network server is
+# expected at about 2, an agent that must run as root somewhat higher.
+# In tenths, as --threshold takes it: 25 is 2.5.
+declare -A exposure_limit=([tandem-hub]=25 [tandem-agent]=50)
 for deb in "$agent_deb" "$hub_deb"; do
 	uroot=$work/unit-$(basename "$deb" .deb)
 	dpkg-deb -x "$deb" "$uroot"
@@ -210,14 +215,35 @@ for deb in "$agent_deb" "$hub_deb"; do
 	cp -an /lib/systemd/system/. "$uroot/lib/systemd/system/"
 	for unit in "$uroot"/lib/systemd/system/tandem-*.service; do
 		# --root: ExecStart's binary is looked up in the unpacked package.
-		if out=$(systemd-analyze verify --root="$uroot" "$unit" 2>&1) && [ -z "$out" ]; then
+		# --man=no: verify would look the Documentation= man page up on this
+		# machine; it is looked for in the package instead, below.
+		if out=$(systemd-analyze verify --man=no --root="$uroot" "$unit" 2>&1) && [ -z "$out" ]; then
 			pass "systemd-analyze verify $(basename "$unit")"
 		else
 			fail "systemd-analyze verify $(basename "$unit"): $out"
 		fi
+		name=$(basename "$unit" .service)
+		for page in $(sed -n 's/^Documentation=//p' "$unit" | tr ' ' '\n' | sed -n 's/^man:\(.*\)(\([0-9]\))$/\2\/\1/p'); do
+			if [ -f "$uroot/usr/share/man/man${page%%/*}/${page#*/}.${page%%/*}.gz" ]; then
+				pass "$name: its Documentation= man page ${page#*/}(${page%%/*}) is in the package"
+			else
+				fail "$name: Documentation= names man:${page#*/}(${page%%/*}), which the package lacks"
+			fi
+		done
+		# The unit's exposure, as systemd rates its sandboxing (0 to 10,
+		# lower is safer), offline: no running systemd is needed, so this
+		# works in CI as root in a container.
+		limit=${exposure_limit[$name]:-}
+		[ -n "$limit" ] || { fail "$name: no exposure limit in test-packaging.sh"; continue; }
+		if out=$(systemd-analyze security --offline=true --root="$uroot" --threshold="$limit" "$unit" 2>&1); then
+			pass "systemd-analyze security $name: $(sed -n 's/.*Overall exposure level for [^:]*: //p' <<<"$out") (at most $((limit / 10)).$((limit % 10)))"
+		else
+			fail "systemd-analyze security $name: above $((limit / 10)).$((limit % 10)): $(sed -n 's/.*Overall exposure level for [^:]*: //p' <<<"$out")"
+			grep '✗' <<<"$out" >&2 || printf '%s\n' "$out" >&2
+		fi
 	done
 done
-lap "systemd-analyze verify" $t
+lap "systemd-analyze verify, security" $t
 
 # ---- the Debian root: install, enroll, collect, upgrade, purge --------------
 t=$SECONDS

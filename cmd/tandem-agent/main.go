@@ -25,11 +25,13 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"tandem/agent"
 	"tandem/internal/logfile"
+	"tandem/internal/sdnotify"
 	"tandem/internal/version"
 	"tandem/inventory"
 	"tandem/localapi"
@@ -305,13 +307,20 @@ func serveAgent(ctx context.Context, data string, log *slog.Logger) error {
 		defer func() { done <- struct{}{} }()
 		a.Collect(ctx, collector{log}, agent.Schedule{})
 	}()
+	// systemd (Type=notify) hears the agent is ready once the local API
+	// listens, or once it failed to (the agent still syncs without it).
+	ready := sync.OnceFunc(func() { sdnotify.Ready(log, "running; data "+data) })
+	api := a.LocalAPI(log)
+	api.Listening = ready
 	go func() {
 		defer func() { done <- struct{}{} }()
-		if err := a.ServeLocalAPI(ctx, log); err != nil {
+		if err := api.Serve(ctx, data); err != nil {
 			log.Error("the local API is not available; the tray and the ticket commands cannot reach the agent", "err", err)
 		}
+		ready()
 	}()
 	defer func() { cancel(); <-done; <-done }()
+	context.AfterFunc(ctx, func() { sdnotify.Stopping(log) })
 	log.Info("agent running", "version", version.Version, "data", data)
 	return a.Run(ctx)
 }

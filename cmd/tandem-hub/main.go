@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"tandem/hub"
+	"tandem/internal/sdnotify"
 	"tandem/internal/version"
 	"tandem/localdb"
 	"tandem/msp"
@@ -227,6 +228,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if info.CreatedCA {
 				fmt.Fprintln(stdout, "(a new CA was created; give agents this ca.pem and check its fingerprint when installing)")
 			}
+			sdnotify.Ready(log, "listening on "+info.URL)
+			context.AfterFunc(ctx, func() { sdnotify.Stopping(log) })
 		},
 	})
 }

@@ -23,8 +23,9 @@ var (
 // winAVFromWMI judges the antivirus from Defender's MSFT_MpComputerStatus
 // and Security Center's AntiVirusProduct instances, as winAntivirus judges
 // the script's answer; ok false when neither has an instance. The notes
-// name a value that is not what its class documents.
-func winAVFromWMI(defender, products []propSet) (c msp.Check, notes []string, ok bool) {
+// name a value that is not what its class documents. The products are
+// those the instances name (winAVProducts).
+func winAVFromWMI(defender, products []propSet) (c msp.Check, avs []msp.AntivirusProduct, notes []string, ok bool) {
 	var w winPosture
 	num := func(class string, p propSet, prop string) uint64 {
 		n, note := p.number(class, prop)
@@ -50,7 +51,32 @@ func winAVFromWMI(defender, products []propSet) (c msp.Check, notes []string, ok
 			ProductState: uint32(num(avProductClass.Name, p, "productState"))})
 	}
 	if w.Defender == nil && len(w.AntivirusProducts) == 0 {
-		return msp.Check{}, notes, false
+		return msp.Check{}, nil, notes, false
 	}
-	return winAntivirus(w, nil), notes, true
+	return winAntivirus(w, nil), winAVProducts(w), notes, true
+}
+
+// winAVProducts names the antivirus products of w: Defender from its own
+// status, the others from Security Center's productState (bits 12-15: on;
+// bits 4-7: signatures out of date). Security Center's entry for Defender
+// is left out when Defender's own status is there.
+func winAVProducts(w winPosture) []msp.AntivirusProduct {
+	var out []msp.AntivirusProduct
+	if d := w.Defender; d != nil {
+		current := d.AntivirusSignatureAge <= 7
+		a := msp.AntivirusProduct{Name: "Microsoft Defender Antivirus", Company: "Microsoft Corporation",
+			Enabled: d.AntivirusEnabled && d.RealTimeProtectionEnabled, UpToDate: &current, SignatureVersion: d.AntivirusSignatureVersion}
+		if t := d.AntivirusSignatureLastUpdated.Time; !t.IsZero() {
+			a.SignatureDate = t.UTC().Format("2006-01-02")
+		}
+		out = append(out, a)
+	}
+	for _, p := range w.AntivirusProducts {
+		if w.Defender != nil && strings.Contains(p.DisplayName, "Defender") {
+			continue
+		}
+		current := (p.ProductState>>4)&0xf == 0
+		out = append(out, msp.AntivirusProduct{Name: p.DisplayName, Enabled: (p.ProductState>>12)&0xf == 1, UpToDate: &current})
+	}
+	return out
 }

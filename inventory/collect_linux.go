@@ -505,11 +505,13 @@ func (c *collector) rpmReboot(ctx context.Context, p *msp.PatchState) {
 
 // posture runs the four posture checks.
 func (c *collector) posture(ctx context.Context) msp.Posture {
+	av, avs := c.antivirus()
 	return msp.Posture{
-		Firewall:         c.firewall(ctx),
-		DiskEncryption:   c.diskEncryption(),
-		AutomaticUpdates: c.autoUpdates(),
-		Antivirus:        c.antivirus(),
+		Firewall:          c.firewall(ctx),
+		DiskEncryption:    c.diskEncryption(),
+		AutomaticUpdates:  c.autoUpdates(),
+		Antivirus:         av,
+		AntivirusProducts: avs,
 	}
 }
 
@@ -746,13 +748,15 @@ var avDaemons = map[string]string{
 	"oaeventmanager": "ESET",
 }
 
-// antivirus looks for a running antivirus daemon in /proc.
-func (c *collector) antivirus() msp.Check {
+// antivirus looks for a running antivirus daemon in /proc, and names the
+// products it found running (with ClamAV's signature date).
+func (c *collector) antivirus() (msp.Check, []msp.AntivirusProduct) {
 	ents, err := os.ReadDir(c.path("/proc"))
 	if err != nil {
-		return check(msp.CheckUnknown, "processes not listed: %v", err)
+		return check(msp.CheckUnknown, "processes not listed: %v", err), nil
 	}
 	var found []string
+	var products []msp.AntivirusProduct
 	for _, e := range ents {
 		if _, err := strconv.Atoi(e.Name()); err != nil {
 			continue
@@ -764,30 +768,42 @@ func (c *collector) antivirus() msp.Check {
 		name := string(bytes.TrimSpace(comm))
 		if product, ok := avDaemons[name]; ok {
 			found = append(found, fmt.Sprintf("%s: %s running (pid %s)", product, name, e.Name()))
+			if !slices.ContainsFunc(products, func(p msp.AntivirusProduct) bool { return p.Name == product }) {
+				products = append(products, msp.AntivirusProduct{Name: product, Enabled: true})
+			}
 		}
 	}
 	if len(found) > 0 {
 		slices.Sort(found)
+		slices.SortFunc(products, func(a, b msp.AntivirusProduct) int { return strings.Compare(a.Name, b.Name) })
 		ev := strings.Join(found, "; ")
 		if c.exists("/var/lib/clamav") && strings.Contains(ev, "ClamAV") {
-			ev += "; " + c.clamSignatures()
+			sig, date := c.clamSignatures()
+			ev += "; " + sig
+			for i := range products {
+				if products[i].Name == "ClamAV" {
+					products[i].SignatureDate = date
+				}
+			}
 		}
-		return check(msp.CheckOK, "%s", ev)
+		return check(msp.CheckOK, "%s", ev), products
 	}
 	for _, p := range []string{"/usr/sbin/clamd", "/usr/bin/clamd"} {
 		if c.exists(p) {
-			return check(msp.CheckFailing, "ClamAV is installed (%s) but clamd is not running", p)
+			return check(msp.CheckFailing, "ClamAV is installed (%s) but clamd is not running", p), []msp.AntivirusProduct{{Name: "ClamAV"}}
 		}
 	}
-	return check(msp.CheckUnknown, "no antivirus daemon running (looked for clamd, wdavdaemon, falcon-sensor, SentinelOne, Sophos, ESET, Trend Micro)")
+	return check(msp.CheckUnknown, "no antivirus daemon running (looked for clamd, wdavdaemon, falcon-sensor, SentinelOne, Sophos, ESET, Trend Micro)"), nil
 }
 
-// clamSignatures says how old ClamAV's daily signatures are.
-func (c *collector) clamSignatures() string {
+// clamSignatures says how old ClamAV's daily signatures are, and gives
+// the date they were updated ("YYYY-MM-DD", empty when there are none).
+func (c *collector) clamSignatures() (string, string) {
 	for _, f := range []string{"daily.cld", "daily.cvd"} {
 		if fi, err := os.Stat(c.path("/var/lib/clamav/" + f)); err == nil {
-			return fmt.Sprintf("signatures %s updated %s", f, fi.ModTime().UTC().Format(time.DateOnly))
+			date := fi.ModTime().UTC().Format(time.DateOnly)
+			return fmt.Sprintf("signatures %s updated %s", f, date), date
 		}
 	}
-	return "no daily signatures in /var/lib/clamav"
+	return "no daily signatures in /var/lib/clamav", ""
 }

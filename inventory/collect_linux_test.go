@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"tandem/msp"
 )
@@ -344,5 +345,30 @@ func TestDmidecodeRun(t *testing.T) {
 	c = stub("echo '# dmidecode 3.4'; echo 'Scanning /dev/mem for entry point.'; echo '/dev/mem: No such file or directory' >&2; exit 1")
 	if _, ok := c.dmidecode(context.Background()); ok || len(c.warnings()) != 1 || !strings.Contains(c.warnings()[0], "/dev/mem") {
 		t.Errorf("a failing dmidecode: ok %v, warnings %q", ok, c.warnings())
+	}
+}
+
+// A running clamd is the antivirus, named with the date of its signatures.
+func TestLinuxAntivirusProducts(t *testing.T) {
+	root := t.TempDir()
+	for path, body := range map[string]string{"proc/4242/comm": "clamd\n", "proc/77/comm": "bash\n", "var/lib/clamav/daily.cld": "x"} {
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, path), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	when := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
+	if err := os.Chtimes(filepath.Join(root, "var/lib/clamav/daily.cld"), when, when); err != nil {
+		t.Fatal(err)
+	}
+	c := newCollector(Options{Root: root})
+	check, products := c.antivirus()
+	if check.State != msp.CheckOK || !strings.Contains(check.Evidence, "ClamAV: clamd running (pid 4242)") {
+		t.Errorf("check = %+v", check)
+	}
+	if len(products) != 1 || products[0] != (msp.AntivirusProduct{Name: "ClamAV", Enabled: true, SignatureDate: "2026-11-30"}) {
+		t.Errorf("products = %+v, want ClamAV enabled with signatures of 2026-11-30", products)
 	}
 }

@@ -176,6 +176,7 @@ func readUninstall(root registry.Key, view uint32) ([]winUninstall, error) {
 		v, _, _ := sk.GetStringValue("DisplayVersion")
 		e.DisplayVersion = psString(v)
 		e.Publisher, _, _ = sk.GetStringValue("Publisher")
+		e.InstallDate, _, _ = sk.GetStringValue("InstallDate")
 		e.ParentKeyName, _, _ = sk.GetStringValue("ParentKeyName")
 		e.ReleaseType, _, _ = sk.GetStringValue("ReleaseType")
 		e.SystemComponent, _, _ = sk.GetIntegerValue("SystemComponent")
@@ -269,10 +270,10 @@ func (c *collector) posture(ctx context.Context) msp.Posture {
 func (c *collector) winPosture(ctx context.Context) (msp.Posture, map[string]bool) {
 	p := msp.Posture{AutomaticUpdates: c.autoUpdates()}
 	fw, fwKnown := winFirewallFromRegistry(c.readFirewallProfiles())
-	av, avKnown := c.antivirus(ctx)
+	av, avs, avKnown := c.antivirus(ctx)
 	bl, blEnc, blKnown := c.bitLocker(ctx)
 	if fwKnown && avKnown && blKnown {
-		p.Firewall, p.Antivirus, p.DiskEncryption = fw, av, bl
+		p.Firewall, p.Antivirus, p.AntivirusProducts, p.DiskEncryption = fw, av, avs, bl
 		return p, blEnc
 	}
 	var missing []string
@@ -302,7 +303,7 @@ func (c *collector) winPosture(ctx context.Context) (msp.Posture, map[string]boo
 		p.Firewall = fw
 	}
 	if avKnown {
-		p.Antivirus = av
+		p.Antivirus, p.AntivirusProducts = av, avs
 	}
 	if blKnown {
 		p.DiskEncryption, enc = bl, blEnc
@@ -311,8 +312,9 @@ func (c *collector) winPosture(ctx context.Context) (msp.Posture, map[string]boo
 }
 
 // antivirus reads Defender's status and Security Center's products from
-// WMI; known false when neither class answers with an instance.
-func (c *collector) antivirus(ctx context.Context) (msp.Check, bool) {
+// WMI, with the products they name; known false when neither class
+// answers with an instance.
+func (c *collector) antivirus(ctx context.Context) (msp.Check, []msp.AntivirusProduct, bool) {
 	ctx, cancel := context.WithTimeout(ctx, c.cmdTO)
 	defer cancel()
 	rows := func(namespace string, class wmiClass) []propSet {
@@ -326,11 +328,11 @@ func (c *collector) antivirus(ctx context.Context) (msp.Check, bool) {
 		}
 		return res.Rows[class.Name]
 	}
-	av, notes, ok := winAVFromWMI(rows(defenderNamespace, defenderClass), rows(securityCenterNamespace, avProductClass))
+	av, avs, notes, ok := winAVFromWMI(rows(defenderNamespace, defenderClass), rows(securityCenterNamespace, avProductClass))
 	for _, n := range notes {
 		c.warn("antivirus: %s", n)
 	}
-	return av, ok
+	return av, avs, ok
 }
 
 // winPostureParsed completes the posture script's answer sp: its errors

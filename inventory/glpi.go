@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"tandem/internal/version"
 	"tandem/msp"
@@ -17,12 +18,19 @@ import (
 // GLPI renders r in the GLPI native inventory format (the JSON that GLPI
 // servers accept from their own agent; schema in testdata/glpi) for the
 // device deviceID. The machine's vendor, model, serial and BIOS go to
-// bios, its memory modules to memories. Sizes are in MB, dates "YYYY-MM-DD" and datetimes
+// bios, its memory modules to memories, its antivirus products to
+// antivirus, software publishers and install dates (where the system
+// records them) to softwares. Sizes are in MB, dates "YYYY-MM-DD" and datetimes
 // "YYYY-MM-DD hh:mm:ss" in the device's local time. What the format has no
 // place for (pending updates, posture, warnings) goes into content's
 // extra properties tandem_patches, tandem_posture and tandem_warnings, which
 // the schema allows.
-func GLPI(r Report, deviceID string) ([]byte, error) {
+func GLPI(r Report, deviceID string) ([]byte, error) { return GLPITagged(r, deviceID, "") }
+
+// GLPITagged is GLPI with GLPI's tag, which GLPI's rules use to put the
+// computer into the customer's entity: the tenant's slug (TenantTag) or a
+// tag the MSP chose; empty leaves it out.
+func GLPITagged(r Report, deviceID, tag string) ([]byte, error) {
 	if strings.TrimSpace(deviceID) == "" {
 		return nil, errors.New("glpi export: the device id is empty; pass the enrolled device's id")
 	}
@@ -30,6 +38,7 @@ func GLPI(r Report, deviceID string) ([]byte, error) {
 		Action:   "inventory",
 		DeviceID: deviceID,
 		ItemType: "Computer",
+		Tag:      strings.TrimSpace(tag),
 		Content:  newGLPIBody(r),
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
@@ -43,7 +52,29 @@ type glpiDoc struct {
 	Action   string   `json:"action"`
 	DeviceID string   `json:"deviceid"`
 	ItemType string   `json:"itemtype"`
+	Tag      string   `json:"tag,omitempty"`
 	Content  glpiBody `json:"content"`
+}
+
+// TenantTag is the GLPI tag of a tenant named name when the MSP chose none:
+// its slug, lower-case letters and digits with single hyphens between
+// words ("Demo Accounting (Pty) Ltd" gives "demo-accounting-pty-ltd").
+// The tandem-hub export and tandem-agent collect --glpi use it.
+func TenantTag(name string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range strings.ToLower(name) {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			hyphen = true
+			continue
+		}
+		if hyphen && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		hyphen = false
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 type glpiBody struct {
@@ -57,6 +88,7 @@ type glpiBody struct {
 	Networks        []glpiNetwork  `json:"networks,omitempty"`
 	Softwares       []glpiSoftware `json:"softwares,omitempty"`
 	Firewalls       []glpiFirewall `json:"firewalls,omitempty"`
+	Antivirus       []glpiAV       `json:"antivirus,omitempty"`
 	Patches         glpiPatches    `json:"tandem_patches"`
 	Posture         msp.Posture    `json:"tandem_posture"`
 	Warnings        []string       `json:"tandem_warnings,omitempty"`
@@ -142,9 +174,21 @@ type glpiNetwork struct {
 }
 
 type glpiSoftware struct {
-	Name    string `json:"name"`
-	Version string `json:"version,omitempty"`
-	From    string `json:"from,omitempty"`
+	Name        string `json:"name"`
+	Version     string `json:"version,omitempty"`
+	From        string `json:"from,omitempty"`
+	Publisher   string `json:"publisher,omitempty"`
+	InstallDate string `json:"install_date,omitempty"` // "YYYY-MM-DD"
+}
+
+// glpiAV is one antivirus product (GLPI's antivirus section).
+type glpiAV struct {
+	Name         string `json:"name"`
+	Company      string `json:"company,omitempty"`
+	Enabled      bool   `json:"enabled"`
+	UpToDate     *bool  `json:"uptodate,omitempty"`
+	BaseVersion  string `json:"base_version,omitempty"`
+	BaseCreation string `json:"base_creation,omitempty"` // "YYYY-MM-DD"
 }
 
 type glpiFirewall struct {
@@ -254,7 +298,12 @@ func newGLPIBody(r Report) glpiBody {
 	for _, s := range r.Software {
 		// An entry names its source; an older agent's report has only the
 		// system's package format.
-		c.Softwares = append(c.Softwares, glpiSoftware{Name: s.Name, Version: s.Version, From: orDefault(s.Source, m.PackageFormat)})
+		c.Softwares = append(c.Softwares, glpiSoftware{Name: s.Name, Version: s.Version, From: orDefault(s.Source, m.PackageFormat),
+			Publisher: s.Publisher, InstallDate: s.InstallDate})
+	}
+	for _, a := range r.Posture.AntivirusProducts {
+		c.Antivirus = append(c.Antivirus, glpiAV{Name: a.Name, Company: a.Company, Enabled: a.Enabled, UpToDate: a.UpToDate,
+			BaseVersion: a.SignatureVersion, BaseCreation: a.SignatureDate})
 	}
 	switch r.Posture.Firewall.State {
 	case msp.CheckOK:

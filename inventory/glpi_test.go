@@ -39,6 +39,7 @@ func validateGLPI(t *testing.T, s *jsonschema.Schema, b []byte) error {
 // would give it.
 func fullReport() Report {
 	at := time.Date(2024, 11, 20, 8, 15, 2, 0, time.UTC)
+	yes := true
 	return Report{
 		Inventory: msp.Inventory{
 			Hostname: "ACME-LT-042",
@@ -61,7 +62,7 @@ func fullReport() Report {
 				{Name: "Loopback Pseudo-Interface 1", Addresses: []string{"127.0.0.1/8", "::1"}, Up: true},
 			},
 			Software: []msp.Software{
-				{Name: "Google Chrome", Version: "131.0.6778.86"},
+				{Name: "Google Chrome", Version: "131.0.6778.86", Publisher: "Google LLC", InstallDate: "2024-11-13"},
 				{Name: "Microsoft 365 Apps for business - en-us", Version: "16.0.18129.20158"},
 				{Name: "7-Zip 24.08 (x64)", Version: "24.08"},
 			},
@@ -78,6 +79,8 @@ func fullReport() Report {
 				DiskEncryption:   msp.Check{State: msp.CheckOK, Evidence: "BitLocker: C: protection on, FullyEncrypted, XtsAes128"},
 				AutomaticUpdates: msp.Check{State: msp.CheckOK, Evidence: "no Windows Update policy: Windows installs updates automatically"},
 				Antivirus:        msp.Check{State: msp.CheckFailing, Evidence: "Microsoft Defender: real-time protection off"},
+				AntivirusProducts: []msp.AntivirusProduct{{Name: "Microsoft Defender Antivirus", Company: "Microsoft Corporation",
+					Enabled: false, UpToDate: &yes, SignatureVersion: "1.421.1234.0", SignatureDate: "2024-11-19"}},
 			},
 			CollectedAt: at,
 		},
@@ -302,6 +305,60 @@ func TestGLPIFromCaptures(t *testing.T) {
 		}
 		if from["pacman"] != 11 || from["snap"] != 5 || from["flatpak"] != 12 || len(from) != 3 {
 			t.Errorf("%s: softwares by from = %v", name, from)
+		}
+	}
+}
+
+// The tag routes the computer to the customer's entity in GLPI; the
+// antivirus and the software's publishers and install dates go to the
+// sections GLPI has for them, and the whole validates.
+func TestGLPITagAntivirusAndPublishers(t *testing.T) {
+	b, err := GLPITagged(fullReport(), "acme-lt-042", TenantTag("Demo Accounting (Pty) Ltd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validateGLPI(t, glpiSchema(t), b); err != nil {
+		t.Fatalf("does not validate: %v\n%s", err, b)
+	}
+	var doc struct {
+		Tag     string `json:"tag"`
+		Content struct {
+			Antivirus []glpiAV       `json:"antivirus"`
+			Softwares []glpiSoftware `json:"softwares"`
+		} `json:"content"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Tag != "demo-accounting-pty-ltd" {
+		t.Errorf("tag = %q, want demo-accounting-pty-ltd", doc.Tag)
+	}
+	if av := doc.Content.Antivirus; len(av) != 1 || av[0].Name != "Microsoft Defender Antivirus" || av[0].Company != "Microsoft Corporation" ||
+		av[0].Enabled || av[0].UpToDate == nil || !*av[0].UpToDate || av[0].BaseVersion != "1.421.1234.0" || av[0].BaseCreation != "2024-11-19" {
+		t.Errorf("antivirus = %+v", av)
+	}
+	if sw := doc.Content.Softwares[0]; sw.Publisher != "Google LLC" || sw.InstallDate != "2024-11-13" {
+		t.Errorf("softwares[0] = %+v, want Google LLC installed 2024-11-13", sw)
+	}
+	if untagged, err := GLPI(fullReport(), "acme-lt-042"); err != nil || strings.Contains(string(untagged), `"tag"`) {
+		t.Errorf("without a tag the export still has one (%v):\n%s", err, untagged)
+	}
+	// The schema checks the antivirus section: a date that is not one fails.
+	bad := strings.Replace(string(b), `"base_creation": "2024-11-19"`, `"base_creation": "19/11/2024"`, 1)
+	if bad == string(b) || validateGLPI(t, glpiSchema(t), []byte(bad)) == nil {
+		t.Error("the schema accepted an antivirus base_creation that is not a date")
+	}
+}
+
+func TestTenantTag(t *testing.T) {
+	for in, want := range map[string]string{
+		"Demo Accounting":            "demo-accounting",
+		"  Karoo  Logistics & Sons ": "karoo-logistics-sons",
+		"Ünal Bau GmbH":              "ünal-bau-gmbh",
+		"---":                        "",
+	} {
+		if got := TenantTag(in); got != want {
+			t.Errorf("TenantTag(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

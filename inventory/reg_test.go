@@ -151,7 +151,7 @@ func uninstallEntries(keys map[string]map[string]regValue) map[string]winUninsta
 			continue
 		}
 		out[sub] = winUninstall{DisplayName: vs["DisplayName"].Str, DisplayVersion: psString(vs["DisplayVersion"].Str),
-			Publisher: vs["Publisher"].Str, SystemComponent: vs["SystemComponent"].Int,
+			Publisher: vs["Publisher"].Str, InstallDate: vs["InstallDate"].Str, SystemComponent: vs["SystemComponent"].Int,
 			ParentKeyName: vs["ParentKeyName"].Str, ReleaseType: vs["ReleaseType"].Str}
 	}
 	return out

@@ -594,8 +594,9 @@ func parseWinPosture(b []byte) (msp.Posture, map[string]bool, []string, error) {
 	}
 	errs := []string(w.Errors)
 	p := msp.Posture{
-		Firewall:  winFirewall(w, errs),
-		Antivirus: winAntivirus(w, errs),
+		Firewall:          winFirewall(w, errs),
+		Antivirus:         winAntivirus(w, errs),
+		AntivirusProducts: winAVProducts(w),
 	}
 	var enc map[string]bool
 	p.DiskEncryption, enc = winBitLocker(w, errs)
@@ -764,6 +765,17 @@ func winAutoUpdate(noAutoUpdate, auOptions, serviceStart *uint64) msp.Check {
 	return check(msp.CheckOK, "no Windows Update policy in %s and wuauserv is not disabled: Windows downloads and installs updates automatically", key)
 }
 
+// regDate turns an Uninstall entry's InstallDate ("20240131") into
+// "2024-01-31"; anything else (some installers write other forms) is left
+// out.
+func regDate(v string) string {
+	t, err := time.Parse("20060102", strings.TrimSpace(v))
+	if err != nil || t.Year() < 1990 {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
 // winUninstall is one subkey of an Uninstall registry key. The JSON names
 // are the value names, so `Get-ItemProperty ...\Uninstall\* | ConvertTo-Json`
 // decodes into it.
@@ -771,6 +783,7 @@ type winUninstall struct {
 	DisplayName     string
 	DisplayVersion  psString
 	Publisher       string
+	InstallDate     string // "YYYYMMDD", as installers write it
 	SystemComponent uint64
 	ParentKeyName   string
 	ReleaseType     string
@@ -779,10 +792,12 @@ type winUninstall struct {
 // winSoftware keeps the entries Programs and Features shows: those with a
 // DisplayName that are not system components and not updates of another
 // entry; duplicates (the same program in the 64- and 32-bit views, or for
-// the machine and the user) are listed once. The result is sorted by name.
+// the machine and the user) are listed once, with the publisher and
+// install date of whichever entry has them. The result is sorted by name.
 func winSoftware(entries []winUninstall) []msp.Software {
 	out := []msp.Software{}
-	seen := map[msp.Software]bool{}
+	type key struct{ name, version string }
+	seen := map[key]int{} // index in out
 	for _, e := range entries {
 		name := strings.TrimSpace(e.DisplayName)
 		if name == "" || e.SystemComponent == 1 || e.ParentKeyName != "" {
@@ -792,11 +807,14 @@ func winSoftware(entries []winUninstall) []msp.Software {
 		case "update", "hotfix", "security update", "service pack":
 			continue
 		}
-		s := msp.Software{Name: name, Version: strings.TrimSpace(string(e.DisplayVersion)), Source: msp.SourceRegistry}
-		if seen[s] {
+		s := msp.Software{Name: name, Version: strings.TrimSpace(string(e.DisplayVersion)), Source: msp.SourceRegistry,
+			Publisher: strings.TrimSpace(e.Publisher), InstallDate: regDate(e.InstallDate)}
+		if i, ok := seen[key{s.Name, s.Version}]; ok {
+			out[i].Publisher = orDefault(out[i].Publisher, s.Publisher)
+			out[i].InstallDate = orDefault(out[i].InstallDate, s.InstallDate)
 			continue
 		}
-		seen[s] = true
+		seen[key{s.Name, s.Version}] = len(out)
 		out = append(out, s)
 	}
 	slices.SortFunc(out, func(a, b msp.Software) int {

@@ -211,13 +211,14 @@ func TestWinSoftware(t *testing.T) {
 	}
 	got := winSoftware(entries)
 	want := []msp.Software{
-		{Name: "7-Zip 24.08 (x64)", Version: "24.08", Source: msp.SourceRegistry},
-		{Name: "Adobe Acrobat Reader (64-bit)", Version: "24.004.20272", Source: msp.SourceRegistry},
-		{Name: "Google Chrome", Version: "131.0.6778.86", Source: msp.SourceRegistry},
-		{Name: "Microsoft 365 Apps for business - en-us", Version: "16.0.18129.20158", Source: msp.SourceRegistry},
-		{Name: "Microsoft Visual C++ 2015-2022 Redistributable (x64) - 14.40.33810", Version: "14.40.33810.0", Source: msp.SourceRegistry},
-		{Name: "Microsoft Visual C++ 2015-2022 Redistributable (x86) - 14.40.33810", Version: "14.40.33810.0", Source: msp.SourceRegistry},
-		{Name: "Zoom Workplace (64-bit)", Version: "6.2.10 (51201)", Source: msp.SourceRegistry},
+		{Name: "7-Zip 24.08 (x64)", Version: "24.08", Source: msp.SourceRegistry, Publisher: "Igor Pavlov"},
+		{Name: "Adobe Acrobat Reader (64-bit)", Version: "24.004.20272", Source: msp.SourceRegistry, Publisher: "Adobe"},
+		// Listed twice (64- and 32-bit views), once with its install date.
+		{Name: "Google Chrome", Version: "131.0.6778.86", Source: msp.SourceRegistry, Publisher: "Google LLC", InstallDate: "2024-11-13"},
+		{Name: "Microsoft 365 Apps for business - en-us", Version: "16.0.18129.20158", Source: msp.SourceRegistry, Publisher: "Microsoft Corporation"},
+		{Name: "Microsoft Visual C++ 2015-2022 Redistributable (x64) - 14.40.33810", Version: "14.40.33810.0", Source: msp.SourceRegistry, Publisher: "Microsoft Corporation"},
+		{Name: "Microsoft Visual C++ 2015-2022 Redistributable (x86) - 14.40.33810", Version: "14.40.33810.0", Source: msp.SourceRegistry, Publisher: "Microsoft Corporation"},
+		{Name: "Zoom Workplace (64-bit)", Version: "6.2.10 (51201)", Source: msp.SourceRegistry, Publisher: "Zoom Video Communications, Inc."},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("software =\n%+v\nwant\n%+v", got, want)
@@ -294,6 +295,9 @@ func TestGLPIWindowsSamples(t *testing.T) {
 	}
 	if err := validateGLPI(t, glpiSchema(t), b); err != nil {
 		t.Fatalf("GLPI export of the Windows samples does not validate: %v\n%s", err, b)
+	}
+	if !strings.Contains(string(b), `"antivirus": [`) || !strings.Contains(string(b), `"publisher": "`) {
+		t.Errorf("the Windows samples' antivirus or software publishers are not in the export:\n%s", b)
 	}
 	if !strings.Contains(string(b), `"letter": "C:"`) || !strings.Contains(string(b), `"encrypt_status": "Yes"`) {
 		t.Errorf("drive C: is not listed as an encrypted letter drive:\n%s", b)

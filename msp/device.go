@@ -19,6 +19,8 @@ const (
 	MaxMemoryModules  = 1_024 // a large server has 96 DIMM sockets
 	MaxHardwareRunes  = 200   // vendor, model, serial, BIOS and module strings
 	MaxSourceBytes    = 32    // a software entry's source ("deb", "flatpak")
+	// MaxAntivirusProducts caps posture.antivirus_products.
+	MaxAntivirusProducts = 16
 )
 
 // Device is an enrolled endpoint.
@@ -156,6 +158,10 @@ type Software struct {
 	// programs ("registry" on Windows, "app" on macOS). A short
 	// lower-case word; empty only in inventories from older agents.
 	Source string `json:"source,omitempty"`
+	// Publisher and InstallDate ("YYYY-MM-DD") where the source records
+	// them (the Windows registry's Uninstall entries); empty otherwise.
+	Publisher   string `json:"publisher,omitempty"`
+	InstallDate string `json:"install_date,omitempty"`
 }
 
 // Software sources the agents name.
@@ -220,6 +226,21 @@ type Posture struct {
 	DiskEncryption   Check `json:"disk_encryption"`
 	AutomaticUpdates Check `json:"automatic_updates"`
 	Antivirus        Check `json:"antivirus"`
+	// AntivirusProducts are the products behind the Antivirus check, as
+	// far as the system names them (GLPI's antivirus section).
+	AntivirusProducts []AntivirusProduct `json:"antivirus_products,omitempty"`
+}
+
+// AntivirusProduct is one antivirus product a device runs.
+type AntivirusProduct struct {
+	Name    string `json:"name"`
+	Company string `json:"company,omitempty"`
+	Enabled bool   `json:"enabled"`
+	// UpToDate says whether its signatures are current, when the product
+	// or the system tells.
+	UpToDate         *bool  `json:"up_to_date,omitempty"`
+	SignatureVersion string `json:"signature_version,omitempty"`
+	SignatureDate    string `json:"signature_date,omitempty"` // YYYY-MM-DD
 }
 
 // Checks returns the four checks keyed by their JSON names, in display order.
@@ -309,6 +330,8 @@ func (inv *Inventory) Validate() error {
 			add(invalid(fmt.Sprintf("software[%d].name", i), "is missing"))
 		}
 		add(checkSource(fmt.Sprintf("software[%d].source", i), s.Source))
+		add(checkText(fmt.Sprintf("software[%d].publisher", i), s.Publisher, false, MaxHardwareRunes, false))
+		add(checkDate(fmt.Sprintf("software[%d].install_date", i), s.InstallDate))
 	}
 	if len(inv.Patches.Pending) > MaxPendingPatches {
 		add(invalid("patches.pending", "lists %d updates; the most allowed is %d", len(inv.Patches.Pending), MaxPendingPatches))
@@ -325,7 +348,31 @@ func (inv *Inventory) Validate() error {
 		}
 		add(checkText(field+".evidence", c.Check.Evidence, false, MaxEvidenceRunes, true))
 	}
+	if n := len(inv.Posture.AntivirusProducts); n > MaxAntivirusProducts {
+		add(invalid("posture.antivirus_products", "lists %d products; the most allowed is %d", n, MaxAntivirusProducts))
+	}
+	for i, a := range inv.Posture.AntivirusProducts {
+		field := fmt.Sprintf("posture.antivirus_products[%d]", i)
+		if strings.TrimSpace(a.Name) == "" {
+			add(invalid(field+".name", "is missing"))
+		}
+		for _, f := range []struct{ name, value string }{{"name", a.Name}, {"company", a.Company}, {"signature_version", a.SignatureVersion}} {
+			add(checkText(field+"."+f.name, f.value, false, MaxHardwareRunes, false))
+		}
+		add(checkDate(field+".signature_date", a.SignatureDate))
+	}
 	return errors.Join(errs...)
+}
+
+// checkDate checks that s, if set, is a real YYYY-MM-DD date.
+func checkDate(field, s string) error {
+	if s == "" {
+		return nil
+	}
+	if _, err := time.Parse(time.DateOnly, s); err != nil {
+		return invalid(field, "%q is not a YYYY-MM-DD date", clip(s))
+	}
+	return nil
 }
 
 // validate checks the hardware strings (one line, at most

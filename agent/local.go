@@ -75,7 +75,7 @@ func (b localBackend) Tenant() (msp.Tenant, bool) {
 	return t, true
 }
 
-// ServeLocalAPI serves the local API on the socket in the data directory
+// ServeLocalAPI serves the local API on its socket (localapi.SocketPath)
 // until ctx ends. The dashboard's sync loops run in Run.
 func (a *Agent) ServeLocalAPI(ctx context.Context, log *slog.Logger) error {
 	return a.LocalAPI(log).Serve(ctx, a.dir)

@@ -21,6 +21,9 @@ const (
 	PathAdminUsers   = "/v1/admin/users"
 	PathAdminTickets = "/v1/admin/tickets"
 	PathAdminDevices = "/v1/admin/devices"
+	// PathAdminInventories lists a tenant's devices with their last
+	// inventories (tandem-hub export).
+	PathAdminInventories = "/v1/admin/inventories"
 )
 
 // Token lifetimes.
@@ -88,6 +91,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+PathAdminUsers+"/{id}/code", s.operatorOnly(s.newCode))
 	mux.HandleFunc("GET "+PathAdminTickets, s.operatorOnly(s.listTickets))
 	mux.HandleFunc("GET "+PathAdminDevices, s.operatorOnly(s.listDevices))
+	mux.HandleFunc("GET "+PathAdminInventories, s.operatorOnly(s.listInventories))
 	s.revokeRoutes(mux)
 }
 
@@ -304,6 +308,55 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.internal(w, r, "listing devices", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// DeviceInventory is a device with its last inventory (none before the
+// device sent one).
+type DeviceInventory struct {
+	Device    msp.Device     `json:"device"`
+	Inventory *msp.Inventory `json:"inventory,omitempty"`
+}
+
+// listInventories answers GET /v1/admin/inventories?tenant=ID: every
+// device of the tenant that is not retired, with its last inventory, by
+// hostname.
+func (s *Server) listInventories(w http.ResponseWriter, r *http.Request) {
+	tenant := r.URL.Query().Get("tenant")
+	out := []DeviceInventory{}
+	err := s.store.View(r.Context(), func(tx Tx) error {
+		if _, err := tx.Tenant(tenant); err != nil {
+			return err
+		}
+		devices, err := tx.Devices(tenant)
+		if err != nil {
+			return err
+		}
+		for _, d := range devices {
+			if !d.RevokedAt.IsZero() {
+				continue
+			}
+			di := DeviceInventory{Device: d.Device}
+			inv, err := tx.Inventory(tenant, d.ID)
+			switch {
+			case err == nil:
+				di.Inventory = &inv
+			case !errors.Is(err, ErrNotFound):
+				return err
+			}
+			out = append(out, di)
+		}
+		slices.SortFunc(out, func(a, b DeviceInventory) int { return strings.Compare(a.Device.Hostname, b.Device.Hostname) })
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, &protocol.ErrorBody{Code: protocol.CodeNotFound, Message: "no tenant " + tenant})
+		return
+	}
+	if err != nil {
+		s.internal(w, r, "listing inventories", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -157,6 +157,14 @@ func (c *AdminClient) Devices(ctx context.Context, tenant string) ([]DeviceSumma
 }
 
 // UpdateTenant replaces the settings of the tenant t.ID with t.
+// Inventories lists the tenant's devices (not retired) with their last
+// inventories.
+func (c *AdminClient) Inventories(ctx context.Context, tenant string) ([]DeviceInventory, error) {
+	var out []DeviceInventory
+	err := c.do(ctx, http.MethodGet, PathAdminInventories+"?tenant="+url.QueryEscape(tenant), nil, &out)
+	return out, err
+}
+
 func (c *AdminClient) UpdateTenant(ctx context.Context, t msp.Tenant) (msp.Tenant, error) {
 	var out msp.Tenant
 	err := c.do(ctx, http.MethodPut, PathAdminTenants, t, &out)

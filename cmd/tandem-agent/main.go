@@ -49,7 +49,7 @@ const usage = `tandem-agent: the Tandem endpoint agent
   tandem-agent run     [--data DIR]        run in the foreground
   tandem-agent status  [--json] [--data DIR]
   tandem-agent doctor  [--data DIR]        explain what is wrong, in plain words
-  tandem-agent collect [--json | --glpi] [--data DIR]  print this device's report
+  tandem-agent collect [--json | --glpi [--tag TAG]] [--data DIR]  print this device's report
   tandem-agent health  [--json] [--data DIR]  this computer's health, in plain words
   tandem-agent ticket new --title T --description D [--pillar P] [--category C]
                           [--impact high|medium|low] [--urgency high|medium|low]
@@ -419,6 +419,7 @@ func collect(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs, data := newFlags("collect")
 	asJSON := fs.Bool("json", false, "print the report as JSON (the default)")
 	glpi := fs.Bool("glpi", false, "print the report in GLPI's native inventory format")
+	tag := fs.String("tag", "", "with --glpi: GLPI's tag, which GLPI's rules route to the customer's entity (tandem-hub export sets the tenant's slug)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -437,7 +438,7 @@ func collect(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if id, err := client.LoadIdentity(*data); err == nil {
 			deviceID = id.DeviceID
 		}
-		b, err := inventory.GLPI(rep, deviceID)
+		b, err := inventory.GLPITagged(rep, deviceID, *tag)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@
 //	tandem-hub user add --tenant ID --role R --name N   prints a sign-in code
 //	tandem-hub tickets --tenant ID [--json]        the tenant's tickets
 //	tandem-hub devices --tenant ID [--json]        its devices, last seen
+//	tandem-hub export --glpi --tenant ID --out DIR  its devices' inventories for GLPI
 //	tandem-hub simulate --tenant ID --devices N --duration D
 //	tandem-hub version
 //
@@ -65,6 +66,7 @@ const usage = `tandem-hub: the MSP's Tandem server
   tandem-hub user remove --id USER    remove a person: no sign-in or code of theirs works again
   tandem-hub tickets  --tenant ID [--json]
   tandem-hub devices  --tenant ID [--json]
+  tandem-hub export   --glpi --tenant ID --out DIR [--tag TAG]
   tandem-hub device revoke --tenant ID --id DEVICE
                                       retire a device: its certificate is refused at once
   tandem-hub simulate --tenant ID --devices N --duration D
@@ -150,6 +152,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return tickets(ctx, rest, stdout)
 	case "devices":
 		return devices(ctx, rest, stdout)
+	case "export":
+		return exportCmd(ctx, rest, stdout)
 	case "simulate":
 		return simulate(ctx, rest, stdout, stderr)
 	case "report":

@@ -110,8 +110,8 @@ type TicketQuery struct {
 	// or a person's id.
 	Assignee string `json:"assignee,omitempty"`
 	Sort     string `json:"sort,omitempty"` // due (default) | updated | priority
-	Limit  int    `json:"limit,omitempty"`
-	Offset int    `json:"offset,omitempty"`
+	Limit    int    `json:"limit,omitempty"`
+	Offset   int    `json:"offset,omitempty"`
 }
 
 // TicketPage is one page of the filtered list; Total counts every match.

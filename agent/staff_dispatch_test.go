@@ -181,4 +181,3 @@ func TestStaffAssignConflictIsVisible(t *testing.T) {
 		t.Errorf("the losing assignment was refused instead of noted: %+v", ss)
 	}
 }
-

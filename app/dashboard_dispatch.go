@@ -251,7 +251,10 @@ func (v *ticketsTab) renderDispatch(t localapi.StaffTicket) {
 	i := slices.Index(v.assignIDs, t.Assignee)
 	v.assignSel.Selected = opts[max(i, 0)]
 	v.assignSel.Refresh()
-	for _, o := range []interface{ Enable(); Disable() }{v.assignSel, v.priorityBtn, v.mergeBtn} {
+	for _, o := range []interface {
+		Enable()
+		Disable()
+	}{v.assignSel, v.priorityBtn, v.mergeBtn} {
 		if open {
 			o.Enable()
 		} else {

@@ -211,9 +211,9 @@ func (v *ticketsTab) sessionChanged() {
 // queryNow is the query the filters describe.
 func (v *ticketsTab) queryNow() localapi.TicketQuery {
 	q := localapi.TicketQuery{
-		Q:      strings.TrimSpace(v.search.Text),
-		Status: statusFilterValue(v.status.SelectedIndex()),
-		Pillar: pillarFilterValue(v.pillar.SelectedIndex()),
+		Q:        strings.TrimSpace(v.search.Text),
+		Status:   statusFilterValue(v.status.SelectedIndex()),
+		Pillar:   pillarFilterValue(v.pillar.SelectedIndex()),
 		Tenant:   v.d.tenant,
 		Assignee: v.mineQuery(),
 		Limit:    localapi.DefaultTicketLimit,

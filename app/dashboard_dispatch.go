@@ -69,7 +69,7 @@ var mineFilterValues = []string{"", localapi.AssigneeMe, localapi.AssigneeNone}
 
 func (v *ticketsTab) buildDispatch() {
 	v.people, v.names, v.picked = map[string][]localapi.Person{}, map[string]string{}, map[string]string{}
-	v.mine = widget.NewSelect([]string{"Anyone's", "Assigned to me", "Unassigned"}, func(string) { v.reload() })
+	v.mine = widget.NewSelect([]string{"Any assignee", "Assigned to me", "Unassigned"}, func(string) { v.reload() })
 	v.mine.SetSelectedIndex(0)
 
 	v.bulkCount = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -117,13 +117,13 @@ func (v *ticketsTab) buildDispatch() {
 		v.Assign(v.assignIDs[i])
 	}
 	v.priorityBtn = widget.NewButtonWithIcon("Priority…", theme.WarningIcon(), v.OpenPriority)
-	v.mergeBtn = widget.NewButtonWithIcon("Merge into…", theme.ContentCopyIcon(), v.OpenMerge)
+	v.mergeBtn = widget.NewButtonWithIcon("Merge…", theme.ContentCopyIcon(), v.OpenMerge)
 	v.phoneBtn = widget.NewButtonWithIcon("Phone ticket…", theme.ContentAddIcon(), v.OpenPhone)
 }
 
-// dispatchRow is the line of the detail pane with the assignee, the
-// priority and merge.
-func (v *ticketsTab) dispatchRow() fyne.CanvasObject {
+// assignRow is the shown ticket's assignee, to change, with Priority…
+// and Merge….
+func (v *ticketsTab) assignRow() fyne.CanvasObject {
 	return container.NewBorder(nil, nil, widget.NewLabel("Assigned to"), container.NewHBox(v.priorityBtn, v.mergeBtn), v.assignSel)
 }
 
@@ -203,9 +203,20 @@ func (v *ticketsTab) personLabel(p localapi.Person) string {
 // withWords is the queue's "With" column: the assignee, else the party.
 func (v *ticketsTab) withWords(t localapi.StaffTicket) string {
 	if t.Assignee != "" {
-		return v.personName(t.Assignee)
+		return shortName(v.personName(t.Assignee))
 	}
 	return v.partyWords(t.Owner)
+}
+
+// shortName is a name as a narrow column shows it: "Sipho D." for
+// "Sipho Dlamini".
+func shortName(name string) string {
+	f := strings.Fields(name)
+	if len(f) < 2 {
+		return name
+	}
+	last := []rune(f[len(f)-1])
+	return f[0] + " " + string(last[0]) + "."
 }
 
 // renderDispatch shows the shown ticket's caller, merge links and
@@ -238,7 +249,7 @@ func (v *ticketsTab) renderDispatch(t localapi.StaffTicket) {
 
 	open := !t.Status.Terminal()
 	v.assignIDs = []string{""}
-	opts := []string{"Nobody (unassigned)"}
+	opts := []string{"Unassigned"}
 	for _, p := range v.people[t.Tenant] {
 		v.assignIDs = append(v.assignIDs, p.ID)
 		opts = append(opts, v.personLabel(p))
@@ -319,7 +330,8 @@ func (v *ticketsTab) OpenPriority() {
 	v.prioSel.SetSelectedIndex(int(t.Priority) - 1)
 	v.prioReason = widget.NewMultiLineEntry()
 	v.prioReason.SetMinRowsVisible(2)
-	v.prioReason.SetPlaceHolder("Why? e.g. The whole payroll team is blocked before the run.")
+	v.prioReason.Wrapping = fyne.TextWrapWord
+	v.prioReason.SetPlaceHolder("Why? e.g. Payroll is blocked before the run")
 	v.prioMsg = newMessage("The SLA clocks follow the new priority. The reason is kept in the ticket's history, for staff.")
 	v.prioGo = widget.NewButtonWithIcon("Change priority", theme.ConfirmIcon(), v.SavePriority)
 	v.prioGo.Importance = widget.HighImportance
@@ -516,7 +528,7 @@ func (v *ticketsTab) showBulk() {
 			return !slices.ContainsFunc(v.people[tenant], func(q localapi.Person) bool { return q.ID == p.ID })
 		})
 	}
-	opts := []string{"Nobody (unassigned)"}
+	opts := []string{"Unassigned"}
 	for _, p := range common {
 		opts = append(opts, v.personLabel(p))
 	}

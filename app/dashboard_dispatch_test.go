@@ -92,7 +92,7 @@ func TestDashboardAssignFiltersAndBulk(t *testing.T) {
 		t.Error("the selection stays after a bulk assignment that worked")
 	}
 	for _, row := range v.rows {
-		if row.ID == vpn.ID && v.withWords(row) != "Ann Botha" {
+		if row.ID == vpn.ID && v.withWords(row) != "Ann B." {
 			t.Errorf("the queue's With column says %q for the VPN ticket", v.withWords(row))
 		}
 	}

@@ -661,9 +661,8 @@ func (v *ticketsTab) buildDetail() {
 
 	v.composeBox = container.NewVBox(v.compose, v.composeMsg,
 		container.NewHBox(v.replyBtn, v.noteBtn), widget.NewSeparator(),
-		v.dispatchRow(),
-		container.NewHBox(v.escalate, v.handBack),
-		container.NewBorder(nil, nil, nil, v.resolveBtn, v.moveTo))
+		v.assignRow(),
+		container.NewBorder(nil, nil, container.NewHBox(v.escalate, v.handBack), v.resolveBtn, v.moveTo))
 	compose := container.NewVBox(widget.NewSeparator(), v.composeBox, v.handoff)
 	v.detail = container.NewBorder(container.NewVBox(v.head, v.meta, v.dispatchLine, v.deviceBox, v.undeliv, widget.NewSeparator()), compose, nil, nil, v.convScroll)
 	v.detail.Hide()
@@ -813,6 +812,9 @@ func (v *ticketsTab) renderDevice(t localapi.StaffTicket, now time.Time) {
 	case t.DeviceInfo != nil:
 		dv := t.DeviceInfo
 		parts := []string{"Raised on " + dv.Hostname}
+		if t.Caller != nil {
+			parts[0] = "The caller's computer: " + dv.Hostname // logged from a call, not raised on it
+		}
 		if dv.OS != "" {
 			parts = append(parts, dv.OS)
 		}

@@ -6,6 +6,7 @@ package agent
 // caller).
 //
 //	staff/<hex os user>/people/<tenant>   []localapi.Person, from GET /v1/staff/people
+//	staff/<hex os user>/people-at         when the lists were last fetched
 
 import (
 	"context"
@@ -23,9 +24,31 @@ import (
 
 const pathStaffPeople = "/v1/staff/people"
 
-// staffPullPeople fetches who may be assigned each organisation's tickets.
+// staffPullPeople fetches who may be assigned each organisation's tickets,
+// at most every staffDevicesEvery (people change seldom), and at once for
+// an organisation with no list yet.
 func (a *Agent) staffPullPeople(ctx context.Context, s *staffSession) error {
+	var last time.Time
+	err := a.db.View(func(tx *localdb.Tx) error { return tx.GetJSON(staffKey(s.OSUser, "people-at"), &last) })
+	if err != nil && !errors.Is(err, localdb.ErrNotFound) {
+		return err
+	}
+	now := a.now().UTC()
+	recent := !last.IsZero() && now.Sub(last) < staffDevicesEvery && now.After(last)
 	for _, tenant := range s.Tenants {
+		if recent {
+			var have bool
+			if err := a.db.View(func(tx *localdb.Tx) error {
+				var err error
+				have, err = tx.Has(staffKey(s.OSUser, "people/"+tenant))
+				return err
+			}); err != nil {
+				return err
+			}
+			if have {
+				continue
+			}
+		}
 		var ps []localapi.Person
 		if err := a.staffGet(ctx, s, pathStaffPeople+"?tenant="+url.QueryEscape(tenant), &ps); err != nil {
 			return fmt.Errorf("listing who may be assigned organisation %s's tickets: %w", tenant, err)
@@ -40,7 +63,10 @@ func (a *Agent) staffPullPeople(ctx context.Context, s *staffSession) error {
 			return fmt.Errorf("keeping who may be assigned organisation %s's tickets: %w", tenant, err)
 		}
 	}
-	return nil
+	if recent {
+		return nil
+	}
+	return a.db.Update(ctx, func(tx *localdb.Tx) error { return tx.PutJSON(staffKey(s.OSUser, "people-at"), now) })
 }
 
 // StaffPeople returns who may be assigned tenant's tickets ("" for the

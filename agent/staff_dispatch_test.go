@@ -152,7 +152,7 @@ func TestStaffAssignConflictIsVisible(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sipho, ann := personNamed(t, f, "ann", "Sipho Dlamini"), personNamed(t, f, "sipho", "Ann Botha")
+	sipho, ann := personNamed(t, f, "ann", "Sipho Dlamini"), personNamed(t, f, "ann", "Ann Botha") // Sipho's list is fetched again within minutes
 
 	f.hub.stop()
 	for _, a := range []struct{ user, to string }{{"sipho", sipho}, {"ann", ann}} {

@@ -208,3 +208,36 @@ func TestPhoneTicketAndMerge(t *testing.T) {
 		}
 	}
 }
+
+// A device (its end users) cannot dispatch even its own tickets: no merge,
+// assignment, new priority or ticket logged for a caller; the ticket is
+// as it was.
+func TestDispatchIsForStaff(t *testing.T) {
+	h := startHub(t)
+	a := h.tenant(t, "Acme", msp.ModeCoManaged)
+	d := h.enroll(t, a.ID, "acme-pc")
+	one, two := draft("Printer jams"), draft("Printer jams again")
+	wantResults(t, d.push(t, createM(d.next(), one), createM(d.next(), two)), 2, protocol.Applied, protocol.Applied)
+	before := h.adminTicket(t, a.ID, two.ID)
+	phone := draft("Logged for someone")
+	phone.Caller = &msp.Caller{Name: "Someone"}
+	now := time.Now().UTC()
+	var ms []protocol.Mutation
+	for _, c := range []msp.Change{
+		{Kind: msp.ChangeMerge, TicketID: two.ID, Into: one.ID},
+		{Kind: msp.ChangeAssign, TicketID: two.ID, Assignee: new("anyone")},
+		{Kind: msp.ChangeReprioritise, TicketID: two.ID, Impact: msp.LevelHigh, Urgency: msp.LevelHigh, Reason: "mine first"},
+		{Kind: msp.ChangeCreate, TicketID: phone.ID, Ticket: phone},
+	} {
+		c.ID, c.At = msp.NewID(), now
+		ms = append(ms, protocol.Mutation{Seq: d.next(), Kind: protocol.KindTicket, User: "jane", Change: &c})
+	}
+	for _, r := range d.push(t, ms...).Results {
+		if r.Outcome != protocol.Rejected || !strings.Contains(r.Error.Code, "forbidden") {
+			t.Errorf("change %d from a device: %s %+v, want rejected as forbidden", r.Seq, r.Outcome, r.Error)
+		}
+	}
+	if after := h.adminTicket(t, a.ID, two.ID); after.Revision != before.Revision || after.Status != before.Status {
+		t.Errorf("the device's ticket changed: %+v", after)
+	}
+}

@@ -203,4 +203,11 @@ func TestDashboardDispatchDialogs(t *testing.T) {
 	if !slices.ContainsFunc(r.hubTickets(), func(tk msp.Ticket) bool { return tk.ID == got.ID && tk.Caller != nil && tk.Caller.LoggedBy != "" }) {
 		t.Error("the phone ticket did not reach the hub")
 	}
+
+	// The duplicate's requester reads it as merged, not gone.
+	r.mustSync()
+	_, tw := openTickets(t, r, again.ID)
+	wantText(t, tw.Content(), "merged into "+TicketNumber(printer.ID)+", which reports the same problem",
+		"Merged into "+TicketNumber(printer.ID)+", which reports the same problem: the work goes on there. Same printer")
+	shot(t, tw, "tickets-merged-duplicate")
 }

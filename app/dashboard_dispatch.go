@@ -53,8 +53,10 @@ type dispatchUI struct {
 	prioGo     *widget.Button
 
 	mergeDlg    *dialog.CustomDialog
+	mergeFind   *widget.Entry
 	mergeSel    *widget.Select
 	mergeIDs    []string
+	mergeAll    []localapi.StaffTicket // the organisation's other open tickets
 	mergeReason *widget.Entry
 	mergeMsg    *message
 	mergeGo     *widget.Button
@@ -380,6 +382,10 @@ func (v *ticketsTab) OpenMerge() {
 	v.mergeIDs = nil
 	v.mergeSel = widget.NewSelect(nil, nil)
 	v.mergeSel.PlaceHolder = "Choose the ticket it duplicates"
+	v.mergeAll = nil
+	v.mergeFind = widget.NewEntry()
+	v.mergeFind.SetPlaceHolder("Find by #number, title or requester")
+	v.mergeFind.OnChanged = func(string) { v.mergeOptions() }
 	v.mergeReason = widget.NewEntry()
 	v.mergeReason.SetPlaceHolder("Optional, e.g. Same printer, same morning")
 	v.mergeMsg = newMessage("This ticket is closed with a link to the other, and its requester is told. What they wrote is kept on the other ticket.")
@@ -388,6 +394,7 @@ func (v *ticketsTab) OpenMerge() {
 	cancel := widget.NewButton("Cancel", func() { v.mergeDlg.Hide() })
 	body := container.NewVBox(
 		widget.NewLabel(fmt.Sprintf("Merge %s  %s\nfrom %s into:", TicketNumber(t.ID), t.Title, t.RequesterName())),
+		v.mergeFind,
 		v.mergeSel,
 		widget.NewForm(widget.NewFormItem("Reason", v.mergeReason)),
 		v.mergeMsg,
@@ -412,21 +419,36 @@ func (v *ticketsTab) OpenMerge() {
 				v.mergeMsg.fail("The other tickets cannot be listed: " + problem(err))
 				return
 			}
-			var opts []string
 			for _, o := range page.Tickets {
-				if o.ID == t.ID || o.MergedInto != "" {
-					continue
+				if o.ID != t.ID && o.MergedInto == "" {
+					v.mergeAll = append(v.mergeAll, o)
 				}
-				v.mergeIDs = append(v.mergeIDs, o.ID)
-				opts = append(opts, fmt.Sprintf("%s  %s · %s", TicketNumber(o.ID), o.Title, o.RequesterName()))
 			}
-			if len(opts) == 0 {
+			if len(v.mergeAll) == 0 {
 				v.mergeMsg.fail("No other open ticket of this organisation to merge into.")
 			}
-			v.mergeSel.Options = opts
-			v.mergeSel.Refresh()
+			v.mergeOptions()
 		})
 	})
+}
+
+// mergeOptions lists the tickets the merge dialog's search matches.
+func (v *ticketsTab) mergeOptions() {
+	words := strings.Fields(strings.ToLower(strings.ReplaceAll(v.mergeFind.Text, "#", "")))
+	v.mergeIDs = v.mergeIDs[:0]
+	var opts []string
+	for _, o := range v.mergeAll {
+		label := fmt.Sprintf("%s  %s · %s", TicketNumber(o.ID), o.Title, o.RequesterName())
+		hay := strings.ToLower(label)
+		if slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(hay, w) }) {
+			continue
+		}
+		v.mergeIDs = append(v.mergeIDs, o.ID)
+		opts = append(opts, label)
+	}
+	v.mergeSel.ClearSelected()
+	v.mergeSel.Options = opts
+	v.mergeSel.Refresh()
 }
 
 // SaveMerge sends the merge dialog's change.

@@ -162,6 +162,14 @@ func TestDashboardDispatchDialogs(t *testing.T) {
 	if !v.mergeMsg.failed() {
 		t.Error("a merge without a target was not refused")
 	}
+	test.Type(v.mergeFind, "no such words")
+	if len(v.mergeSel.Options) != 0 {
+		t.Errorf("the search for nothing offers %q", v.mergeSel.Options)
+	}
+	v.mergeFind.SetText(TicketNumber(printer.ID))
+	if len(v.mergeSel.Options) != 1 {
+		t.Fatalf("the search by number offers %q", v.mergeSel.Options)
+	}
 	v.mergeSel.SetSelectedIndex(0)
 	test.Type(v.mergeReason, "Same printer")
 	test.Tap(v.mergeGo)

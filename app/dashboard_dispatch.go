@@ -665,7 +665,9 @@ type phoneForm struct {
 	caller  *widget.Entry
 	phone   *widget.Entry
 	device  *widget.Select
+	devFind *widget.Entry
 	devIDs  []string
+	devAll  []localapi.DeviceRow // the organisation's computers in service
 	title   *widget.Entry
 	desc    *widget.Entry
 	pillar  *widget.Select
@@ -687,6 +689,9 @@ func (v *ticketsTab) OpenPhone() {
 	}
 	f.device = widget.NewSelect(nil, nil)
 	f.device.PlaceHolder = "Their computer (optional)"
+	f.devFind = widget.NewEntry()
+	f.devFind.SetPlaceHolder("Find their computer by name")
+	f.devFind.OnChanged = func(string) { f.deviceOptions() }
 	f.org = widget.NewSelect(orgs, func(string) { v.phoneDevices(f) })
 	f.caller = widget.NewEntry()
 	f.caller.SetPlaceHolder("e.g. Jane Smith")
@@ -722,7 +727,7 @@ func (v *ticketsTab) OpenPhone() {
 		widget.NewFormItem("Organisation", f.org),
 		widget.NewFormItem("Caller", f.caller),
 		widget.NewFormItem("Phone", f.phone),
-		widget.NewFormItem("Computer", f.device),
+		widget.NewFormItem("Computer", container.NewGridWithColumns(2, f.devFind, f.device)),
 		widget.NewFormItem("Problem", f.title),
 		widget.NewFormItem("Details", f.desc),
 		widget.NewFormItem("Area", f.pillar),
@@ -759,23 +764,38 @@ func (v *ticketsTab) phoneDevices(f *phoneForm) {
 			if v.phoneForm != f || f.org.SelectedIndex() != i {
 				return
 			}
-			f.devIDs = []string{""}
-			opts := []string{"Not about a computer"}
 			if err != nil {
 				f.msg.fail("The organisation's computers cannot be listed: " + problem(err))
 			}
+			f.devAll = f.devAll[:0]
 			for _, r := range rows {
-				if !r.RevokedAt.IsZero() {
-					continue
+				if r.RevokedAt.IsZero() {
+					f.devAll = append(f.devAll, r)
 				}
-				f.devIDs = append(f.devIDs, r.ID)
-				opts = append(opts, r.Hostname+" · "+r.OS)
 			}
-			f.device.Options = opts
-			f.device.ClearSelected()
-			f.device.Refresh()
+			f.deviceOptions()
 		})
 	})
+}
+
+// deviceOptions lists the computers whose name the search matches.
+func (f *phoneForm) deviceOptions() {
+	find := strings.ToLower(strings.TrimSpace(f.devFind.Text))
+	f.devIDs = []string{""}
+	opts := []string{"Not about a computer"}
+	for _, r := range f.devAll {
+		if find != "" && !strings.Contains(strings.ToLower(r.Hostname), find) {
+			continue
+		}
+		f.devIDs = append(f.devIDs, r.ID)
+		opts = append(opts, r.Hostname+" · "+r.OS)
+	}
+	f.device.Options = opts
+	f.device.ClearSelected()
+	if find != "" && len(opts) == 2 {
+		f.device.SetSelectedIndex(1) // the one computer of that name
+	}
+	f.device.Refresh()
 }
 
 // SavePhone logs the phone form as a ticket for the caller.

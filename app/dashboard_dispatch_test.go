@@ -186,6 +186,10 @@ func TestDashboardDispatchDialogs(t *testing.T) {
 	if len(f.device.Options) < 2 || !strings.HasPrefix(f.device.Options[1], "reception-pc") {
 		t.Fatalf("the phone form offers the computers %q", f.device.Options)
 	}
+	test.Type(f.devFind, "RECEPTION")
+	if f.device.SelectedIndex() != 1 || len(f.device.Options) != 2 {
+		t.Errorf("finding the computer by name: %q selected of %q", f.device.Selected, f.device.Options)
+	}
 	test.Tap(f.save)
 	if !f.msg.failed() || !strings.Contains(f.msg.Text, "caller's name") {
 		t.Errorf("a phone ticket without a caller: %q", f.msg.Text)

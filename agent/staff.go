@@ -514,7 +514,7 @@ func (a *Agent) staffSync(ctx context.Context, s *staffSession) error {
 			return refusedSignIn(err)
 		}
 	}
-	if err := a.staffPullPeople(ctx, s); err != nil {
+	if err := a.staffPullAssignees(ctx, s); err != nil {
 		// Who may be assigned changes seldom: the last list stays.
 		a.log.Warn("could not update who may be assigned tickets", "os_user", s.OSUser, "err", err)
 	}

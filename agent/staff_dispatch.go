@@ -5,8 +5,8 @@ package agent
 // more than one ticket or make one (a merge, a ticket logged for a
 // caller).
 //
-//	staff/<hex os user>/people/<tenant>   []localapi.Person, from GET /v1/staff/people
-//	staff/<hex os user>/people-at         when the lists were last fetched
+//	staff/<hex os user>/assignees/<tenant>   []localapi.Assignee, from GET /v1/staff/assignees
+//	staff/<hex os user>/assignees-at         when the lists were last fetched
 
 import (
 	"context"
@@ -22,14 +22,14 @@ import (
 	"tandem/sync/protocol"
 )
 
-const pathStaffPeople = "/v1/staff/people"
+const pathStaffAssignees = "/v1/staff/assignees"
 
-// staffPullPeople fetches who may be assigned each organisation's tickets,
+// staffPullAssignees fetches who may be assigned each organisation's tickets,
 // at most every staffDevicesEvery (people change seldom), and at once for
 // an organisation with no list yet.
-func (a *Agent) staffPullPeople(ctx context.Context, s *staffSession) error {
+func (a *Agent) staffPullAssignees(ctx context.Context, s *staffSession) error {
 	var last time.Time
-	err := a.db.View(func(tx *localdb.Tx) error { return tx.GetJSON(staffKey(s.OSUser, "people-at"), &last) })
+	err := a.db.View(func(tx *localdb.Tx) error { return tx.GetJSON(staffKey(s.OSUser, "assignees-at"), &last) })
 	if err != nil && !errors.Is(err, localdb.ErrNotFound) {
 		return err
 	}
@@ -40,7 +40,7 @@ func (a *Agent) staffPullPeople(ctx context.Context, s *staffSession) error {
 			var have bool
 			if err := a.db.View(func(tx *localdb.Tx) error {
 				var err error
-				have, err = tx.Has(staffKey(s.OSUser, "people/"+tenant))
+				have, err = tx.Has(staffKey(s.OSUser, "assignees/"+tenant))
 				return err
 			}); err != nil {
 				return err
@@ -49,15 +49,15 @@ func (a *Agent) staffPullPeople(ctx context.Context, s *staffSession) error {
 				continue
 			}
 		}
-		var ps []localapi.Person
-		if err := a.staffGet(ctx, s, pathStaffPeople+"?tenant="+url.QueryEscape(tenant), &ps); err != nil {
+		var ps []localapi.Assignee
+		if err := a.staffGet(ctx, s, pathStaffAssignees+"?tenant="+url.QueryEscape(tenant), &ps); err != nil {
 			return fmt.Errorf("listing who may be assigned organisation %s's tickets: %w", tenant, err)
 		}
 		err := a.db.Update(ctx, func(tx *localdb.Tx) error {
 			if ok, err := tx.Has(staffKey(s.OSUser, "session")); err != nil || !ok {
 				return err // signed out meanwhile: keep nothing
 			}
-			return tx.PutJSON(staffKey(s.OSUser, "people/"+tenant), ps)
+			return tx.PutJSON(staffKey(s.OSUser, "assignees/"+tenant), ps)
 		})
 		if err != nil {
 			return fmt.Errorf("keeping who may be assigned organisation %s's tickets: %w", tenant, err)
@@ -66,13 +66,13 @@ func (a *Agent) staffPullPeople(ctx context.Context, s *staffSession) error {
 	if recent {
 		return nil
 	}
-	return a.db.Update(ctx, func(tx *localdb.Tx) error { return tx.PutJSON(staffKey(s.OSUser, "people-at"), now) })
+	return a.db.Update(ctx, func(tx *localdb.Tx) error { return tx.PutJSON(staffKey(s.OSUser, "assignees-at"), now) })
 }
 
-// StaffPeople returns who may be assigned tenant's tickets ("" for the
+// StaffAssignees returns who may be assigned tenant's tickets ("" for the
 // person's only organisation) as last fetched; before the first fetch,
 // only the person themself.
-func (a *Agent) StaffPeople(user, tenant string) ([]localapi.Person, error) {
+func (a *Agent) StaffAssignees(user, tenant string) ([]localapi.Assignee, error) {
 	s, err := a.loadStaffSession(user)
 	if err != nil {
 		return nil, err
@@ -86,10 +86,10 @@ func (a *Agent) StaffPeople(user, tenant string) ([]localapi.Person, error) {
 	if !slices.Contains(s.Tenants, tenant) {
 		return nil, fmt.Errorf("%w: organisation %s is not in your scope", msp.ErrNotFound, tenant)
 	}
-	var ps []localapi.Person
-	err = a.db.View(func(tx *localdb.Tx) error { return tx.GetJSON(staffKey(user, "people/"+tenant), &ps) })
+	var ps []localapi.Assignee
+	err = a.db.View(func(tx *localdb.Tx) error { return tx.GetJSON(staffKey(user, "assignees/"+tenant), &ps) })
 	if errors.Is(err, localdb.ErrNotFound) {
-		return []localapi.Person{{ID: s.UserID, Name: s.Name, Role: s.Role}}, nil
+		return []localapi.Assignee{{ID: s.UserID, Name: s.Name, Role: s.Role}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading who may be assigned tickets: %w", err)

@@ -14,7 +14,7 @@ import (
 // assigned the fixture tenant's tickets, as user's replica holds it.
 func personNamed(t *testing.T, f *fixture, user, name string) string {
 	t.Helper()
-	ps, err := f.agent.StaffPeople(user, "")
+	ps, err := f.agent.StaffAssignees(user, "")
 	if err != nil {
 		t.Fatal(err)
 	}

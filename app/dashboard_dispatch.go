@@ -25,8 +25,8 @@ import (
 type dispatchUI struct {
 	mine *widget.Select // the queue's filter: anyone's, assigned to me, unassigned
 
-	people map[string][]localapi.Person // who may be assigned, by tenant
-	names  map[string]string            // person id → name
+	assignable map[string][]localapi.Assignee // who may be assigned, by tenant
+	names      map[string]string              // person id → name
 
 	// The selection of the queue (ticket id → its tenant) and what acts on it.
 	picked     map[string]string
@@ -70,7 +70,7 @@ type dispatchUI struct {
 var mineFilterValues = []string{"", localapi.AssigneeMe, localapi.AssigneeNone}
 
 func (v *ticketsTab) buildDispatch() {
-	v.people, v.names, v.picked = map[string][]localapi.Person{}, map[string]string{}, map[string]string{}
+	v.assignable, v.names, v.picked = map[string][]localapi.Assignee{}, map[string]string{}, map[string]string{}
 	v.mine = widget.NewSelect([]string{"Any assignee", "Assigned to me", "Unassigned"}, func(string) { v.reload() })
 	v.mine.SetSelectedIndex(0)
 
@@ -137,20 +137,20 @@ func (v *ticketsTab) mineQuery() string {
 	return ""
 }
 
-// loadPeople fetches who may be assigned the tickets of each organisation
+// loadAssignable fetches who may be assigned the tickets of each organisation
 // in scope, then calls done (on the UI goroutine).
-func (v *ticketsTab) loadPeople(done func()) {
+func (v *ticketsTab) loadAssignable(done func()) {
 	tenants := make([]string, 0, len(v.d.session.Tenants))
 	for _, t := range v.d.session.Tenants {
 		tenants = append(tenants, t.ID)
 	}
 	v.d.env.Async(func() {
-		got := map[string][]localapi.Person{}
+		got := map[string][]localapi.Assignee{}
 		for _, t := range tenants {
-			var ps []localapi.Person
+			var ps []localapi.Assignee
 			err := v.d.env.call(func(ctx context.Context) error {
 				var err error
-				ps, err = v.d.staff.StaffPeople(ctx, t)
+				ps, err = v.d.staff.StaffAssignees(ctx, t)
 				return err
 			})
 			if err == nil {
@@ -159,7 +159,7 @@ func (v *ticketsTab) loadPeople(done func()) {
 		}
 		fyne.Do(func() {
 			for t, ps := range got {
-				v.people[t] = ps
+				v.assignable[t] = ps
 				for _, p := range ps {
 					v.names[p.ID] = p.Name
 				}
@@ -191,7 +191,7 @@ func roleParty(r msp.Role) msp.Party {
 	return msp.PartyMSP
 }
 
-func (v *ticketsTab) personLabel(p localapi.Person) string {
+func (v *ticketsTab) personLabel(p localapi.Assignee) string {
 	who := v.d.supportName()
 	if p.Role == msp.RoleITLead {
 		who = "internal IT"
@@ -252,7 +252,7 @@ func (v *ticketsTab) renderDispatch(t localapi.StaffTicket) {
 	open := !t.Status.Terminal()
 	v.assignIDs = []string{""}
 	opts := []string{"Unassigned"}
-	for _, p := range v.people[t.Tenant] {
+	for _, p := range v.assignable[t.Tenant] {
 		v.assignIDs = append(v.assignIDs, p.ID)
 		opts = append(opts, v.personLabel(p))
 	}
@@ -283,7 +283,7 @@ func (v *ticketsTab) Assign(id string) {
 		return
 	}
 	ch := msp.Change{Kind: msp.ChangeAssign, Assignee: new(id), AssigneeWas: new(v.current.Assignee)}
-	for _, p := range v.people[v.current.Tenant] {
+	for _, p := range v.assignable[v.current.Tenant] {
 		if p.ID == id && roleParty(p.Role) != v.current.Owner {
 			ch.Owner = roleParty(p.Role)
 		}
@@ -539,15 +539,15 @@ func (v *ticketsTab) showBulk() {
 		return
 	}
 	v.bulkCount.SetText(plural(len(v.picked), "ticket") + " selected")
-	var common []localapi.Person
+	var common []localapi.Assignee
 	first := true
 	for _, tenant := range v.picked {
 		if first {
-			common, first = slices.Clone(v.people[tenant]), false
+			common, first = slices.Clone(v.assignable[tenant]), false
 			continue
 		}
-		common = slices.DeleteFunc(common, func(p localapi.Person) bool {
-			return !slices.ContainsFunc(v.people[tenant], func(q localapi.Person) bool { return q.ID == p.ID })
+		common = slices.DeleteFunc(common, func(p localapi.Assignee) bool {
+			return !slices.ContainsFunc(v.assignable[tenant], func(q localapi.Assignee) bool { return q.ID == p.ID })
 		})
 	}
 	opts := []string{"Unassigned"}
@@ -570,7 +570,7 @@ func (v *ticketsTab) showBulk() {
 // BulkAssign assigns every selected ticket to the person the label names.
 func (v *ticketsTab) BulkAssign(label string) {
 	id := ""
-	for _, ps := range v.people {
+	for _, ps := range v.assignable {
 		for _, p := range ps {
 			if v.personLabel(p) == label {
 				id = p.ID
@@ -586,7 +586,7 @@ func (v *ticketsTab) BulkAssign(label string) {
 			return msp.Change{}, false
 		}
 		ch := msp.Change{Kind: msp.ChangeAssign, Assignee: new(id), AssigneeWas: new(t.Assignee)}
-		for _, p := range v.people[t.Tenant] {
+		for _, p := range v.assignable[t.Tenant] {
 			if p.ID == id && roleParty(p.Role) != t.Owner {
 				ch.Owner = roleParty(p.Role)
 			}

@@ -194,7 +194,7 @@ func (v *ticketsTab) sessionChanged() {
 	if v.d.multiOrg() && v.d.tenant == "" {
 		w = ticketColumnWidths[colOrg]
 	}
-	v.loadPeople(func() {
+	v.loadAssignable(func() {
 		if v.loaded {
 			v.renderDispatch(v.current)
 		}

@@ -15,25 +15,25 @@ import (
 // makes of assignments, phoned-in tickets and merges that msp.Apply,
 // which sees one ticket and no people, cannot.
 //
-//	GET /v1/staff/people?tenant=ID → []StaffPerson, who may be assigned the tenant's tickets
+//	GET /v1/staff/assignees?tenant=ID → []StaffAssignee, who may be assigned the tenant's tickets
 
-// PathStaffPeople lists the people a ticket of a tenant may be assigned to.
-const PathStaffPeople = "/v1/staff/people"
+// PathStaffAssignees lists the people a ticket of a tenant may be assigned to.
+const PathStaffAssignees = "/v1/staff/assignees"
 
-// StaffPerson is someone a ticket may be assigned to: a technician who
+// StaffAssignee is someone a ticket may be assigned to: a technician who
 // serves the tenant or the tenant's IT lead. The agent decodes the same JSON.
-type StaffPerson struct {
+type StaffAssignee struct {
 	ID   string   `json:"id"`
 	Name string   `json:"name"`
 	Role msp.Role `json:"role"`
 }
 
 func (s *Server) dispatchRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+PathStaffPeople, s.syncClient(s.staffOnly(s.staffPeople)))
+	mux.HandleFunc("GET "+PathStaffAssignees, s.syncClient(s.staffOnly(s.staffAssignees)))
 }
 
-func (s *Server) staffPeople(w http.ResponseWriter, r *http.Request, p principal) {
-	var out []StaffPerson
+func (s *Server) staffAssignees(w http.ResponseWriter, r *http.Request, p principal) {
+	var out []StaffAssignee
 	err := s.store.View(r.Context(), func(tx Tx) error {
 		var err error
 		out, err = assignable(tx, p.tenant)
@@ -49,7 +49,7 @@ func (s *Server) staffPeople(w http.ResponseWriter, r *http.Request, p principal
 // assignable returns the people who may work the tenant's tickets, by
 // name: its IT lead (of a co-managed tenant; a fully managed tenant's
 // tickets are the MSP's) and the technicians who serve it, not removed.
-func assignable(tx Tx, tenant string) ([]StaffPerson, error) {
+func assignable(tx Tx, tenant string) ([]StaffAssignee, error) {
 	t, err := tx.Tenant(tenant)
 	if err != nil {
 		return nil, fmt.Errorf("reading tenant %s: %w", tenant, err)
@@ -58,13 +58,13 @@ func assignable(tx Tx, tenant string) ([]StaffPerson, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the people who sign in: %w", err)
 	}
-	out := []StaffPerson{}
+	out := []StaffAssignee{}
 	for _, u := range users {
 		if mayWork(t, u) == nil {
-			out = append(out, StaffPerson{ID: u.ID, Name: u.Name, Role: u.Role})
+			out = append(out, StaffAssignee{ID: u.ID, Name: u.Name, Role: u.Role})
 		}
 	}
-	slices.SortFunc(out, func(a, b StaffPerson) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(out, func(a, b StaffAssignee) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
 	return out, nil
 }
 

@@ -70,8 +70,8 @@ func TestAssignOnlyToPeopleWhoSeeTheTenant(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var people []hub.StaffPerson
-	if err := tech.Get(ctx, hub.PathStaffPeople+"?tenant="+a.ID, &people); err != nil {
+	var people []hub.StaffAssignee
+	if err := tech.Get(ctx, hub.PathStaffAssignees+"?tenant="+a.ID, &people); err != nil {
 		t.Fatal(err)
 	}
 	var names []string
@@ -81,8 +81,8 @@ func TestAssignOnlyToPeopleWhoSeeTheTenant(t *testing.T) {
 	if got := strings.Join(names, ", "); got != "Sipho Dlamini/technician, Thandi Nkosi/it-lead" {
 		t.Errorf("people = %s", got)
 	}
-	var none []hub.StaffPerson
-	if err := d.conn.Get(ctx, hub.PathStaffPeople, &none); !isStatus(err, http.StatusForbidden) {
+	var none []hub.StaffAssignee
+	if err := d.conn.Get(ctx, hub.PathStaffAssignees, &none); !isStatus(err, http.StatusForbidden) {
 		t.Errorf("a device listed the people: %v", err)
 	}
 

@@ -20,7 +20,7 @@ import (
 //	POST /v1/staff/tickets/{id}/changes msp.Change → StaffTicket; a create
 //	                                   (a ticket logged for a caller: {id} is the new ticket's)
 //	                                   and a merge (the duplicate is {id}) too
-//	GET  /v1/staff/people?tenant=ID    → []Person, who may be assigned the organisation's tickets
+//	GET  /v1/staff/assignees?tenant=ID    → []Assignee, who may be assigned the organisation's tickets
 //	GET  /v1/staff/tickets/{id}/attachments/{att} → the attached file's bytes
 //	                                   (fetched from the hub the first time and kept; 503 offline before that)
 //	GET  /v1/staff/overview?tenant=ID  → Overview
@@ -72,10 +72,10 @@ const (
 	AssigneeNone = "none"
 )
 
-// Person is someone a ticket of an organisation may be assigned to: a
-// technician who serves it or its IT lead (GET /v1/staff/people?tenant=ID,
+// Assignee is someone a ticket of an organisation may be assigned to: a
+// technician who serves it or its IT lead (GET /v1/staff/assignees?tenant=ID,
 // from the replica; the hub refuses anyone else).
-type Person struct {
+type Assignee struct {
 	ID   string   `json:"id"`
 	Name string   `json:"name"`
 	Role msp.Role `json:"role"`

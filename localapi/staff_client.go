@@ -126,11 +126,11 @@ func (c *Client) StaffDevice(ctx context.Context, id string) (DeviceDetail, erro
 	return d, err
 }
 
-// StaffPeople returns who may be assigned the tickets of tenant ("" for
+// StaffAssignees returns who may be assigned the tickets of tenant ("" for
 // the only one), from the replica.
-func (c *Client) StaffPeople(ctx context.Context, tenant string) ([]Person, error) {
-	var out []Person
-	path := "/v1/staff/people"
+func (c *Client) StaffAssignees(ctx context.Context, tenant string) ([]Assignee, error) {
+	var out []Assignee
+	path := "/v1/staff/assignees"
 	if tenant != "" {
 		path += "?tenant=" + url.QueryEscape(tenant)
 	}

@@ -34,9 +34,9 @@ type StaffBackend interface {
 	StaffOverview(user, tenant string) (Overview, error)
 	StaffDevices(user, tenant, q string) ([]DeviceRow, error)
 	StaffDevice(ctx context.Context, user, id string) (DeviceDetail, error)
-	// StaffPeople is who may be assigned tenant's tickets ("" for the only
+	// StaffAssignees is who may be assigned tenant's tickets ("" for the only
 	// one), as last fetched from the hub.
-	StaffPeople(user, tenant string) ([]Person, error)
+	StaffAssignees(user, tenant string) ([]Assignee, error)
 	StaffMatrixBackend // the Responsibilities tab (staff_matrix.go)
 	// StaffService is the Service tab of tenant ("" for the only one) with
 	// the report of month (YYYY-MM, "" for this month); StaffReportPDF is
@@ -121,8 +121,8 @@ func (s *Server) staffRoutes(mux *http.ServeMux, b StaffBackend) {
 			s.log.Debug("sending an attached file", "err", err)
 		}
 	}))
-	mux.HandleFunc("GET /v1/staff/people", s.withUser(func(w http.ResponseWriter, r *http.Request, u string) {
-		ps, err := b.StaffPeople(u, r.URL.Query().Get("tenant"))
+	mux.HandleFunc("GET /v1/staff/assignees", s.withUser(func(w http.ResponseWriter, r *http.Request, u string) {
+		ps, err := b.StaffAssignees(u, r.URL.Query().Get("tenant"))
 		if err != nil {
 			s.staffFail(w, err)
 			return

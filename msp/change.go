@@ -292,6 +292,15 @@ func (cm Comment) draftValidate() error {
 //     the ticket already holds, computed at another time, is a no-op.
 //   - An assignment may carry a comment (the hub's routing and escalation
 //     notes, or a person's reason).
+//   - An assignment or a new priority made on what the person saw
+//     (AssigneeWas, PriorityWas) that someone else changed meanwhile is
+//     not applied: it is kept as an internal conflict note. A person's new
+//     priority needs a Reason, kept as an internal note of kind priority.
+//   - A merge (staff only) closes the ticket as a duplicate of Into with a
+//     note its requester sees; MergeInto records it on the target, which
+//     the caller applies in the same transaction.
+//   - Only staff create a ticket for a caller (Ticket.Caller); LoggedBy is
+//     the actor, and the requester the caller (CallerRef) unless named.
 //   - The result passes Validate.
 //
 // Errors wrap ErrInvalid (malformed change or a result that would not be

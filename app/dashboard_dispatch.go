@@ -393,7 +393,7 @@ func (v *ticketsTab) OpenMerge() {
 	v.mergeGo.Importance = widget.HighImportance
 	cancel := widget.NewButton("Cancel", func() { v.mergeDlg.Hide() })
 	body := container.NewVBox(
-		widget.NewLabel(fmt.Sprintf("Merge %s  %s\nfrom %s into:", TicketNumber(t.ID), t.Title, t.RequesterName())),
+		widget.NewLabel(fmt.Sprintf("Merge %s  %s\nfrom %s into:", TicketNumber(t.ID), t.Title, t.Reporter())),
 		v.mergeFind,
 		v.mergeSel,
 		widget.NewForm(widget.NewFormItem("Reason", v.mergeReason)),
@@ -438,7 +438,7 @@ func (v *ticketsTab) mergeOptions() {
 	v.mergeIDs = v.mergeIDs[:0]
 	var opts []string
 	for _, o := range v.mergeAll {
-		label := fmt.Sprintf("%s  %s · %s", TicketNumber(o.ID), o.Title, o.RequesterName())
+		label := fmt.Sprintf("%s  %s · %s", TicketNumber(o.ID), o.Title, o.Reporter())
 		hay := strings.ToLower(label)
 		if slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(hay, w) }) {
 			continue

@@ -719,7 +719,7 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 	if org != "" {
 		first = append(first, org)
 	}
-	first = append(first, "raised by "+t.RequesterName()+" "+Ago(t.CreatedAt, now))
+	first = append(first, "raised by "+t.Reporter()+" "+Ago(t.CreatedAt, now))
 	lines = append(lines, capitalise(strings.Join(first, " · ")))
 	lines = append(lines, fmt.Sprintf("Status: %s · Priority: %s · With: %s",
 		capitalise(t.Status.Label()), PriorityWords(t.Priority), v.partyWords(t.Owner)+assigneeWords(v.personName(t.Assignee))))
@@ -743,7 +743,7 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 
 	v.conv.Objects = nil
 	withTicket, later := attachmentGroups(t.Comments, t.Attachments, func(c msp.Comment) bool { return c.Kind == msp.CommentKindReply })
-	requester := t.RequesterName() + " (requester)"
+	requester := t.Reporter() + " (requester)"
 	if t.Description != "" {
 		v.conv.Add(staffBubble(requester, t.CreatedAt, now, t.Description, false))
 	} else if len(withTicket) > 0 {
@@ -859,7 +859,7 @@ func setVisible(o fyne.CanvasObject, on bool) {
 func (v *ticketsTab) authorWords(t localapi.StaffTicket, c msp.Comment) string {
 	switch {
 	case c.Role == msp.RoleEndUser || c.Author == t.Requester:
-		return t.RequesterName() + " (requester)"
+		return t.Reporter() + " (requester)"
 	case c.Role == msp.RoleITLead:
 		return "IT lead"
 	case c.Role == msp.RoleTechnician:

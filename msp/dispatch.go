@@ -36,9 +36,9 @@ type MergedTicket struct {
 	MergedBy  string    `json:"merged_by"`
 }
 
-// RequesterName is how people name the ticket's requester: the caller's
+// Reporter is who reported the ticket, as people name them: the caller's
 // name for a phoned-in ticket, else the requester's id.
-func (t *Ticket) RequesterName() string {
+func (t *Ticket) Reporter() string {
 	if t.Caller != nil && t.Caller.Name != "" {
 		return t.Caller.Name
 	}
@@ -322,7 +322,7 @@ func MergeInto(target, dup *Ticket, c Change, a Actor, now time.Time) (*Ticket, 
 // reported it, and what they wrote, within the note's limit.
 func mergeQuote(dup *Ticket, reason string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s merged in from %s: %s", TicketNumber(dup.ID), dup.RequesterName(), dup.Title)
+	fmt.Fprintf(&b, "%s merged in from %s: %s", TicketNumber(dup.ID), dup.Reporter(), dup.Title)
 	if r := strings.TrimSpace(reason); r != "" {
 		b.WriteString(" (" + r + ")")
 	}

@@ -20,8 +20,8 @@ func TestPhoneTicketForACaller(t *testing.T) {
 	if tk.Caller == nil || tk.Caller.Name != "Jane Smith" || tk.Caller.LoggedBy != tech.ID || tk.Caller.Phone != "+27 21 555 0199" {
 		t.Fatalf("caller %+v", tk.Caller)
 	}
-	if tk.Requester != "caller:jane-smith" || tk.RequesterName() != "Jane Smith" || tk.Device != "dev-jane" {
-		t.Errorf("requester %q (%q), device %q", tk.Requester, tk.RequesterName(), tk.Device)
+	if tk.Requester != "caller:jane-smith" || tk.Reporter() != "Jane Smith" || tk.Device != "dev-jane" {
+		t.Errorf("requester %q (%q), device %q", tk.Requester, tk.Reporter(), tk.Device)
 	}
 	// The caller's own computer sees it and may reply: it is their ticket.
 	mustApply(t, tk, Change{ID: NewID(), Kind: ChangeComment, TicketID: id, Comment: &Comment{ID: NewID(), Body: "It happened again"}, At: t0}, jane, t0)

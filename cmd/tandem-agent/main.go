@@ -258,7 +258,7 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 func agentLogger(dir string, w io.Writer) (*slog.Logger, func()) {
 	if err := os.MkdirAll(dir, 0o700); err == nil {
 		if f, err := logfile.Open(filepath.Join(dir, "agent.log"), 5<<20); err == nil {
-			return logger(io.MultiWriter(w, f)), func() { f.Close() }
+			return logger(fanOut{f, w}), func() { f.Close() }
 		}
 	}
 	return logger(w), func() {}
@@ -451,4 +451,19 @@ func collect(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
+}
+
+// fanOut writes to every one of its writers, even after one fails:
+// io.MultiWriter stops at the first failure, and a Windows service has no
+// standard error, so agent.log and the Event Log got nothing on Windows.
+type fanOut []io.Writer
+
+func (f fanOut) Write(p []byte) (int, error) {
+	var first error
+	for _, w := range f {
+		if _, err := w.Write(p); err != nil && first == nil {
+			first = err
+		}
+	}
+	return len(p), first
 }

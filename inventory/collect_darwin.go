@@ -87,7 +87,7 @@ func (c *collector) system(ctx context.Context, r *Report) {
 	}
 	r.Hardware.Vendor = "Apple Inc."
 
-	res, err := c.run(ctx, c.cmdTO, "system_profiler", "-json", "SPHardwareDataType", "SPSoftwareDataType")
+	res, err := c.run(ctx, c.cmdTO, "system_profiler", "-xml", "SPHardwareDataType", "SPSoftwareDataType")
 	switch {
 	case err != nil:
 		c.warn("hardware details unknown: %v", err)
@@ -152,7 +152,7 @@ func (c *collector) disks() []msp.Disk {
 
 // software lists the applications system_profiler finds.
 func (c *collector) software(ctx context.Context) []msp.Software {
-	res, err := c.run(ctx, c.patchTO, "system_profiler", "-json", "-detailLevel", "mini", "SPApplicationsDataType")
+	res, err := c.run(ctx, c.patchTO, "system_profiler", "-xml", "-detailLevel", "mini", "SPApplicationsDataType")
 	switch {
 	case err != nil:
 		c.warn("installed applications unknown: %v", err)

@@ -389,6 +389,48 @@ func macFirewall(b []byte) msp.Check {
 	return check(msp.CheckUnknown, "%s", ev)
 }
 
+// macALF judges `defaults read /Library/Preferences/com.apple.alf
+// globalstate`, where macOS before 15 keeps the Application Firewall's
+// state: 0 off, 1 on, 2 on and blocking all incoming connections but
+// essential services. launchctl is `launchctl list` (nil when not run): the
+// firewall's daemon com.apple.alf must be loaded for the state to hold.
+func macALF(globalstate, launchctl []byte) msp.Check {
+	s := strings.TrimSpace(string(globalstate))
+	ev := "com.apple.alf globalstate " + s
+	loaded := true
+	if launchctl != nil {
+		pid, ok := launchctlJob(launchctl, "com.apple.alf")
+		loaded = ok
+		if ok {
+			ev += ", com.apple.alf loaded (pid " + pid + ")"
+		} else {
+			ev += ", com.apple.alf not loaded"
+		}
+	}
+	switch s {
+	case "1", "2":
+		if !loaded {
+			return check(msp.CheckFailing, "%s", ev)
+		}
+		return check(msp.CheckOK, "%s", ev)
+	case "0":
+		return check(msp.CheckFailing, "%s", ev)
+	}
+	return check(msp.CheckUnknown, "%s", ev)
+}
+
+// launchctlJob finds a job in `launchctl list` (PID, status and label,
+// tab-separated; "-" for the PID of a job that is loaded but not running).
+func launchctlJob(b []byte, label string) (pid string, ok bool) {
+	for line := range strings.Lines(string(b)) {
+		f := strings.Split(strings.TrimRight(line, "\r\n"), "\t")
+		if len(f) == 3 && f[2] == label {
+			return f[0], true
+		}
+	}
+	return "", false
+}
+
 // parseDefaults reads the top-level "Key = value;" pairs of `defaults read`
 // output (an old-style property list), unquoting strings. Nested
 // dictionaries and arrays are skipped.
@@ -453,6 +495,7 @@ var macAVDaemons = map[string]string{
 	"com.crowdstrike.": "CrowdStrike Falcon",
 	"sentineld":        "SentinelOne",
 	"SentinelAgent":    "SentinelOne",
+	"cortex xdr":       "Cortex XDR", // its agent, as cytool lists its processes
 	"SophosScanD":      "Sophos",
 	"esets_daemon":     "ESET",
 	"clamd":            "ClamAV",

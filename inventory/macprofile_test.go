@@ -316,7 +316,7 @@ func TestSPLocalDates(t *testing.T) {
 		{[]string{"17/02/12 10:21", "04/09/11 22:43"}, map[string]string{"17/02/12 10:21": "2012-02-17 10:21", "04/09/11 22:43": "2011-09-04 22:43"}},
 		{[]string{"30/05/2023 14:36"}, map[string]string{"30/05/2023 14:36": "2023-05-30 14:36"}},
 		{[]string{"12/1/11 12:05 AM"}, map[string]string{"12/1/11 12:05 AM": "2011-12-01 00:05"}}, // a 12-hour clock: the US order
-		{[]string{"13/01/11 10:00", "01/13/11 10:00"}, map[string]string{}},                         // contradicting: none
+		{[]string{"13/01/11 10:00", "01/13/11 10:00"}, map[string]string{}},                       // contradicting: none
 		{[]string{"31/02/11 10:00", "yesterday"}, map[string]string{}},
 	}
 	for _, tc := range cases {

@@ -162,3 +162,20 @@ func TestGLPIMacSamples(t *testing.T) {
 		t.Fatalf("GLPI export of the macOS samples does not validate: %v\n%s", err, b)
 	}
 }
+
+// FuzzMacPosture feeds the macOS samples (no capture of these tools exists)
+// and what the fuzzer makes of them to the softwareupdate, FileVault,
+// firewall and defaults parsers: none may panic or loop.
+func FuzzMacPosture(f *testing.F) {
+	for _, name := range []string{"softwareupdate-l.sonoma.txt", "softwareupdate-l.mojave.txt", "fdesetup.on.txt",
+		"socketfilterfw.on.txt", "defaults-softwareupdate.txt", "xprotect-Info.plist"} {
+		f.Add(readTestdata(f, "darwin/"+name))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_ = macPatches(parseSoftwareUpdate(b), "14.4")
+		_ = macFileVault(b)
+		_ = macFirewall(b)
+		_ = macAutoUpdate(parseDefaults(b))
+		_ = plistVersion(b)
+	})
+}

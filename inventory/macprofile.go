@@ -145,6 +145,15 @@ func parseSPText(b []byte) spData {
 	dataType := ""
 	var last spItem // the item and key of the last property, for continuations
 	lastKey := ""
+	var more []string // its further lines
+	flush := func() {
+		if len(more) > 0 {
+			if v, ok := last[lastKey].(string); ok {
+				last[lastKey] = v + "\n" + strings.Join(more, "\n")
+			}
+			more = more[:0]
+		}
+	}
 	for i, l := range lines {
 		header := strings.HasSuffix(l.text, ":") && i+1 < len(lines) && lines[i+1].indent > l.indent
 		_, _, kv := strings.Cut(l.text, ": ")
@@ -155,11 +164,10 @@ func parseSPText(b []byte) spData {
 		// sits no deeper than the section it would belong to, goes on the
 		// property before it.
 		if !header && last != nil && (!kv || (len(stack) > 0 && l.indent <= stack[len(stack)-1].indent)) {
-			if v, ok := last[lastKey].(string); ok {
-				last[lastKey] = v + "\n" + l.text
-			}
+			more = append(more, l.text)
 			continue
 		}
+		flush()
 		for len(stack) > 0 && stack[len(stack)-1].indent >= l.indent {
 			stack = stack[:len(stack)-1]
 		}
@@ -197,6 +205,7 @@ func parseSPText(b []byte) spData {
 		last, lastKey = stack[len(stack)-1].item, spTextKey(k)
 		last[lastKey] = strings.TrimSpace(v)
 	}
+	flush()
 	return out
 }
 

@@ -61,6 +61,12 @@ type Options struct {
 	PatchTimeout time.Duration
 	// Logger receives debug lines about each command; nil means slog.Default().
 	Logger *slog.Logger
+	// CacheDir is where the collector keeps the answers that change only
+	// when their inputs do (apt-get -s dist-upgrade's, keyed on the size
+	// and time of dpkg's status, apt's lists and its configuration), so
+	// that a collection runs the slow tool only after a change. "" keeps
+	// none: every collection asks afresh.
+	CacheDir string
 }
 
 // ErrUnsupported is returned on a platform the collectors do not know.
@@ -120,6 +126,7 @@ type collector struct {
 	cmdTO    time.Duration
 	patchTO  time.Duration
 	log      *slog.Logger
+	cacheDir string
 
 	mu    sync.Mutex
 	notes []string
@@ -127,11 +134,12 @@ type collector struct {
 
 func newCollector(o Options) *collector {
 	c := &collector{
-		root:    o.Root,
-		now:     o.Now,
-		cmdTO:   o.CommandTimeout,
-		patchTO: o.PatchTimeout,
-		log:     o.Logger,
+		root:     o.Root,
+		now:      o.Now,
+		cmdTO:    o.CommandTimeout,
+		patchTO:  o.PatchTimeout,
+		log:      o.Logger,
+		cacheDir: o.CacheDir,
 	}
 	// Only a root other than the system's own is fake. Cleaning "/" gives
 	// `\` on Windows, so the check is made on what the caller gave, in

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +17,14 @@ func TestParseOSRelease(t *testing.T) {
 		{"linux/os-release.debian12", "Debian GNU/Linux", "12", "debian", "Debian GNU/Linux 12 (bookworm)"},
 		{"linux/os-release.ubuntu2404", "Ubuntu", "24.04", "ubuntu", "Ubuntu 24.04.1 LTS"},
 		{"linux/os-release.rocky9", "Rocky Linux", "9.4", "rocky", "Rocky Linux 9.4 (Blue Onyx)"},
+		// The real machines' captures (testdata/captures/linux/distro):
+		// quoted and bare values, an empty one, a blank line.
+		{"captures/linux/distro/os-release-centos-7.9", "CentOS Linux", "7", "centos", "CentOS Linux 7 (Core)"},
+		{"captures/linux/distro/os-release-debian-11.2", "Debian GNU/Linux", "11", "debian", "Debian GNU/Linux 11 (bullseye)"},
+		{"captures/linux/distro/os-release-fedora-35", "Fedora Linux", "35", "fedora", "Fedora Linux 35 (Thirty Five)"},
+	}
+	if files, _ := filepath.Glob("testdata/captures/linux/distro/os-release-*"); len(files) != 3 {
+		t.Errorf("%d os-release captures; this test reads 3", len(files))
 	}
 	for _, tc := range cases {
 		m := parseOSRelease(readTestdata(t, tc.file))
@@ -265,4 +274,32 @@ func TestDMIDate(t *testing.T) {
 	if d := dmiDate("not a date"); d != "" {
 		t.Errorf("got %q", d)
 	}
+}
+
+// FuzzLinuxParsers feeds the Linux samples and captures, and what the
+// fuzzer makes of them, to every Linux parser that reads a file or a
+// tool's output: none may panic or loop.
+func FuzzLinuxParsers(f *testing.F) {
+	for _, g := range []string{"testdata/linux/*", "testdata/captures/linux/distro/*"} {
+		files, _ := filepath.Glob(g)
+		for _, name := range files {
+			if b, err := os.ReadFile(name); err == nil && len(b) < 64<<10 {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_ = parseOSRelease(b)
+		_ = parseShellVars(b)
+		_ = parseMeminfo(b)
+		_, _ = parseBootTime(b)
+		_, _ = parseMountInfo(b)
+		_, _ = parseDpkgStatus(bytes.NewReader(b))
+		_ = parseRPMQuery(b)
+		_ = parseAptSimulate(b)
+		_ = parseDnfCheckUpdate(b)
+		_ = parseDnfUpdateinfo(b)
+		parseAptConf(b, map[string]string{})
+		_ = parseNftRuleset(b)
+	})
 }

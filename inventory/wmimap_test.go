@@ -266,3 +266,57 @@ func FuzzWMIMemory(f *testing.F) {
 		}
 	})
 }
+
+// propSetsFromText reads `Name=Value` lines, instances apart by blank
+// lines, as loadWMI does but without failing: the fuzzer's input.
+func propSetsFromText(s string) []propSet {
+	var out []propSet
+	cur := propSet{}
+	for line := range strings.Lines(s) {
+		line = strings.TrimRight(line, "\r\n")
+		if strings.TrimSpace(line) == "" {
+			if len(cur) > 0 {
+				out = append(out, cur)
+				cur = propSet{}
+			}
+			continue
+		}
+		if k, v, ok := strings.Cut(line, "="); ok {
+			cur[k] = v
+		}
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// FuzzWMIClasses feeds every WMI capture (decoded to text), and what the
+// fuzzer makes of them, to every mapping from WMI instances to the report:
+// the system classes, the antivirus and BitLocker. None may panic.
+func FuzzWMIClasses(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "captures", "windows", "wmi", "*.wmi"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		b = bytes.TrimPrefix(b, []byte{0xff, 0xfe})
+		u := make([]uint16, len(b)/2)
+		for i := range u {
+			u[i] = binary.LittleEndian.Uint16(b[2*i:])
+		}
+		f.Add(string(utf16.Decode(u)))
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		rows := propSetsFromText(s)
+		all := map[string][]propSet{}
+		for _, c := range wmiSystemClasses {
+			all[c.Name] = rows
+		}
+		var r Report
+		applyWinSystem(winSystemFromWMI(all), &r)
+		_, _, _ = winAVFromWMI(rows, rows)
+		_, _, _ = winBitLockerFromWMI(rows, "C:")
+	})
+}

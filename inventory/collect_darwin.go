@@ -87,7 +87,8 @@ func (c *collector) system(ctx context.Context, r *Report) {
 	}
 	r.Hardware.Vendor = "Apple Inc."
 
-	res, err := c.run(ctx, c.cmdTO, "system_profiler", "-xml", "SPHardwareDataType", "SPSoftwareDataType")
+	res, err := c.run(ctx, c.cmdTO, "system_profiler", "-xml", "SPHardwareDataType", "SPSoftwareDataType",
+		"SPStorageDataType", "SPNVMeDataType", "SPSerialATADataType")
 	switch {
 	case err != nil:
 		c.warn("hardware details unknown: %v", err)
@@ -96,7 +97,16 @@ func (c *collector) system(ctx context.Context, r *Report) {
 		c.warn("hardware details unknown: system_profiler exited with %d: %s", res.Code, res.stderrLine())
 		return
 	}
-	h, err := parseMacProfile(res.Stdout)
+	d, err := parseSystemProfiler(res.Stdout)
+	if err != nil {
+		c.warn("hardware details unknown: %v", err)
+		return
+	}
+	for _, x := range macDrives(d) {
+		r.Machine.Drives = append(r.Machine.Drives, Drive{Name: x.Name, Model: x.Model, Serial: x.Serial, Device: x.BSDName,
+			Bus: x.Bus, Medium: x.Medium, SizeBytes: x.SizeBytes})
+	}
+	h, err := macProfileOf(d)
 	if err != nil {
 		c.warn("hardware details unknown: %v", err)
 		return

@@ -42,6 +42,18 @@ type Machine struct {
 	SwapBytes     uint64    `json:"swap_bytes,omitempty"`     //
 	PackageFormat string    `json:"package_format,omitempty"` // the system's own package format: "deb", "rpm", "pacman", "registry", "app"
 	InstallDate   time.Time `json:"install_date,omitzero"`    // when the OS was installed, when known
+	Drives        []Drive   `json:"drives,omitempty"`         // physical drives (macOS)
+}
+
+// Drive is one physical drive.
+type Drive struct {
+	Name      string `json:"name"`             // "WDC WD2500AAJS-40VWA1", "APPLE SSD AP0512Q"
+	Model     string `json:"model,omitempty"`  //
+	Serial    string `json:"serial,omitempty"` //
+	Device    string `json:"device,omitempty"` // "disk0"
+	Bus       string `json:"bus,omitempty"`    // "SATA", "NVMe", "USB", "Apple Fabric"
+	Medium    string `json:"medium,omitempty"` // "Solid State", "Rotational", "SSD"
+	SizeBytes uint64 `json:"size_bytes,omitempty"`
 }
 
 // Options tune a collection. The zero value collects from this machine.

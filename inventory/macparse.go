@@ -130,11 +130,16 @@ type macHardware struct {
 // parseMacProfile reads `system_profiler SPHardwareDataType
 // SPSoftwareDataType` in either of its forms (-xml or text).
 func parseMacProfile(b []byte) (macHardware, error) {
-	var h macHardware
 	d, err := parseSystemProfiler(b)
 	if err != nil {
-		return h, err
+		return macHardware{}, err
 	}
+	return macProfileOf(d)
+}
+
+// macProfileOf reads the hardware and software overviews.
+func macProfileOf(d spData) (macHardware, error) {
+	var h macHardware
 	hw, sw := d["SPHardwareDataType"], d["SPSoftwareDataType"]
 	if len(hw) == 0 && len(sw) == 0 {
 		return h, fmt.Errorf("system_profiler's output holds neither SPHardwareDataType nor SPSoftwareDataType")

@@ -11,7 +11,10 @@ package inventory
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,6 +115,9 @@ var spTextKeys = map[string]string{
 	"free":           "free_space_in_bytes",
 	"bsd name":       "bsd_name",
 	"physical drive": "physical_drive",
+	"device name":    "device_name",
+	"medium type":    "medium_type",
+	"protocol":       "protocol",
 }
 
 // spLine is one non-blank line of the text form.
@@ -274,3 +280,142 @@ func spTime(it spItem, key string) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+// macDrive is one physical drive system_profiler lists.
+type macDrive struct {
+	Name      string // "WDC WD2500AAJS-40VWA1", "SDHC Card"
+	Model     string
+	Serial    string
+	BSDName   string // "disk0"; empty for an optical drive without a disc
+	Bus       string // "SATA", "NVMe", "USB", "FireWire", "card reader", "optical", or the protocol SPStorageDataType names
+	Medium    string // "Solid State", "Rotational", "SSD", when told
+	SizeBytes uint64
+}
+
+// spDriveBuses names the bus of each data type that lists drives.
+var spDriveBuses = map[string]string{
+	"SPSerialATADataType": "SATA", "SPNVMeDataType": "NVMe", "SPUSBDataType": "USB", "SPFireWireDataType": "FireWire",
+	"SPCardReaderDataType": "card reader", "SPDiscBurningDataType": "optical", "SPParallelATADataType": "ATA",
+}
+
+// macDrives lists the physical drives in the data types that hold them:
+// an item with a whole-disk BSD name ("disk2", not the volume "disk2s1"),
+// a device model, or (SPDiscBurningDataType) a burner. The volumes of a
+// drive are not drives. SPStorageDataType, which lists volumes, names the
+// physical drive of each; a drive listed twice (by a bus and by the
+// storage list, or a USB hub and its device) is listed once, the most
+// specific entry first found kept.
+func macDrives(d spData) []macDrive {
+	var out []macDrive
+	seen := map[string]bool{}
+	add := func(m macDrive) {
+		k := m.BSDName
+		if k == "" {
+			k = m.Bus + "/" + m.Name + "/" + m.Serial
+		}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, m)
+		}
+	}
+	// walk adds the drives under it and then it, unless one under it was
+	// a drive: a USB hub's or a FireWire device's entry can carry the BSD
+	// name or model of the drive it holds. It says whether it found one.
+	var walk func(bus string, it spItem, depth int) bool
+	walk = func(bus string, it spItem, depth int) bool {
+		if depth > 16 {
+			return false
+		}
+		found := false
+		for _, k := range []string{"_items", "units", "Media"} {
+			if l, ok := it[k].([]any); ok {
+				for _, c := range l {
+					if ci, ok := c.(spItem); ok {
+						found = walk(bus, ci, depth+1) || found
+					}
+				}
+			}
+		}
+		if found {
+			return true
+		}
+		bsd := spString(it, "bsd_name")
+		whole := wholeDisk.MatchString(bsd)
+		_, burner := it["burn_support"]
+		model := strings.TrimSpace(spString(it, "device_model"))
+		if !whole && model == "" && !(burner && bus == "optical") {
+			return false
+		}
+		if !whole {
+			bsd = ""
+		}
+		add(macDrive{
+			Name: spString(it, "_name"), Model: model, BSDName: bsd, Bus: bus,
+			Serial:    firstOf(it, "device_serial", "serial_num", "spcardreader_card_serialnumber", "spnvme_serial"),
+			Medium:    firstOf(it, "spsata_medium_type", "medium_type"),
+			SizeBytes: spBytes(it, "size_in_bytes"),
+		})
+		return true
+	}
+	for _, dt := range slices.Sorted(maps.Keys(spDriveBuses)) {
+		for _, it := range d[dt] {
+			walk(spDriveBuses[dt], it, 0)
+		}
+	}
+	for _, v := range d["SPStorageDataType"] {
+		pd, ok := v["physical_drive"].(spItem)
+		if !ok {
+			continue
+		}
+		name := spString(pd, "device_name")
+		if name == "" || spString(pd, "protocol") == "Disk Image" {
+			continue // a mounted disk image is no drive
+		}
+		add(macDrive{Name: name, Model: name, Bus: spString(pd, "protocol"), Medium: spString(pd, "medium_type"),
+			BSDName: wholeDisk.FindString(spString(pd, "bsd_name"))})
+	}
+	slices.SortFunc(out, func(a, b macDrive) int {
+		return strings.Compare(a.BSDName+"\x00"+a.Name, b.BSDName+"\x00"+b.Name)
+	})
+	return out
+}
+
+// wholeDisk matches the BSD name of a whole disk.
+var wholeDisk = regexp.MustCompile(`^disk\d+$`)
+
+// firstOf returns the first of keys that has a value, trimmed.
+func firstOf(it spItem, keys ...string) string {
+	for _, k := range keys {
+		if v := spString(it, k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// spBytes returns a size in bytes: a number, or the text form's "494,38
+// GB (494 384 795 648 bytes)".
+func spBytes(it spItem, key string) uint64 {
+	switch v := it[key].(type) {
+	case uint64:
+		return v
+	case int64:
+		if v > 0 {
+			return uint64(v)
+		}
+	case string:
+		if m := textBytes.FindStringSubmatch(v); m != nil {
+			n, _ := strconv.ParseUint(strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' {
+					return r
+				}
+				return -1
+			}, m[1]), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// textBytes finds the byte count in "494,38 GB (494 384 795 648 bytes)".
+var textBytes = regexp.MustCompile(`\(([\d ,.\x{a0}\x{202f}]+) bytes\)`)

@@ -379,11 +379,66 @@ func FuzzParseSystemProfiler(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = parseSystemProfiler(b)
+		if d, err := parseSystemProfiler(b); err == nil {
+			_ = macDrives(d)
+		}
 		_, _ = parseMacProfile(b)
 		if apps, err := parseMacApps(b); err == nil {
 			_ = apps
 			_, _ = macApps(b)
 		}
 	})
+}
+
+// TestMacDrivesCaptures lists the drives of every capture that holds one:
+// SATA disks (a WD and a VirtualBox disk with its CD drive), USB disks and
+// card readers, a FireWire Mac in target disk mode, a DVD burner, and the
+// M1's internal SSD from the storage list (not the disk image mounted
+// beside it). A hub's entry that carries its device's BSD name is the
+// device's, listed once.
+func TestMacDrivesCaptures(t *testing.T) {
+	want := map[string][]macDrive{
+		"11.0-apple-M1": {{Name: "APPLE SSD AP0512Q", Model: "APPLE SSD AP0512Q", Bus: "Apple Fabric", Medium: "SSD"}},
+		"SPCardReaderDataType_with_inserted_card.xml": {{Name: "SDHC Card", BSDName: "disk2", Bus: "card reader", SizeBytes: 15931539456}},
+		"SPDiscBurningDataType.xml":                   {{Name: "OPTIARC DVD RW AD-5630A", Bus: "optical"}},
+		"SPFireWireDataType.xml":                      {{Name: "Target Disk Mode SBP-LUN", BSDName: "disk2", Bus: "FireWire"}},
+		"SPSerialATADataType.xml": {{Name: "WDC WD2500AAJS-40VWA1", Model: "WDC WD2500AAJS-40VWA1", Serial: "WD-WCARY1264478",
+			BSDName: "disk0", Bus: "SATA", Medium: "Rotational", SizeBytes: 250059350016}},
+		"SPSerialATADataType3.xml": {
+			{Name: "VBOX CD-ROM", Model: "VBOX CD-ROM", Serial: "VB1-1a2b3c4d", Bus: "SATA"},
+			{Name: "VBOX HARDDISK", Model: "VBOX HARDDISK", Serial: "VB52cb5022-c69e4cc4", BSDName: "disk0", Bus: "SATA", Medium: "Solid State", SizeBytes: 41943040000},
+		},
+		"SPUSBDataType.xml": {{Name: "External USB 3.0", Serial: "20150123045944", BSDName: "disk1", Bus: "USB", SizeBytes: 500107859968}},
+		"SPUSBDataType2.xml": {
+			{Name: "JumpDrive", BSDName: "disk1", Bus: "USB"},
+			{Name: "UDisk 2.0", BSDName: "disk2", Bus: "USB"},
+			{Name: "External USB 3.0", BSDName: "disk3", Bus: "USB"},
+		},
+		"SPUSBDataType_with_inserted_dvd.xml": {
+			{Name: "Internal Memory Card Reader", Serial: "000000000820", BSDName: "disk2", Bus: "USB", SizeBytes: 15931539456},
+			{Name: "Optical USB 2.0", Serial: "DEF109C77CF6", BSDName: "disk3", Bus: "USB", SizeBytes: 392647584},
+		},
+	}
+	files, err := filepath.Glob(filepath.Join(macSPDir, "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, ".results.txt") {
+			continue
+		}
+		d, err := parseSystemProfiler(readTestdata(t, strings.TrimPrefix(f, "testdata/")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := macDrives(d)
+		w := want[filepath.Base(f)]
+		if !slices.Equal(got, w) {
+			t.Errorf("%s:\n got %+v\nwant %+v", filepath.Base(f), got, w)
+		}
+		delete(want, filepath.Base(f))
+	}
+	for f := range want {
+		t.Errorf("%s: not among the captures", f)
+	}
 }

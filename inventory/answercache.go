@@ -6,6 +6,16 @@ package inventory
 // package lists or the package manager's configuration change. The key is
 // the size and modification time of every input file; the answer is reused
 // while the key is the same, and asked afresh, then stored, when it is not.
+//
+// Only apt is cached so: its simulation reads local files alone (the lists
+// of the last apt-get update). The other update checks ask a server, so
+// local files cannot say their answer is still the same: `dnf
+// check-update` refreshes expired metadata from the mirrors (its answer is
+// local only with -C, which would report stale metadata as current),
+// `softwareupdate -l` asks Apple's catalog, and the Windows Update search
+// asks Microsoft or WSUS. What they could share is a minimum interval
+// between checks, which is a scheduling choice (agent.Schedule), not a
+// cache of an exact answer.
 
 import (
 	"crypto/sha256"

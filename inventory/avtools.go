@@ -23,8 +23,11 @@ type avReport struct {
 	// processes run (Cortex XDR) or its agent is enabled (SentinelOne).
 	On bool
 	// Stale is true when the tool says its definitions are out of date.
-	Stale  bool
-	Detail string // words for the evidence: "definitions 1.389.10.0 up to date"
+	Stale bool
+	// NoState is true when the tool's output does not say whether it is
+	// on (`sentinelctl version` alone): the caller judges by its daemon.
+	NoState bool
+	Detail  string // words for the evidence: "definitions 1.389.10.0 up to date"
 }
 
 // evidence is the report in words.
@@ -200,7 +203,8 @@ func parseSentinelCtl(b []byte) (avReport, error) {
 		return a, fmt.Errorf("sentinelctl gave neither the agent's version nor its state")
 	}
 	a.On = strings.EqualFold(state, "Enabled")
-	d := []string{"agent " + orDefault(strings.ToLower(state), "state unknown")}
+	a.NoState = state == ""
+	d := []string{"agent " + orDefault(strings.ToLower(state), "state not reported")}
 	if len(disabled) > 0 {
 		d = append(d, "disabled: "+strings.Join(disabled, ", "))
 	}

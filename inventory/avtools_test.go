@@ -84,6 +84,11 @@ func TestAntivirusToolStates(t *testing.T) {
 	if _, err := parseSentinelCtl([]byte("command not found")); err == nil {
 		t.Error("no error for sentinelctl output without a version")
 	}
+	// `sentinelctl version` alone: the version, and no word on the state.
+	v, err := parseSentinelCtl([]byte("Agent version: 30.1.1.10\nSentinelCTL version: 30.1.1.10\n"))
+	if err != nil || v.Version != "30.1.1.10" || !v.NoState || v.On {
+		t.Errorf("sentinelctl version: %+v, %v", v, err)
+	}
 }
 
 // TestMacFirewallCaptures reads the GLPI macOS firewall captures: the

@@ -298,6 +298,9 @@ func (c *collector) antivirus(ctx context.Context) msp.Check {
 			c.warn("%s: %v", product, err)
 			return
 		}
+		if a.NoState {
+			a.On = true // its daemon runs, and its tool says no more
+		}
 		reports = append(reports, a)
 	}
 	ask("Microsoft Defender for Endpoint", func(b ...[]byte) (avReport, error) { return parseMDATPHealth(b[0]) },

@@ -371,6 +371,9 @@ func macDrives(d spData) []macDrive {
 		if name == "" || spString(pd, "protocol") == "Disk Image" {
 			continue // a mounted disk image is no drive
 		}
+		if slices.ContainsFunc(out, func(m macDrive) bool { return m.Model == name || m.Name == name }) {
+			continue // its bus (SPNVMeDataType) listed it already, with more
+		}
 		add(macDrive{Name: name, Model: name, Bus: spString(pd, "protocol"), Medium: spString(pd, "medium_type"),
 			BSDName: wholeDisk.FindString(spString(pd, "bsd_name"))})
 	}

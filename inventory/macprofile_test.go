@@ -441,4 +441,15 @@ func TestMacDrivesCaptures(t *testing.T) {
 	for f := range want {
 		t.Errorf("%s: not among the captures", f)
 	}
+	// An Apple silicon Mac lists its SSD under NVMe and under each volume
+	// of the storage list: one drive, with the NVMe entry's details.
+	nvme := spItem{"_name": "APPLE SSD AP0512Q", "device_model": "APPLE SSD AP0512Q", "device_serial": "0ba0147ce0c3e51c", "bsd_name": "disk0", "size_in_bytes": uint64(500277792768)}
+	d := spData{
+		"SPNVMeDataType":    {{"_name": "Apple SSD Controller", "_items": []any{nvme}}},
+		"SPStorageDataType": {{"_name": "Macintosh HD", "physical_drive": spItem{"device_name": "APPLE SSD AP0512Q", "protocol": "Apple Fabric"}}},
+	}
+	got := macDrives(d)
+	if len(got) != 1 || got[0].Bus != "NVMe" || got[0].Serial != "0ba0147ce0c3e51c" || got[0].SizeBytes != 500277792768 {
+		t.Errorf("NVMe and storage list: %+v", got)
+	}
 }

@@ -316,7 +316,7 @@ func FuzzWMIClasses(f *testing.F) {
 		}
 		var r Report
 		applyWinSystem(winSystemFromWMI(all), &r)
-		_, _, _ = winAVFromWMI(rows, rows)
+		_, _, _, _ = winAVFromWMI(rows, rows)
 		_, _, _ = winBitLockerFromWMI(rows, "C:")
 	})
 }

@@ -33,6 +33,7 @@ import (
 //	h-alerts/<tenant>/<device>            DeviceAlerts
 //	h-matrixlog/<tenant>                  []msp.MatrixEvent, oldest first
 //	h-evq/<event id>                      QueuedEvent: the event outbox
+//	h-person/<tenant>/<person>            msp.Person
 //	h-meta/open-index                     present once h-open is complete
 //	h-meta/ticket-id-index                present once h-ticketid is complete
 const (
@@ -54,6 +55,7 @@ const (
 	spAlerts   = "h-alerts"
 	spMeta     = "h-meta"
 	spMatrix   = "h-matrixlog"
+	spPerson   = "h-person"
 )
 
 // BadgerStore is the embedded Store.
@@ -444,6 +446,35 @@ func (b badgerTx) QueuedEvents(limit int) ([]QueuedEvent, error) {
 }
 
 func (b badgerTx) DeleteQueuedEvent(id string) error { return b.tx.Delete(k(spEventQ, id)) }
+
+func (b badgerTx) Person(tenant, id string) (p msp.Person, err error) {
+	err = b.get(k(spPerson, tenant, id), "person "+id, &p)
+	return p, err
+}
+
+func (b badgerTx) PutPerson(p msp.Person) error {
+	if err := b.tx.PutJSON(k(spPerson, p.Tenant, p.ID), p); err != nil {
+		return err
+	}
+	return b.noteFeed(p.Tenant, FeedPerson, p.ID)
+}
+
+func (b badgerTx) DeletePerson(tenant, id string) error {
+	ok, err := b.tx.Has(k(spPerson, tenant, id))
+	if err != nil || !ok {
+		return err
+	}
+	if err := b.tx.Delete(k(spPerson, tenant, id)); err != nil {
+		return err
+	}
+	return b.noteFeed(tenant, FeedPerson, id)
+}
+
+func (b badgerTx) People(tenant string) ([]msp.Person, error) {
+	out := []msp.Person{}
+	err := scanJSON(b.tx, k(spPerson, tenant, ""), func(p msp.Person) bool { out = append(out, p); return true })
+	return out, err
+}
 
 func (b badgerTx) User(id string) (u User, err error) {
 	err = b.get(k(spUser, id), "user "+id, &u)

@@ -117,6 +117,21 @@ type Tx interface {
 	QueuedEvents(limit int) ([]QueuedEvent, error)
 	DeleteQueuedEvent(id string) error
 
+	// Person is one of the tenant's people (tandem-hub person add or
+	// import); ErrNotFound if there is none with this id in the tenant.
+	Person(tenant, id string) (msp.Person, error)
+	// PutPerson stores p and records it in its tenant's change feed (kind
+	// FeedPerson), so staff replicas get it.
+	PutPerson(p msp.Person) error
+	// DeletePerson removes the person, with their personal data, and
+	// records the removal in the tenant's change feed (kind FeedPerson,
+	// whose object then no longer exists). Removing a person who is not
+	// there does nothing and is no error.
+	DeletePerson(tenant, id string) error
+	// People returns the tenant's people in id order; none (not
+	// ErrNotFound) for a tenant without any.
+	People(tenant string) ([]msp.Person, error)
+
 	User(id string) (User, error)
 	PutUser(u User) error
 	// Secrets are sign-in codes and user tokens, stored by their SHA-256.
@@ -210,9 +225,14 @@ type StreamMark struct {
 // FeedEntry is one entry of a tenant's change feed.
 type FeedEntry struct {
 	Seq  uint64 `json:"seq"`
-	Kind string `json:"kind"` // "ticket", "tenant" or FeedResponsibilities
+	Kind string `json:"kind"` // "ticket", "tenant", FeedResponsibilities or FeedPerson
 	ID   string `json:"id"`
 }
+
+// FeedPerson is the FeedEntry kind of one of a tenant's people (its ID is
+// the person's); the entry stays when the person is removed, so replicas
+// learn of the removal.
+const FeedPerson = "person"
 
 // FeedResponsibilities is the FeedEntry kind of a tenant's matrix history
 // (its ID is the tenant's).

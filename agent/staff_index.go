@@ -28,7 +28,8 @@ type staffIndex struct {
 	pos     map[string]int // ticket id → index in rows
 	tenants map[string]msp.Tenant
 	locs    map[string]*time.Location
-	hosts   map[string]string // device id → hostname, lower case (from the fleet summary)
+	hosts   map[string]string       // device id → hostname, lower case (from the fleet summary)
+	people  map[string][]msp.Person // tenant → its people (staff_people.go)
 }
 
 // ixRow is what a search and the filters look at. The text fields are
@@ -232,6 +233,10 @@ func (a *Agent) staffIndex(user string) (*staffIndex, error) {
 			ix.hosts[d.ID] = strings.ToLower(d.Hostname)
 			return nil
 		}); err != nil {
+			return err
+		}
+		var err error
+		if ix.people, err = readStaffPeople(tx, user); err != nil {
 			return err
 		}
 		tenantIDs := map[string]string{}
@@ -530,6 +535,7 @@ func (a *Agent) staffView(user string, t *msp.Ticket, undelivered map[string]boo
 	if out.SLAText == "paused: waiting for you" {
 		out.SLAText = "paused: waiting for the requester"
 	}
+	a.withRequester(user, &out)
 	return out
 }
 

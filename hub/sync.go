@@ -588,6 +588,19 @@ func deviceView(tx Tx, p principal, e FeedEntry) (protocol.Change, bool, error) 
 			return protocol.Change{}, false, err
 		}
 		return protocol.Change{Seq: e.Seq, Kind: protocol.ChangeResponsibilities, History: h}, true, nil
+	case FeedPerson:
+		if p.user == nil {
+			return protocol.Change{}, false, nil // people's names and numbers are for staff
+		}
+		c := protocol.Change{Seq: e.Seq, Kind: protocol.ChangePerson, PersonID: e.ID}
+		person, err := tx.Person(p.tenant, e.ID)
+		switch {
+		case err == nil:
+			c.Person = &person
+		case !errors.Is(err, ErrNotFound):
+			return protocol.Change{}, false, err
+		}
+		return c, true, nil
 	}
 	return protocol.Change{}, false, nil
 }

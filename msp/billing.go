@@ -3,6 +3,8 @@ package msp
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -106,4 +108,32 @@ func (b Billing) ContractText() string {
 		s += " to " + end.Format("2 January 2006")
 	}
 	return s
+}
+
+// ParseMoney reads an amount written for people ("450", "450.50",
+// "1 250,00" is refused: use a dot) in currency's units into Money.
+func ParseMoney(amount, currency string) (Money, error) {
+	m := Money{Currency: strings.ToUpper(strings.TrimSpace(currency))}
+	if err := m.Validate(); err != nil {
+		return Money{}, err
+	}
+	decimals := 2
+	if c, ok := currencies[m.Currency]; ok {
+		decimals = c.decimals
+	}
+	s := strings.TrimSpace(amount)
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || (hasFrac && (frac == "" || strings.Trim(frac, "0123456789") != "")) {
+		return Money{}, invalid("price", "%q is not an amount such as 450 or 450.50 (digits and one dot)", clip(amount))
+	}
+	if len(frac) > decimals {
+		return Money{}, invalid("price", "%q has %d decimals; %s has %d", clip(amount), len(frac), m.Currency, decimals)
+	}
+	frac += strings.Repeat("0", decimals-len(frac))
+	n, err := strconv.ParseInt(whole+frac, 10, 64)
+	if err != nil || n > 1e15 {
+		return Money{}, invalid("price", "%q is too large", clip(amount))
+	}
+	m.Minor = n
+	return m, nil
 }

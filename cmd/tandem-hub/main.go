@@ -54,7 +54,9 @@ const usage = `tandem-hub: the MSP's Tandem server
                       [--holiday-work YYYY-MM-DD]... [--overflow 30m]
                       [--alert-silent 24h] [--alert-disk-percent 90] [--alert-security-days 14]
                       [--alert-restart-days 7] [--alert-posture on|off]
-                      [--attachment-quota 20GB|default]
+                      [--alert-grace 24h|none] [--attachment-quota 20GB|default]
+                      [--price 450 --currency ZAR] [--billing seats|devices|active-users]
+                      [--contract-months 12] [--contract-start YYYY-MM-DD]
   tandem-hub sla sweep
   tandem-hub token create --tenant ID [--ttl 24h]
   tandem-hub user add --tenant ID --role it-lead|technician --name NAME

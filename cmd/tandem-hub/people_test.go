@@ -130,3 +130,60 @@ func TestPersonCommands(t *testing.T) {
 		t.Errorf("person import --help: %v", err)
 	}
 }
+
+// tenant set --price --currency --billing --contract-months sets how the
+// tenant is billed, tenant show says it, and a wrong one is refused.
+func TestTenantSetBilling(t *testing.T) {
+	t.Parallel()
+	dir, ctx := startHub(t)
+	var out bytes.Buffer
+	if err := run(ctx, []string{"tenant", "create", "--data", dir, "--name", "Karoo Logistics", "--mode", "co-managed"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	tenant := strings.TrimSpace(out.String())
+	out.Reset()
+	if err := run(ctx, []string{"tenant", "set", "--data", dir, "--id", tenant, "--price", "450", "--currency", "ZAR", "--billing", "seats",
+		"--contract-months", "12", "--contract-start", "2026-01-01", "--alert-grace", "none"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"R450.00 per user per month excl. VAT (seats: the organisation's people), 12-month contract from 1 January 2026 to 31 December 2026", "new devices  off"} {
+		if !strings.Contains(strings.Join(strings.Fields(out.String()), " "), strings.Join(strings.Fields(want), " ")) {
+			t.Errorf("tenant set printed no %q:\n%s", want, out.String())
+		}
+	}
+	c, err := hub.DialAdmin(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn, err := c.Tenant(ctx, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tn.PricePerUser.Minor != 45000 || tn.PricePerUser.Currency != "ZAR" || tn.Billing.ContractMonths != 12 || tn.BillingBasis() != "seats" || tn.Alerts.EnrollGrace >= 0 {
+		t.Errorf("stored %+v %+v grace %s", tn.PricePerUser, tn.Billing, tn.Alerts.EnrollGrace)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"tenant", "set", "--data", dir, "--id", tenant, "--price", "99.5", "--currency", "usd", "--billing", "devices"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "$99.50 per device per month") {
+		t.Errorf("tenant set printed:\n%s", out.String())
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--billing", "people"}, "use seats, devices or active-users"},
+		{[]string{"--price", "4,50"}, "not an amount"},
+		{[]string{"--price", "4.505"}, "decimals"},
+		{[]string{"--currency", "ZAR"}, "give the price in ZAR too"},
+		{[]string{"--contract-months", "99"}, "contract_months"},
+		{[]string{"--contract-start", "1 Jan"}, "contract_start"},
+		{[]string{"--alert-grace", "soon"}, "--alert-grace"},
+	} {
+		err := run(ctx, append([]string{"tenant", "set", "--data", dir, "--id", tenant}, tc.args...), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("tenant set %v: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}

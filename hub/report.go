@@ -19,9 +19,8 @@ import (
 // tenant, its tickets raised before the end of the month that holds month
 // (in the tenant's time zone) with their status histories, its devices
 // with their latest inventories, and its alerts (the tickets the hub
-// raised for them). now is when the report is made. The users billed are
-// the distinct people who raised a ticket in the month: the hub keeps no
-// count of a tenant's staff.
+// raised for them), and its people, whom the bill counts as the tenant's
+// billing basis says. now is when the report is made.
 func ReportInput(ctx context.Context, st Store, tenant string, month, now time.Time) (report.Input, error) {
 	in := report.Input{Month: month, Now: now, Statuses: map[string][]msp.StatusChange{}, FirstResponses: map[string]time.Time{}}
 	err := st.View(ctx, func(tx Tx) error {
@@ -35,6 +34,9 @@ func ReportInput(ctx context.Context, st Store, tenant string, month, now time.T
 		}
 		from, to := report.MonthRange(month, loc)
 		in.Tenant = t
+		if in.People, err = tx.People(tenant); err != nil {
+			return fmt.Errorf("reading the people of tenant %s: %w", tenant, err)
+		}
 		var histErr error
 		if err := tx.Tickets(tenant, func(tk *msp.Ticket) bool {
 			if !tk.CreatedAt.Before(to) {

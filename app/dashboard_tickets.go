@@ -332,6 +332,9 @@ func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	set(colPri, fmt.Sprintf("P%d", t.Priority), pri)
 	title := TicketNumber(t.ID) + "  " + t.Title
+	if who := RequesterWords(t); who != "" {
+		title += " · " + who
+	}
 	if !t.Delivered {
 		title = "Not sent · " + title // not at the hub yet
 	}
@@ -703,8 +706,9 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 	if org != "" {
 		first = append(first, org)
 	}
-	first = append(first, "raised by "+t.Requester+" "+Ago(t.CreatedAt, now))
+	first = append(first, "raised by "+RequesterWords(t)+" "+Ago(t.CreatedAt, now))
 	lines = append(lines, capitalise(strings.Join(first, " · ")))
+	lines = append(lines, CallBackWords(t))
 	lines = append(lines, fmt.Sprintf("Status: %s · Priority: %s · With: %s",
 		capitalise(t.Status.Label()), PriorityWords(t.Priority), v.partyWords(t.Owner)+assigneeWords(t.Assignee)))
 	if info, ok := msp.LookupPillar(t.Pillar); ok {
@@ -727,7 +731,7 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 
 	v.conv.Objects = nil
 	withTicket, later := attachmentGroups(t.Comments, t.Attachments, func(c msp.Comment) bool { return c.Kind == msp.CommentKindReply })
-	requester := t.Requester + " (requester)"
+	requester := RequesterWords(t) + " (requester)"
 	if t.Description != "" {
 		v.conv.Add(staffBubble(requester, t.CreatedAt, now, t.Description, false))
 	} else if len(withTicket) > 0 {
@@ -839,7 +843,7 @@ func setVisible(o fyne.CanvasObject, on bool) {
 func (v *ticketsTab) authorWords(t localapi.StaffTicket, c msp.Comment) string {
 	switch {
 	case c.Role == msp.RoleEndUser || c.Author == t.Requester:
-		return t.Requester + " (requester)"
+		return RequesterWords(t) + " (requester)"
 	case c.Role == msp.RoleITLead:
 		return "IT lead"
 	case c.Role == msp.RoleTechnician:

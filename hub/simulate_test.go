@@ -83,13 +83,13 @@ func TestSimulate(t *testing.T) {
 	if tn.PricePerUser != hub.SimPrice || tn.BillingBasis() != msp.BillSeats || tn.Billing.ContractMonths != 12 {
 		t.Errorf("the simulated tenant is billed %s by %s for %d months; want R450.00 by seat for 12", tn.PricePerUser, tn.BillingBasis(), tn.Billing.ContractMonths)
 	}
-	people, err := h.admin.People(ctx, a.ID)
-	if err != nil || len(people) != 5 {
-		t.Fatalf("people after simulating 5 devices: %d, %v", len(people), err)
+	seeded, err := h.admin.People(ctx, a.ID)
+	if err != nil || len(seeded) != 5 {
+		t.Fatalf("people after simulating 5 devices: %d, %v", len(seeded), err)
 	}
 	if ts, err := h.admin.Tickets(ctx, a.ID); err == nil {
 		for _, tk := range ts {
-			if _, ok := msp.MatchPerson(people, &tk, ""); tk.Alert == nil && !ok {
+			if _, ok := msp.MatchPerson(seeded, &tk, ""); tk.Alert == nil && !ok {
 				t.Errorf("ticket %q by %s matches none of the simulated people", tk.Title, tk.Requester)
 			}
 		}

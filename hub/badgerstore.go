@@ -34,6 +34,7 @@ import (
 //	h-matrixlog/<tenant>                  []msp.MatrixEvent, oldest first
 //	h-evq/<event id>                      QueuedEvent: the event outbox
 //	h-person/<tenant>/<person>            msp.Person
+//	h-agroup/<tenant>/<problem>           AlertGroup
 //	h-meta/open-index                     present once h-open is complete
 //	h-meta/ticket-id-index                present once h-ticketid is complete
 const (
@@ -56,6 +57,7 @@ const (
 	spMeta     = "h-meta"
 	spMatrix   = "h-matrixlog"
 	spPerson   = "h-person"
+	spAGroup   = "h-agroup"
 )
 
 // BadgerStore is the embedded Store.
@@ -316,6 +318,21 @@ func (b badgerTx) DeviceAlerts(tenant, device string) (a DeviceAlerts, err error
 
 func (b badgerTx) PutDeviceAlerts(a DeviceAlerts) error {
 	return b.tx.PutJSON(k(spAlerts, a.Tenant, a.Device), a)
+}
+
+func (b badgerTx) AlertGroup(tenant, problem string) (g AlertGroup, err error) {
+	err = b.get(k(spAGroup, tenant, problem), "alert group "+problem, &g)
+	return g, err
+}
+
+func (b badgerTx) PutAlertGroup(g AlertGroup) error {
+	return b.tx.PutJSON(k(spAGroup, g.Tenant, g.Problem), g)
+}
+
+func (b badgerTx) AlertGroups(tenant string) ([]AlertGroup, error) {
+	out := []AlertGroup{}
+	err := scanJSON(b.tx, k(spAGroup, tenant, ""), func(g AlertGroup) bool { out = append(out, g); return true })
+	return out, err
 }
 
 func (b badgerTx) Tickets(tenant string, fn func(*msp.Ticket) bool) error {

@@ -326,3 +326,39 @@ func testPeople(t *testing.T, s hub.Store) {
 		return nil
 	})
 }
+
+// testAlertGroups: a tenant's alert groups round-trip with their devices
+// and spans, come back in problem order, and are kept per tenant.
+func testAlertGroups(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Globex")
+	g := hub.AlertGroup{Tenant: a.ID, Problem: "posture/disk_encryption", Ticket: "tk1",
+		Devices: map[string]hub.GroupDevice{"d1": {Hostname: "pc-1", Detail: "BitLocker on C: off", Since: t0, Ticket: "tk1"}},
+		Spans:   []hub.GroupSpan{{Device: "d2", Ticket: "tk0", From: t0, To: t0.Add(time.Hour)}}}
+	view(t, s, func(tx hub.Tx) error {
+		_, err := tx.AlertGroup(a.ID, g.Problem)
+		wantNotFound(t, "AlertGroup before any write", err)
+		gs, err := tx.AlertGroups(a.ID)
+		if err != nil || len(gs) != 0 {
+			t.Errorf("AlertGroups of a new tenant = %v, %v", gs, err)
+		}
+		return nil
+	})
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutAlertGroup(g), tx.PutAlertGroup(hub.AlertGroup{Tenant: a.ID, Problem: "disk-full"}),
+			tx.PutAlertGroup(hub.AlertGroup{Tenant: b.ID, Problem: "disk-full", Ticket: "other"}))
+	})
+	view(t, s, func(tx hub.Tx) error {
+		got, err := tx.AlertGroup(a.ID, g.Problem)
+		if err != nil || got.Ticket != "tk1" || got.Devices["d1"].Detail != "BitLocker on C: off" || !got.Devices["d1"].Since.Equal(t0) ||
+			len(got.Spans) != 1 || !got.Spans[0].To.Equal(t0.Add(time.Hour)) {
+			t.Errorf("AlertGroup = %+v, %v; want %+v", got, err, g)
+		}
+		gs, err := tx.AlertGroups(a.ID)
+		if err != nil || len(gs) != 2 || gs[0].Problem != "disk-full" || gs[1].Problem != g.Problem || gs[0].Ticket != "" {
+			t.Errorf("AlertGroups = %+v, %v; want tenant A's two in problem order", gs, err)
+		}
+		_, err = tx.AlertGroup(b.ID, g.Problem)
+		wantNotFound(t, "AlertGroup in another tenant", err)
+		return nil
+	})
+}

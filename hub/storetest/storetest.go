@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"MatrixHistory", testMatrixHistory},
 		{"EventQueue", testEventQueue},
 		{"People", testPeople},
+		{"AlertGroups", testAlertGroups},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -79,18 +79,20 @@ type ticketsTab struct {
 }
 
 // ticket list columns: SLA, priority, number and title (flexible),
-// organisation, status, owner, updated.
+// requester (the person, or the OS account nobody has), organisation,
+// status, owner, updated.
 const (
 	colSLA = iota
 	colPri
 	colTitle
+	colRequester
 	colOrg
 	colStatus
 	colOwner
 	colUpdated
 )
 
-var ticketColumnWidths = []float32{150, 40, 0, 130, 120, 100, 80}
+var ticketColumnWidths = []float32{150, 40, 0, 130, 130, 120, 100, 80}
 
 func newTicketsTab(d *Dashboard) *ticketsTab {
 	v := &ticketsTab{d: d, thumbs: map[string]*thumb{}}
@@ -110,7 +112,7 @@ func newTicketsTab(d *Dashboard) *ticketsTab {
 	v.more.Hide()
 
 	v.cols = &columns{widths: slices.Clone(ticketColumnWidths), flex: colTitle}
-	v.header = v.cols.header("SLA", "Pri", "Ticket", "Organisation", "Status", "With", "Updated")
+	v.header = v.cols.header("SLA", "Pri", "Ticket", "Requester", "Organisation", "Status", "With", "Updated")
 	v.list = widget.NewList(func() int { return len(v.rows) }, v.newRow, v.updateRow)
 	v.list.OnSelected = func(i widget.ListItemID) {
 		if i < len(v.rows) {
@@ -332,13 +334,11 @@ func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	set(colPri, fmt.Sprintf("P%d", t.Priority), pri)
 	title := TicketNumber(t.ID) + "  " + t.Title
-	if who := RequesterWords(t); who != "" {
-		title += " · " + who
-	}
 	if !t.Delivered {
 		title = "Not sent · " + title // not at the hub yet
 	}
 	set(colTitle, title, widget.MediumImportance)
+	set(colRequester, RequesterWords(t), widget.MediumImportance)
 	set(colOrg, t.TenantName, widget.MediumImportance)
 	set(colStatus, capitalise(t.Status.Label()), widget.MediumImportance)
 	set(colOwner, v.partyWords(t.Owner), widget.MediumImportance)
@@ -708,7 +708,9 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 	}
 	first = append(first, "raised by "+RequesterWords(t)+" "+Ago(t.CreatedAt, now))
 	lines = append(lines, capitalise(strings.Join(first, " · ")))
-	lines = append(lines, CallBackWords(t))
+	if cb := CallBackWords(t); cb != "" {
+		lines = append(lines, cb)
+	}
 	lines = append(lines, fmt.Sprintf("Status: %s · Priority: %s · With: %s",
 		capitalise(t.Status.Label()), PriorityWords(t.Priority), v.partyWords(t.Owner)+assigneeWords(t.Assignee)))
 	if info, ok := msp.LookupPillar(t.Pillar); ok {
@@ -731,7 +733,7 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 
 	v.conv.Objects = nil
 	withTicket, later := attachmentGroups(t.Comments, t.Attachments, func(c msp.Comment) bool { return c.Kind == msp.CommentKindReply })
-	requester := RequesterWords(t) + " (requester)"
+	requester := requesterLabel(t)
 	if t.Description != "" {
 		v.conv.Add(staffBubble(requester, t.CreatedAt, now, t.Description, false))
 	} else if len(withTicket) > 0 {
@@ -843,7 +845,7 @@ func setVisible(o fyne.CanvasObject, on bool) {
 func (v *ticketsTab) authorWords(t localapi.StaffTicket, c msp.Comment) string {
 	switch {
 	case c.Role == msp.RoleEndUser || c.Author == t.Requester:
-		return RequesterWords(t) + " (requester)"
+		return requesterLabel(t)
 	case c.Role == msp.RoleITLead:
 		return "IT lead"
 	case c.Role == msp.RoleTechnician:

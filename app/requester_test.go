@@ -28,7 +28,7 @@ func TestRequesterWords(t *testing.T) {
 		t.Errorf("CallBackWords of an unmatched account = %q", got)
 	}
 	alert := localapi.StaffTicket{Ticket: msp.Ticket{Requester: "system:alerts", Alert: &msp.AlertRef{Condition: msp.AlertPosture}}}
-	if RequesterWords(alert) != "" || !strings.Contains(CallBackWords(alert), "nobody to call back") {
+	if RequesterWords(alert) != "Tandem's monitoring" || CallBackWords(alert) != "" {
 		t.Errorf("an alert: %q, %q", RequesterWords(alert), CallBackWords(alert))
 	}
 }

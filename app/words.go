@@ -159,24 +159,33 @@ func capitalise(s string) string {
 
 // RequesterWords names who raised a ticket for staff: the person the hub
 // matched to the OS account ("Thandi Nkosi"), or the account itself
-// ("thandi@reception-pc") when no person of the organisation has it; empty
-// for a ticket the hub raised itself (an alert).
+// ("thandi@reception-pc") when no person of the organisation has it;
+// "Tandem's monitoring" for a ticket the hub raised itself (an alert).
 func RequesterWords(t localapi.StaffTicket) string {
 	if t.RequesterName != "" {
 		return t.RequesterName
 	}
 	if t.Alert != nil {
-		return ""
+		return "Tandem's monitoring"
 	}
 	return t.Requester
 }
 
+// requesterLabel names the author of the ticket's first message.
+func requesterLabel(t localapi.StaffTicket) string {
+	if t.Alert != nil {
+		return RequesterWords(t)
+	}
+	return RequesterWords(t) + " (requester)"
+}
+
 // CallBackWords is the ticket pane's call-back line: "Call back: +27 82
 // 555 0101 · thandi@example.co.za (thandi on reception-pc)", or, when no
-// person matches the account, what the MSP can do about it.
+// person matches the account, what the MSP can do about it; empty for an
+// alert, which nobody raised.
 func CallBackWords(t localapi.StaffTicket) string {
 	if t.Alert != nil {
-		return "Raised by Tandem's monitoring; nobody to call back"
+		return ""
 	}
 	if t.RequesterName == "" {
 		return "Call back: no person on record for " + t.Requester + " (the MSP adds them with tandem-hub person add)"

@@ -447,7 +447,7 @@ func (s *Server) editGroupTicket(tx Tx, tenant msp.Tenant, g *AlertGroup, c aler
 	if err != nil {
 		return nil, fmt.Errorf("listing the devices on alert ticket %s: %w", t.ID, err)
 	}
-	if len(next.Comments) < msp.MaxComments-10 {
+	if len(next.Comments) < msp.MaxComments-10 && !recentDeviceNote(next, now) {
 		if next, err = msp.Apply(next, msp.Change{ID: msp.NewID(), Kind: msp.ChangeComment, TicketID: t.ID, At: now,
 			Comment: &msp.Comment{ID: msp.NewID(), Kind: msp.CommentKindStatus, Body: why}}, actor, now); err != nil {
 			return nil, fmt.Errorf("noting a device on alert ticket %s: %w", t.ID, err)
@@ -457,6 +457,26 @@ func (s *Server) editGroupTicket(tx Tx, tenant msp.Tenant, g *AlertGroup, c aler
 		return nil, err
 	}
 	return nil, nil
+}
+
+// deviceNoteEvery is how often at most a group ticket notes a device that
+// joined or left: its description always lists the devices, and a day of
+// enrolments must not write a note per computer.
+const deviceNoteEvery = time.Hour
+
+// recentDeviceNote reports whether t got a note of a device joining or
+// leaving within deviceNoteEvery of now.
+func recentDeviceNote(t *msp.Ticket, now time.Time) bool {
+	if now.Sub(t.CreatedAt) < deviceNoteEvery {
+		return true // the first wave: the list says it
+	}
+	for i := len(t.Comments) - 1; i >= 0; i-- {
+		c := t.Comments[i]
+		if c.Author == actorAlerts && c.Kind == msp.CommentKindStatus {
+			return now.Sub(c.CreatedAt) < deviceNoteEvery
+		}
+	}
+	return false
 }
 
 // resolveAlertTicket resolves the ticket of an alert that cleared, with a

@@ -629,6 +629,11 @@ func TestAlertsGroupAcrossDevices(t *testing.T) {
 	if got := kinds(o.events.take()); !slices.Equal(got, []string{"created:posture", "alert-opened:posture"}) {
 		t.Errorf("events = %v, want one ticket created", got)
 	}
+	for _, c := range tk.Comments {
+		if strings.Contains(c.Body, "has it too") {
+			t.Errorf("the first wave wrote a note per device: %q (the list says it)", c.Body)
+		}
+	}
 
 	// pc-03 turns encryption on: it leaves the list, with a note.
 	o.clock.Add(time.Hour)
@@ -643,7 +648,9 @@ func TestAlertsGroupAcrossDevices(t *testing.T) {
 	if open, _ := o.alertTickets(t, co.ID); len(open[msp.AlertPosture]) != 2 {
 		t.Errorf("posture tickets after a firewall went off: %d, want 2", len(open[msp.AlertPosture]))
 	}
-	// pc-03 loses encryption again: it joins the same ticket again.
+	// pc-03 loses encryption again, two hours on: it joins the same
+	// ticket again, with a note (at most one an hour).
+	o.clock.Add(2 * time.Hour)
 	inv.Posture.DiskEncryption = msp.Check{State: msp.CheckFailing, Evidence: "BitLocker on C: off"}
 	wantResults(t, ds[2].push(t, invM(ds[2].next(), inv)), ds[2].seq, protocol.Applied)
 	if got := o.ticket(t, co.ID, tk.ID); got.Title != "Disk encryption off on 26 devices" || !strings.Contains(lastComment(got).Body, "pc-03 has it too") {

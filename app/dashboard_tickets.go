@@ -92,7 +92,7 @@ const (
 	colUpdated
 )
 
-var ticketColumnWidths = []float32{150, 40, 0, 130, 130, 120, 100, 80}
+var ticketColumnWidths = []float32{150, 40, 0, 120, 130, 120, 100, 80}
 
 func newTicketsTab(d *Dashboard) *ticketsTab {
 	v := &ticketsTab{d: d, thumbs: map[string]*thumb{}}
@@ -338,7 +338,11 @@ func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		title = "Not sent · " + title // not at the hub yet
 	}
 	set(colTitle, title, widget.MediumImportance)
-	set(colRequester, RequesterWords(t), widget.MediumImportance)
+	who := RequesterWords(t)
+	if t.Alert != nil {
+		who = "Monitoring" // Tandem's own alert: short, the column is narrow
+	}
+	set(colRequester, who, widget.LowImportance)
 	set(colOrg, t.TenantName, widget.MediumImportance)
 	set(colStatus, capitalise(t.Status.Label()), widget.MediumImportance)
 	set(colOwner, v.partyWords(t.Owner), widget.MediumImportance)

@@ -372,8 +372,9 @@ func (s *Server) groupTicketOpen(tx Tx, tenant msp.Tenant, g AlertGroup) (bool, 
 	return t.Status != msp.StatusResolved && t.Status != msp.StatusClosed, nil
 }
 
-// groupText is the title and description of a group's ticket.
-func groupText(g AlertGroup, c alertCheck) (title, body string) {
+// groupText is the title and description of a group's ticket, with times
+// in loc (the tenant's zone).
+func groupText(g AlertGroup, c alertCheck, loc *time.Location) (title, body string) {
 	ids := slices.SortedFunc(maps.Keys(g.Devices), func(a, b string) int {
 		return cmp.Or(strings.Compare(strings.ToLower(g.Devices[a].Hostname), strings.ToLower(g.Devices[b].Hostname)), strings.Compare(a, b))
 	})
@@ -394,7 +395,7 @@ func groupText(g AlertGroup, c alertCheck) (title, body string) {
 	budget := msp.MaxDescriptionRunes - len([]rune(b.String())) - 200
 	for i, id := range ids {
 		gd := g.Devices[id]
-		line := fmt.Sprintf("- %s: %s (since %s UTC)\n", gd.Hostname, gd.Detail, gd.Since.UTC().Format("2006-01-02 15:04"))
+		line := fmt.Sprintf("- %s: %s (since %s)\n", gd.Hostname, gd.Detail, gd.Since.In(loc).Format("2 Jan 15:04 MST"))
 		if budget -= len([]rune(line)); budget < 0 {
 			fmt.Fprintf(&b, "- and %d other devices, which the Devices tab shows with this problem\n", n-i)
 			break
@@ -407,7 +408,7 @@ func groupText(g AlertGroup, c alertCheck) (title, body string) {
 // raiseGroupTicket creates, routes and stores the ticket of a group.
 func (s *Server) raiseGroupTicket(tx Tx, tenant msp.Tenant, g *AlertGroup, c alertCheck, now time.Time) ([]TicketEvent, error) {
 	id := msp.NewTicketID()
-	title, body := groupText(*g, c)
+	title, body := groupText(*g, c, tenantZone(tenant))
 	draft := &msp.Ticket{
 		ID: id, Title: title, Description: body,
 		Pillar: c.pillar, Category: c.category, Impact: c.impact, Urgency: c.urgency, CreatedAt: now,
@@ -440,7 +441,7 @@ func (s *Server) editGroupTicket(tx Tx, tenant msp.Tenant, g *AlertGroup, c aler
 	if err != nil {
 		return nil, err
 	}
-	title, body := groupText(*g, c)
+	title, body := groupText(*g, c, tenantZone(tenant))
 	actor := msp.Actor{ID: actorAlerts, Role: msp.RoleSystem, Tenant: tenant.ID}
 	next, err := msp.Apply(t, msp.Change{ID: msp.NewID(), Kind: msp.ChangeEdit, TicketID: t.ID, Title: &title, Description: &body,
 		BaseRevision: t.Revision, At: now}, actor, now)
@@ -457,6 +458,14 @@ func (s *Server) editGroupTicket(tx Tx, tenant msp.Tenant, g *AlertGroup, c aler
 		return nil, err
 	}
 	return nil, nil
+}
+
+// tenantZone is the tenant's time zone, or UTC if it does not load.
+func tenantZone(t msp.Tenant) *time.Location {
+	if loc, err := t.Location(); err == nil {
+		return loc
+	}
+	return time.UTC
 }
 
 // deviceNoteEvery is how often at most a group ticket notes a device that

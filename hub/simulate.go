@@ -266,7 +266,7 @@ func simInventory(n int, rng *rand.Rand) msp.Inventory {
 	}
 	inv.Posture = msp.Posture{
 		Firewall:         state(10, "Windows Firewall, domain profile"),
-		DiskEncryption:   state(5, "BitLocker on C:"),
+		DiskEncryption:   state(5, "BitLocker on drive C"),
 		AutomaticUpdates: state(8, "Windows Update automatic updates"),
 		Antivirus:        state(20, "Microsoft Defender real-time protection"),
 	}

@@ -497,6 +497,8 @@ func (p *pdfPage) lists() {
 		for _, l := range r.Late {
 			if p.y+4.6 > listBottom {
 				p.newPage()
+				p.heading(margin, contentW, fmt.Sprintf("First responses that missed the target, continued: all %d", len(r.Late)))
+				p.y += 7
 				header()
 			}
 			p.tableRow(lateCells(v, l), "", colInk)
@@ -564,6 +566,8 @@ func (p *pdfPage) bill() {
 	for i, b := range r.Billed {
 		if p.y+4.6 > listBottom-6 {
 			p.newPage()
+			p.heading(margin, contentW, fmt.Sprintf("Billing, continued: %d %s in all", r.Users, plural(r.Users, unit)))
+			p.y += 8
 			header()
 		}
 		cells(fmt.Sprint(i+1), b.Name, b.Detail, r.PricePerUser.String(), "", colInk)

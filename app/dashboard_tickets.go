@@ -342,7 +342,7 @@ func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	if t.Alert != nil {
 		who = "Monitoring" // Tandem's own alert: short, the column is narrow
 	}
-	set(colRequester, who, widget.LowImportance)
+	set(colRequester, who, widget.MediumImportance)
 	set(colOrg, t.TenantName, widget.MediumImportance)
 	set(colStatus, capitalise(t.Status.Label()), widget.MediumImportance)
 	set(colOwner, v.partyWords(t.Owner), widget.MediumImportance)

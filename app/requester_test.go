@@ -1,9 +1,11 @@
 package app
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"tandem/hub"
 	"tandem/localapi"
 	"tandem/msp"
 )
@@ -31,4 +33,29 @@ func TestRequesterWords(t *testing.T) {
 	if RequesterWords(alert) != "Tandem's monitoring" || CallBackWords(alert) != "" {
 		t.Errorf("an alert: %q, %q", RequesterWords(alert), CallBackWords(alert))
 	}
+}
+
+// The dashboard's queue and ticket name the requester by the person the
+// MSP added for the OS account, with the number to call back.
+func TestDashboardShowsThePerson(t *testing.T) {
+	r := newRig(t)
+	tk := raiseIn(t, r, "Cannot print the payroll report", msp.PillarHelpdesk, "printing", msp.LevelMedium)
+	r.mustSync()
+	if _, err := r.admin.AddPeople(context.Background(), r.tenant.ID, []hub.PersonInput{{Name: "Thandi Nkosi", Email: "thandi@example.co.za",
+		Phone: "+27 82 555 0101", Accounts: []msp.PersonAccount{{Device: "reception-pc", Account: r.user}}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	d, w, _ := openDashboard(t, r)
+	signIn(t, r, d, userCode(t, r, msp.RoleTechnician, "Sam Naidoo"))
+	d.tabs.SelectIndex(1)
+	v := d.tickets
+	v.reload()
+	if len(v.rows) != 1 || RequesterWords(v.rows[0]) != "Thandi Nkosi" {
+		t.Fatalf("the queue's rows: %+v", v.rows)
+	}
+	d.OpenTicket(tk.ID)
+	wantText(t, view(d), "raised by Thandi Nkosi", "Call back: +27 82 555 0101 · thandi@example.co.za ("+r.user+" on reception-pc)",
+		"Thandi Nkosi (requester)", "Requester")
+	wantNoText(t, view(d), r.user+"@reception-pc")
+	shot(t, w, "dashboard-requester")
 }

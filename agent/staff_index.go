@@ -281,6 +281,7 @@ func (a *Agent) staffIndex(user string) (*staffIndex, error) {
 type match struct {
 	words          []string
 	hosts          map[string]string // the index's, read under its lock
+	names          map[string]string // msp.RequesterKey → the person's name, lower case (staff_people.go)
 	open, all      bool
 	status         msp.Status
 	owner          msp.Party
@@ -351,6 +352,7 @@ func (m *match) hit(r *ixRow, w string) bool {
 	}
 	return strings.Contains(r.title, w) || strings.Contains(r.requester, w) || strings.Contains(r.thread, w) ||
 		(r.device != "" && strings.Contains(m.hosts[r.device], w)) ||
+		(m.names != nil && strings.Contains(m.names[requesterKey(r.requester)], w)) ||
 		r.number == w || (len(w) >= minNumberPrefix && strings.HasPrefix(r.number, w)) ||
 		strings.HasPrefix(r.id, w)
 }
@@ -381,6 +383,11 @@ func (ix *staffIndex) query(q localapi.TicketQuery, tenants []string) ([]ixRow, 
 	limit = min(limit, localapi.MaxTicketLimit)
 	ix.mu.RLock()
 	m.hosts = ix.hosts
+	if len(m.words) > 0 {
+		if names := ix.requesterNames(); len(names) > 0 {
+			m.names = names
+		}
+	}
 	hits := make([]ixRow, 0, 256)
 	for i := range ix.rows {
 		if m.ok(&ix.rows[i]) {

@@ -72,6 +72,35 @@ func (ix *staffIndex) requester(t *msp.Ticket) (msp.Person, bool) {
 	return msp.MatchPerson(ix.people[t.Tenant], t, ix.hosts[t.Device])
 }
 
+// requesterNames maps each account of the organisations' people, as a
+// ticket's requester names it (msp.RequesterKey: account@hostname), to the
+// person's name in lower case, so that a search finds a ticket by who
+// raised it. The caller holds ix.mu.
+func (ix *staffIndex) requesterNames() map[string]string {
+	out := map[string]string{}
+	for _, people := range ix.people {
+		for _, p := range people {
+			for _, a := range p.Accounts {
+				name := strings.ToLower(p.Name)
+				out[msp.RequesterKey(a.Account+"@"+a.Device)] = name
+				if host := ix.hosts[a.Device]; host != "" { // the account names the device by its id
+					out[msp.RequesterKey(a.Account+"@"+host)] = name
+				}
+			}
+		}
+	}
+	return out
+}
+
+// requesterKey is msp.RequesterKey of a row's requester, which is lower
+// case already: without a copy unless it names a Windows domain.
+func requesterKey(lower string) string {
+	if strings.IndexByte(lower, '\\') < 0 {
+		return lower
+	}
+	return msp.RequesterKey(lower)
+}
+
 // withRequester fills in the requester's name, number and address on out
 // when the ticket's OS account belongs to one of the organisation's
 // people; otherwise they stay empty and the account shows.

@@ -60,6 +60,14 @@ func TestStaffTicketNamesTheRequester(t *testing.T) {
 		}
 	}
 	check("Thandi Nkosi", "+27 82 555 0101")
+	// A search by the person's name finds their ticket, not the other.
+	found, err := f.agent.StaffTickets("sipho", localapi.TicketQuery{Q: "nkosi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found.Tickets) != 1 || found.Tickets[0].ID != tk.TicketID {
+		t.Errorf("a search for nkosi found %d tickets, want Thandi's one", len(found.Tickets))
+	}
 
 	// A fresh index (as after a restart of the agent) reads the people back.
 	if err := f.agent.StaffResetIndex("sipho"); err != nil {

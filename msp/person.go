@@ -169,3 +169,10 @@ func (p Person) Contact() string {
 	}
 	return p.Name + " · " + p.Phone
 }
+
+// RequesterKey is how a requester ("ACME\\Thandi@RECEPTION-PC") compares
+// with the accounts of people: lower case, without a Windows domain.
+func RequesterKey(requester string) string {
+	account, host := SplitRequester(requester)
+	return strings.ToLower(accountName(account) + "@" + host)
+}

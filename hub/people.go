@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"tandem/localdb"
 	"tandem/msp"
 	"tandem/sync/protocol"
 )
@@ -133,19 +134,33 @@ func (s *Server) addPeople(w http.ResponseWriter, r *http.Request) {
 		for _, p := range changed {
 			others[p.ID] = p
 		}
+		owner := map[string]string{} // msp.PersonAccount.Key → person id
 		for _, p := range changed {
-			for id, q := range others {
-				if id == p.ID {
-					continue
+			for _, a := range p.Accounts {
+				owner[a.Key()] = p.ID
+			}
+		}
+		for _, q := range existing {
+			if _, replaced := changedIdx[q.ID]; replaced {
+				continue
+			}
+			for _, a := range q.Accounts {
+				if id, ok := owner[a.Key()]; ok {
+					i := changedIdx[id]
+					return errPeople{fmt.Sprintf("%s (%s): the account %s already belongs to %s (id %s); an account on a computer belongs to one person",
+						req.People[i].where(i), others[id].Name, a, q.Name, q.ID)}
 				}
-				if a, clash := p.Shares(q); clash {
-					i := changedIdx[p.ID]
-					who := fmt.Sprintf("%s (id %s)", q.Name, q.ID)
-					if j, ok := changedIdx[q.ID]; ok {
-						who = fmt.Sprintf("%s (%s)", q.Name, req.People[j].where(j))
-					}
-					return errPeople{fmt.Sprintf("%s (%s): the account %s already belongs to %s; an account on a computer belongs to one person", req.People[i].where(i), p.Name, a, who)}
+			}
+		}
+		seenAcct := map[string]string{}
+		for _, p := range changed {
+			for _, a := range p.Accounts {
+				if id, ok := seenAcct[a.Key()]; ok && id != p.ID {
+					i, j := changedIdx[p.ID], changedIdx[id]
+					return errPeople{fmt.Sprintf("%s (%s): the account %s already belongs to %s (%s); an account on a computer belongs to one person",
+						req.People[i].where(i), p.Name, a, others[id].Name, req.People[j].where(j))}
 				}
+				seenAcct[a.Key()] = p.ID
 			}
 		}
 		if len(others) > msp.MaxPeople {
@@ -166,6 +181,9 @@ func (s *Server) addPeople(w http.ResponseWriter, r *http.Request) {
 	})
 	var bad errPeople
 	switch {
+	case errors.Is(err, localdb.ErrTooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, &protocol.ErrorBody{Code: protocol.CodeTooLarge,
+			Message: fmt.Sprintf("%d people are more than this hub's store takes in one change; split the file into smaller ones (nobody was added)", len(req.People))})
 	case errors.As(err, &bad):
 		writeError(w, http.StatusBadRequest, &protocol.ErrorBody{Code: protocol.CodeInvalid, Message: bad.msg + "; nobody was added"})
 	case errors.Is(err, ErrNotFound):

@@ -2,10 +2,12 @@ package hub_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"tandem/hub"
+	"tandem/localdb"
 	"tandem/msp"
 	"tandem/sync/protocol"
 )
@@ -120,5 +122,33 @@ func TestAddPeopleAllOrNone(t *testing.T) {
 	}
 	if _, err := h.admin.People(ctx, "no-such-tenant"); httpStatus(err) != 404 {
 		t.Errorf("listing an unknown tenant: %v, want 404", err)
+	}
+}
+
+// The largest import (msp.MaxPeople people) fits in the one transaction
+// that makes it all or nothing, on the store as tandem-hub serve opens it.
+func TestAddPeopleLargestImport(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h, _ := startHubWith(t, t.TempDir(), hub.Config{Profile: localdb.Server})
+	a := h.tenant(t, "Acme", msp.ModeCoManaged)
+	people := make([]hub.PersonInput, msp.MaxPeople)
+	for i := range people {
+		people[i] = hub.PersonInput{Line: i + 2, Name: fmt.Sprintf("Person %04d with a fairly long name", i), Email: fmt.Sprintf("person%04d@acme.example.co.za", i),
+			Phone: "+27 82 555 0101", Accounts: []msp.PersonAccount{{Device: fmt.Sprintf("acme-pc-%04d", i), Account: fmt.Sprintf("ACME\\person%04d", i)}}}
+	}
+	resp, err := h.admin.AddPeople(ctx, a.ID, people, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Added != msp.MaxPeople {
+		t.Errorf("added %d, want %d", resp.Added, msp.MaxPeople)
+	}
+	// Imported again: every one updated, nobody twice.
+	if resp, err = h.admin.AddPeople(ctx, a.ID, people, true); err != nil || resp.Updated != msp.MaxPeople || resp.Added != 0 {
+		t.Errorf("the same file again: %+v, %v", resp.Added, err)
+	}
+	if _, err := h.admin.AddPeople(ctx, a.ID, []hub.PersonInput{{Name: "One too many"}}, false); err == nil || !strings.Contains(err.Error(), "at most 5000") {
+		t.Errorf("a person beyond the cap: %v", err)
 	}
 }

@@ -51,6 +51,12 @@ func ParsePersonAccount(s string) (PersonAccount, error) {
 	return PersonAccount{Device: dev, Account: acct}, nil
 }
 
+// Key is how accounts compare: the device and the account without its
+// Windows domain, in lower case ("pc-042:thandi").
+func (a PersonAccount) Key() string {
+	return strings.ToLower(a.Device) + ":" + strings.ToLower(accountName(a.Account))
+}
+
 // same reports whether a and b name the same account on the same device:
 // names compare without regard to case, as Windows treats them.
 func (a PersonAccount) same(b PersonAccount) bool {

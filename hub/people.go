@@ -27,7 +27,8 @@ type PeopleRequest struct {
 	Tenant string        `json:"tenant"`
 	People []PersonInput `json:"people"`
 	// Update, for an import, changes the person already on record with
-	// the same e-mail address instead of refusing them.
+	// the same e-mail address (or, for one without, the same name) instead
+	// of refusing them or adding them twice.
 	Update bool `json:"update,omitempty"`
 }
 
@@ -95,9 +96,12 @@ func (s *Server) addPeople(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		byEmail := map[string]int{} // lower-case e-mail → index in existing
+		byName := map[string]int{}  // lower-case name → index, of those without an e-mail
 		for i, p := range existing {
 			if p.Email != "" {
 				byEmail[strings.ToLower(p.Email)] = i
+			} else {
+				byName[strings.ToLower(p.Name)] = i
 			}
 		}
 		seen := map[string]int{} // lower-case e-mail → index in req.People
@@ -118,6 +122,10 @@ func (s *Server) addPeople(w http.ResponseWriter, r *http.Request) {
 					}
 					p.ID, p.CreatedAt, p.UpdatedAt = existing[j].ID, existing[j].CreatedAt, now
 				}
+			} else if j, ok := byName[strings.ToLower(p.Name)]; ok && req.Update {
+				// Without an e-mail a person is known by their name.
+				p.ID, p.CreatedAt, p.UpdatedAt = existing[j].ID, existing[j].CreatedAt, now
+				delete(byName, strings.ToLower(p.Name)) // the same name twice in a file: two people
 			}
 			if err := p.Validate(); err != nil {
 				return errPeople{fmt.Sprintf("%s (%s): %v", in.where(i), cmpName(p.Name), err)}

@@ -28,7 +28,8 @@ type staffIndex struct {
 	pos     map[string]int // ticket id → index in rows
 	tenants map[string]msp.Tenant
 	locs    map[string]*time.Location
-	hosts   map[string]string // device id → hostname, lower case (from the fleet summary)
+	hosts   map[string]string       // device id → hostname, lower case (from the fleet summary)
+	people  map[string][]msp.Person // tenant → its people (staff_people.go)
 }
 
 // ixRow is what a search and the filters look at. The text fields are
@@ -245,6 +246,10 @@ func (a *Agent) staffIndex(user string) (*staffIndex, error) {
 		}); err != nil {
 			return err
 		}
+		var err error
+		if ix.people, err = readStaffPeople(tx, user); err != nil {
+			return err
+		}
 		tenantIDs := map[string]string{}
 		prefix := len(staffKey(user, "row/"))
 		return tx.Scan(staffKey(user, "row/"), nil, func(k, v []byte) error {
@@ -287,6 +292,7 @@ func (a *Agent) staffIndex(user string) (*staffIndex, error) {
 type match struct {
 	words          []string
 	hosts          map[string]string // the index's, read under its lock
+	names          map[string]string // msp.RequesterKey → the person's name, lower case (staff_people.go)
 	open, all      bool
 	status         msp.Status
 	owner          msp.Party
@@ -367,6 +373,7 @@ func (m *match) hit(r *ixRow, w string) bool {
 	}
 	return strings.Contains(r.title, w) || strings.Contains(r.requester, w) || strings.Contains(r.thread, w) ||
 		(r.device != "" && strings.Contains(m.hosts[r.device], w)) ||
+		(m.names != nil && strings.Contains(m.names[requesterKey(r.requester)], w)) ||
 		r.number == w || (len(w) >= minNumberPrefix && strings.HasPrefix(r.number, w)) ||
 		strings.HasPrefix(r.id, w)
 }
@@ -397,6 +404,11 @@ func (ix *staffIndex) query(q localapi.TicketQuery, tenants []string) ([]ixRow, 
 	limit = min(limit, localapi.MaxTicketLimit)
 	ix.mu.RLock()
 	m.hosts = ix.hosts
+	if len(m.words) > 0 {
+		if names := ix.requesterNames(); len(names) > 0 {
+			m.names = names
+		}
+	}
 	hits := make([]ixRow, 0, 256)
 	for i := range ix.rows {
 		if m.ok(&ix.rows[i]) {
@@ -554,6 +566,7 @@ func (a *Agent) staffView(user string, t *msp.Ticket, undelivered map[string]boo
 	if out.SLAText == "paused: waiting for you" {
 		out.SLAText = "paused: waiting for the requester"
 	}
+	a.withRequester(user, &out)
 	return out
 }
 

@@ -81,19 +81,21 @@ type ticketsTab struct {
 }
 
 // ticket list columns: SLA, priority, number and title (flexible),
-// organisation, status, owner, updated.
+// requester (the person, or the OS account nobody has), organisation,
+// status, owner, updated.
 const (
 	colPick = iota // the box that selects the row for bulk actions
 	colSLA
 	colPri
 	colTitle
+	colRequester
 	colOrg
 	colStatus
 	colOwner
 	colUpdated
 )
 
-var ticketColumnWidths = []float32{28, 150, 40, 0, 130, 120, 100, 80}
+var ticketColumnWidths = []float32{28, 150, 40, 0, 120, 130, 120, 100, 80}
 
 func newTicketsTab(d *Dashboard) *ticketsTab {
 	v := &ticketsTab{d: d, thumbs: map[string]*thumb{}}
@@ -113,7 +115,7 @@ func newTicketsTab(d *Dashboard) *ticketsTab {
 	v.more.Hide()
 
 	v.cols = &columns{widths: slices.Clone(ticketColumnWidths), flex: colTitle}
-	v.header = v.cols.header("", "SLA", "Pri", "Ticket", "Organisation", "Status", "With", "Updated")
+	v.header = v.cols.header("", "SLA", "Pri", "Ticket", "Requester", "Organisation", "Status", "With", "Updated")
 	v.list = widget.NewList(func() int { return len(v.rows) }, v.newRow, v.updateRow)
 	v.list.OnSelected = func(i widget.ListItemID) {
 		if i < len(v.rows) {
@@ -352,6 +354,11 @@ func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		title = "Not sent · " + title // not at the hub yet
 	}
 	set(colTitle, title, widget.MediumImportance)
+	who := RequesterWords(t)
+	if t.Alert != nil {
+		who = "Monitoring" // Tandem's own alert: short, the column is narrow
+	}
+	set(colRequester, who, widget.MediumImportance)
 	set(colOrg, t.TenantName, widget.MediumImportance)
 	set(colStatus, capitalise(t.Status.Label()), widget.MediumImportance)
 	set(colOwner, v.withWords(t), widget.MediumImportance)
@@ -719,8 +726,11 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 	if org != "" {
 		first = append(first, org)
 	}
-	first = append(first, "raised by "+t.Reporter()+" "+Ago(t.CreatedAt, now))
+	first = append(first, "raised by "+RequesterWords(t)+" "+Ago(t.CreatedAt, now))
 	lines = append(lines, capitalise(strings.Join(first, " · ")))
+	if cb := CallBackWords(t); cb != "" {
+		lines = append(lines, cb)
+	}
 	lines = append(lines, fmt.Sprintf("Status: %s · Priority: %s · With: %s",
 		capitalise(t.Status.Label()), PriorityWords(t.Priority), v.partyWords(t.Owner)+assigneeWords(v.personName(t.Assignee))))
 	if info, ok := msp.LookupPillar(t.Pillar); ok {
@@ -743,7 +753,7 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 
 	v.conv.Objects = nil
 	withTicket, later := attachmentGroups(t.Comments, t.Attachments, func(c msp.Comment) bool { return c.Kind == msp.CommentKindReply })
-	requester := t.Reporter() + " (requester)"
+	requester := requesterLabel(t)
 	if t.Description != "" {
 		v.conv.Add(staffBubble(requester, t.CreatedAt, now, t.Description, false))
 	} else if len(withTicket) > 0 {
@@ -859,7 +869,7 @@ func setVisible(o fyne.CanvasObject, on bool) {
 func (v *ticketsTab) authorWords(t localapi.StaffTicket, c msp.Comment) string {
 	switch {
 	case c.Role == msp.RoleEndUser || c.Author == t.Requester:
-		return t.Reporter() + " (requester)"
+		return requesterLabel(t)
 	case c.Role == msp.RoleITLead:
 		return "IT lead"
 	case c.Role == msp.RoleTechnician:

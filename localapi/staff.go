@@ -135,6 +135,14 @@ type StaffTicket struct {
 	// knows it (its Devices entry); nil in lists, for a ticket raised
 	// without a device, and before the fleet was fetched.
 	DeviceInfo *DeviceRow `json:"device_info,omitempty"`
+	// RequesterName, RequesterPhone and RequesterEmail are the person whose
+	// OS account raised the ticket (Ticket.Requester), matched by device
+	// and account to the organisation's people on the hub; empty when no
+	// person matches, and the account is all there is to show.
+	RequesterName  string `json:"requester_name,omitempty"`
+	RequesterPhone string `json:"requester_phone,omitempty"`
+	RequesterEmail string `json:"requester_email,omitempty"`
+	RequesterID    string `json:"requester_id,omitempty"`
 }
 
 // AttachmentFile is a file attached to a ticket, with its bytes.

@@ -42,6 +42,8 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"HistoryAndAlerts", testHistoryAndAlerts},
 		{"MatrixHistory", testMatrixHistory},
 		{"EventQueue", testEventQueue},
+		{"People", testPeople},
+		{"AlertGroups", testAlertGroups},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"HistoryAndAlerts", testHistoryAndAlerts},
 		{"MatrixHistory", testMatrixHistory},
 		{"EventQueue", testEventQueue},
+		{"IteratorCallsStore", testIterCallsStore},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

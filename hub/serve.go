@@ -32,6 +32,11 @@ type Config struct {
 	Name    string // the MSP's name, for the CA's subject (first start only)
 	Profile localdb.Profile
 	Logger  *slog.Logger
+	// Store is what the hub keeps its data in, such as a PostgreSQL store
+	// (hub/pgstore) that several hubs share; it stays the caller's to
+	// close. When nil the hub opens the embedded badger store in Dir/store
+	// (the default: nothing to install), and closes it when it stops.
+	Store Store
 	// Ready, if set, is called once the hub listens.
 	Ready func(Info)
 	// Events, if set, is told about ticket events (see EventSink).
@@ -93,7 +98,8 @@ func OperatorToken(dir string) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-// Serve runs a hub until ctx ends, then shuts it down and closes its store.
+// Serve runs a hub until ctx ends, then shuts it down (and closes the
+// embedded store, when it opened one).
 func Serve(ctx context.Context, cfg Config) error {
 	log := cfg.Logger
 	if log == nil {
@@ -118,15 +124,19 @@ func Serve(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	store, err := OpenBadgerStore(ctx, filepath.Join(cfg.Dir, "store"), localdb.Options{Profile: cfg.Profile, Logger: log})
-	if err != nil {
-		return fmt.Errorf("opening the hub's store: %w", err)
-	}
-	defer func() {
-		if err := store.Close(); err != nil {
-			log.Error("closing the store", "err", err)
+	store := cfg.Store
+	if store == nil {
+		bs, err := OpenBadgerStore(ctx, filepath.Join(cfg.Dir, "store"), localdb.Options{Profile: cfg.Profile, Logger: log})
+		if err != nil {
+			return fmt.Errorf("opening the hub's store: %w", err)
 		}
-	}()
+		defer func() {
+			if err := bs.Close(); err != nil {
+				log.Error("closing the store", "err", err)
+			}
+		}()
+		store = bs
+	}
 
 	hookStore, err := webhook.OpenStore(ctx, filepath.Join(cfg.Dir, "webhooks"), localdb.Options{Profile: cfg.Profile, Logger: log})
 	if err != nil {

@@ -547,11 +547,19 @@ func (s *Server) recover(h http.Handler) http.Handler {
 	})
 }
 
+// storeRetryAfter is the Retry-After, in seconds, of a 503 for a store
+// failure.
+const storeRetryAfter = 5
+
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, doing string, err error) {
 	if errors.Is(err, context.Canceled) {
 		return
 	}
 	s.log.Error("request failed", "path", r.URL.Path, "doing", doing, "err", err)
+	// The store failed (a full disk, a lost database): a client that
+	// retries after a pause, as agents do with their queues, gets through
+	// once it is back.
+	w.Header().Set("Retry-After", strconv.Itoa(storeRetryAfter))
 	writeError(w, http.StatusServiceUnavailable, &protocol.ErrorBody{Code: protocol.CodeUnavailable,
 		Message: "the hub could not finish " + doing + "; try again shortly"})
 }

@@ -1,15 +1,20 @@
 package pgstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"tandem/hub"
 	"tandem/hub/pgstore"
 	"tandem/hub/storetest"
 	"tandem/internal/pgtest"
+	"tandem/msp"
 )
 
 func open(t *testing.T, url string) *pgstore.Store {
@@ -65,5 +70,78 @@ func TestBadURL(t *testing.T) {
 	_, err := pgstore.Open(context.Background(), "postgres://%zz", pgstore.Options{})
 	if err == nil || !strings.Contains(err.Error(), "not valid") {
 		t.Fatalf("Open(bad URL) = %v, want an error saying the address is not valid", err)
+	}
+}
+
+// logBuffer is a slog handler's writer that tests can read while Open runs.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// PostgreSQL down when the hub starts: Open says so in the log and waits;
+// once the server is up it opens, never having used another store.
+func TestOpenWaitsForPostgres(t *testing.T) {
+	c := pgtest.Start(t, pgtest.Options{})
+	url := c.NewDatabase(t)
+	c.Down(t)
+	logs := &logBuffer{}
+	type result struct {
+		s   *pgstore.Store
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := pgstore.Open(context.Background(), url, pgstore.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		done <- result{s, err}
+	}()
+	for !strings.Contains(logs.String(), "PostgreSQL does not answer") {
+		select {
+		case r := <-done:
+			t.Fatalf("Open with PostgreSQL down returned %v, %v; want it to wait", r.s, r.err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	c.Up(t)
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("Open after PostgreSQL came up: %v", r.err)
+	}
+	defer r.s.Close()
+	if err := r.s.Update(context.Background(), func(tx hub.Tx) error { return tx.PutTenant(msp.NewTenant(msp.NewID(), "Acme", msp.ModeCoManaged)) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Open gives up when its context ends while PostgreSQL is down, saying so.
+func TestOpenStopsWithContext(t *testing.T) {
+	c := pgtest.Start(t, pgtest.Options{})
+	url := c.NewDatabase(t)
+	c.Down(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &logBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		_, err := pgstore.Open(ctx, url, pgstore.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		done <- err
+	}()
+	for !strings.Contains(logs.String(), "PostgreSQL does not answer") {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "did not answer") {
+		t.Errorf("Open = %v, want an error saying PostgreSQL did not answer", err)
 	}
 }

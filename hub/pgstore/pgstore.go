@@ -167,7 +167,9 @@ const maxTries = 200
 // so hub.Tx and its callers stay as they are. The price is a retry when
 // two transactions collide, which the Store contract already allows: fn
 // may run more than once. Serialization failures and deadlocks are
-// retried here with a jittered backoff; other errors are returned.
+// retried here with a jittered backoff, unless ctx is hub.SingleTry (a
+// merged batch of pushes, which the hub commits again push by push);
+// other errors are returned.
 func (s *Store) Update(ctx context.Context, fn func(hub.Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
@@ -176,6 +178,9 @@ func (s *Store) Update(ctx context.Context, fn func(hub.Tx) error) error {
 		err := s.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
 		if err == nil {
 			return nil
+		}
+		if hub.IsSingleTry(ctx) {
+			return err
 		}
 		if attempt+1 < maxTries && (serializationFailure(err) || (attempt < 2 && pgconn.SafeToRetry(err))) {
 			backoff(attempt)

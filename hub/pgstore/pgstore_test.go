@@ -145,3 +145,61 @@ func TestOpenStopsWithContext(t *testing.T) {
 		t.Errorf("Open = %v, want an error saying PostgreSQL did not answer", err)
 	}
 }
+
+// A transaction that loses a race is run again, unless its context is
+// hub.SingleTry: then the failure comes back to the caller (the group
+// commit, which commits each push of the batch alone).
+func TestSerializationRetry(t *testing.T) {
+	c := pgtest.Start(t, pgtest.Options{})
+	s := open(t, c.NewDatabase(t))
+	defer s.Close()
+	ctx := context.Background()
+	bump := func(ctx context.Context) error {
+		return s.Update(ctx, func(tx hub.Tx) error {
+			m, err := tx.Mark("device/busy")
+			if err != nil {
+				return err
+			}
+			return tx.SetMark("device/busy", hub.StreamMark{Seq: m.Seq + 1, Known: true})
+		})
+	}
+	// race runs an Update under ctx that reads the mark, lets another
+	// transaction move it, then writes it; it returns the Update's error
+	// and how often fn ran.
+	race := func(ctx context.Context) (error, int) {
+		runs := 0
+		err := s.Update(ctx, func(tx hub.Tx) error {
+			runs++
+			m, err := tx.Mark("device/busy")
+			if err != nil {
+				return err
+			}
+			if runs == 1 {
+				if err := bump(context.Background()); err != nil {
+					return err
+				}
+			}
+			return tx.SetMark("device/busy", hub.StreamMark{Seq: m.Seq + 1, Known: true})
+		})
+		return err, runs
+	}
+	if err := bump(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err, runs := race(ctx); err != nil || runs != 2 {
+		t.Errorf("a lost race = %v after %d runs; want success on the second", err, runs)
+	}
+	if err, runs := race(hub.SingleTry(ctx)); err == nil || runs != 1 {
+		t.Errorf("a lost race under SingleTry = %v after %d runs; want the failure after one", err, runs)
+	}
+	view := func() uint64 {
+		var m hub.StreamMark
+		if err := s.View(ctx, func(tx hub.Tx) error { var err error; m, err = tx.Mark("device/busy"); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return m.Seq
+	}
+	if got := view(); got != 4 {
+		t.Errorf("mark = %d, want 4 (1, two bumps inside the races, one retried race)", got)
+	}
+}

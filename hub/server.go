@@ -46,6 +46,9 @@ type Server struct {
 	// deviceQuota caps the attachment bytes one uploader may have kept
 	// (SetDeviceAttachmentQuota; 0 is the default, negative no limit).
 	deviceQuota int64
+	// instance names this hub process among the hubs on one store (the
+	// holder of a Leaser's leases).
+	instance string
 }
 
 // SetMetrics makes the server count into m and serve GET /metrics; call it
@@ -69,6 +72,7 @@ func NewServer(store Store, ca *CA, operatorHash string, log *slog.Logger) *Serv
 		addrs:     newFailLimiter(maxAddrFailures, time.Minute),
 		codes:     newFailLimiter(maxCodeTries, codeTryWindow),
 		relayWake: make(chan struct{}, 1),
+		instance:  msp.NewID(),
 	}
 	s.tlsLog = newHandshakeLog(log, func() time.Time { return s.now() })
 	return s

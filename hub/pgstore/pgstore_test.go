@@ -203,3 +203,42 @@ func TestSerializationRetry(t *testing.T) {
 		t.Errorf("mark = %d, want 4 (1, two bumps inside the races, one retried race)", got)
 	}
 }
+
+// One holder at a time: a lease that runs goes to nobody else; its holder
+// renews it; once it has run out another holder takes it (failover).
+func TestLease(t *testing.T) {
+	c := pgtest.Start(t, pgtest.Options{})
+	s := open(t, c.NewDatabase(t))
+	defer s.Close()
+	ctx := context.Background()
+	lease := func(job, holder string, ttl time.Duration) bool {
+		t.Helper()
+		held, err := s.Lease(ctx, job, holder, ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return held
+	}
+	if !lease("sweep", "hub-a", time.Hour) {
+		t.Fatal("a free lease was not granted")
+	}
+	if lease("sweep", "hub-b", time.Hour) {
+		t.Error("a running lease went to a second holder")
+	}
+	if !lease("sweep", "hub-a", time.Hour) {
+		t.Error("the holder could not renew its lease")
+	}
+	if !lease("relay", "hub-b", time.Hour) {
+		t.Error("a lease of another job was refused")
+	}
+	// hub-a renews with no time left, as a holder that then dies.
+	if !lease("sweep", "hub-a", 0) {
+		t.Fatal("the holder could not renew its lease")
+	}
+	if !lease("sweep", "hub-b", time.Hour) {
+		t.Error("a lease that ran out did not go to the next holder")
+	}
+	if lease("sweep", "hub-a", time.Hour) {
+		t.Error("the old holder took back a lease another holds")
+	}
+}

@@ -6,6 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"tandem/hub"
@@ -46,4 +49,62 @@ func BenchmarkCheckInIngestPostgres(b *testing.B) {
 	if seen != active {
 		b.Errorf("%d devices pushed check-ins, the hub saw %d", active, seen)
 	}
+}
+
+// BenchmarkCheckInIngestPostgresTwoHubs is the same load spread over two
+// hubs on one PostgreSQL database (half the devices talk to each), as
+// behind a load balancer: the hubs share the CA and operator credential
+// (copied data directory files) and the store.
+func BenchmarkCheckInIngestPostgresTwoHubs(b *testing.B) {
+	c := pgtest.Start(b, pgtest.Options{Durable: true})
+	dbURL := c.NewDatabase(b)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var hubs []*testHub
+	dirA, dirB := b.TempDir(), b.TempDir()
+	for i, dir := range []string{dirA, dirB} {
+		if i == 1 {
+			for _, f := range []string{"ca.pem", "ca-key.pem", "operator.token"} {
+				data, err := os.ReadFile(filepath.Join(dirA, f))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, f), data, 0o600); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		store, err := pgstore.Open(context.Background(), dbURL, pgstore.Options{Logger: quiet})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { store.Close() })
+		h, _ := startHubWith(b, dir, hub.Config{Store: store, Profile: localdb.Server})
+		hubs = append(hubs, h)
+	}
+	a := hubs[0].tenant(b, "Acme", msp.ModeCoManaged)
+	second, err := url.Parse(hubs[1].info.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var clients []*http.Client
+	for i := range ingestDevices {
+		cl := hubs[0].rawClient(b, hubs[0].enroll(b, a.ID, fmt.Sprintf("pc-%03d", i+1)))
+		if i%2 == 1 {
+			cl.Transport = toHost{cl.Transport, second.Host}
+		}
+		clients = append(clients, cl)
+	}
+	runCheckIns(b, hubs[0].info.URL, clients)
+}
+
+// toHost sends every request to host instead (the second hub).
+type toHost struct {
+	rt   http.RoundTripper
+	host string
+}
+
+func (t toHost) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.URL.Host, r.Host = t.host, t.host
+	return t.rt.RoundTrip(r)
 }

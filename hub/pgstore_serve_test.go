@@ -65,3 +65,38 @@ func TestServeOnPostgresSurvivesOutage(t *testing.T) {
 		}
 	}
 }
+
+// Two hubs on one PostgreSQL share the failed-sign-in limit: ten wrong
+// credentials spread over both block the address on both.
+func TestSharedSignInLimit(t *testing.T) {
+	c := pgtest.Start(t, pgtest.Options{})
+	dbURL := c.NewDatabase(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var hubs []*testHub
+	for range 2 {
+		store, err := pgstore.Open(context.Background(), dbURL, pgstore.Options{Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		h, _ := startHubWith(t, t.TempDir(), hub.Config{Store: store, SLAInterval: -1})
+		hubs = append(hubs, h)
+	}
+	wrong := http.Header{"Authorization": {"Bearer tdm_op_wrong"}}
+	for i := range 10 {
+		h := hubs[i%2]
+		if code, _, e := do(t, h.rawClient(t, nil), http.MethodGet, h.info.URL+hub.PathAdminTenants, nil, wrong); code != http.StatusUnauthorized {
+			t.Fatalf("failed attempt %d = %d %v, want 401", i+1, code, e)
+		}
+	}
+	for i, h := range hubs {
+		code, hdr, e := do(t, h.rawClient(t, nil), http.MethodGet, h.info.URL+hub.PathAdminTenants, nil, wrong)
+		if code != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" {
+			t.Errorf("hub %d after 10 failures spread over two hubs = %d %v, want 429 with Retry-After", i+1, code, e)
+		}
+	}
+	// The right credential still works.
+	if _, err := hubs[1].admin.Tenants(context.Background()); err != nil {
+		t.Errorf("the operator after the block: %v", err)
+	}
+}

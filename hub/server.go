@@ -34,8 +34,8 @@ type Server struct {
 	operator string // SHA-256 (hex) of the operator credential
 	log      *slog.Logger
 	now      func() time.Time
-	addrs    *failLimiter  // failed authentications per client address (addrKey)
-	codes    *failLimiter  // tries of sign-in codes per code's first group (codeGroup)
+	addrs    limiter       // failed authentications per client address (addrKey)
+	codes    limiter       // tries of sign-in codes per code's first group (codeGroup)
 	tlsLog   *handshakeLog // the http.Server's error log
 	group    groupCommit
 	events   EventSink           // nil: no events
@@ -73,6 +73,11 @@ func NewServer(store Store, ca *CA, operatorHash string, log *slog.Logger) *Serv
 		codes:     newFailLimiter(maxCodeTries, codeTryWindow),
 		relayWake: make(chan struct{}, 1),
 		instance:  msp.NewID(),
+	}
+	if ls, ok := store.(LimitStore); ok {
+		// Several hubs share the store: they share the limits too.
+		s.addrs = sharedLimiter{store: ls, name: "addr", max: maxAddrFailures, window: time.Minute, local: newFailLimiter(maxAddrFailures, time.Minute), log: log}
+		s.codes = sharedLimiter{store: ls, name: "code", max: maxCodeTries, window: codeTryWindow, local: newFailLimiter(maxCodeTries, codeTryWindow), log: log}
 	}
 	s.tlsLog = newHandshakeLog(log, func() time.Time { return s.now() })
 	return s

@@ -242,3 +242,40 @@ func TestLease(t *testing.T) {
 		t.Error("the old holder took back a lease another holds")
 	}
 }
+
+// The shared sign-in limit counts as the hub's own limiter does.
+func TestLimits(t *testing.T) {
+	c := pgtest.Start(t, pgtest.Options{})
+	s := open(t, c.NewDatabase(t))
+	defer s.Close()
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	take := func(key string, at time.Time) time.Duration {
+		t.Helper()
+		wait, err := s.LimitTake(ctx, "code", key, 3, time.Minute, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wait
+	}
+	for i := range 3 {
+		if wait := take("k", t0.Add(time.Duration(i)*time.Second)); wait != 0 {
+			t.Fatalf("attempt %d waits %s, want none", i+1, wait)
+		}
+	}
+	if wait := take("k", t0.Add(10*time.Second)); wait != 50*time.Second {
+		t.Errorf("the 4th attempt waits %s, want the 50 s left of the window", wait)
+	}
+	if wait, err := s.LimitWait(ctx, "code", "k", 3, time.Minute, t0.Add(30*time.Second)); err != nil || wait != 30*time.Second {
+		t.Errorf("LimitWait = %s, %v; want 30s", wait, err)
+	}
+	if wait := take("other", t0.Add(10*time.Second)); wait != 0 {
+		t.Errorf("another key waits %s", wait)
+	}
+	if wait, _ := s.LimitWait(ctx, "addr", "k", 3, time.Minute, t0.Add(10*time.Second)); wait != 0 {
+		t.Errorf("another limit's key waits %s", wait)
+	}
+	if wait := take("k", t0.Add(time.Minute)); wait != 0 {
+		t.Errorf("an attempt after the window waits %s, want none (a new window)", wait)
+	}
+}

@@ -63,6 +63,14 @@ type Config struct {
 	DeviceAttachmentQuota int64
 }
 
+// WebhookStorer is a Store that also keeps the webhook endpoints and their
+// delivery queue, so that every hub sharing it knows every endpoint and
+// each delivery is sent by one of them. Serve uses it instead of a webhook
+// store of its own in the data directory.
+type WebhookStorer interface {
+	WebhookStore() webhook.Store
+}
+
 // Info is what a running hub tells about itself; it is also written to
 // hub.json in the data directory so the operator commands can find it.
 type Info struct {
@@ -138,15 +146,21 @@ func Serve(ctx context.Context, cfg Config) error {
 		store = bs
 	}
 
-	hookStore, err := webhook.OpenStore(ctx, filepath.Join(cfg.Dir, "webhooks"), localdb.Options{Profile: cfg.Profile, Logger: log})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := hookStore.Close(); err != nil {
-			log.Error("closing the webhook store", "err", err)
+	var hookStore webhook.Store
+	if ws, ok := store.(WebhookStorer); ok {
+		hookStore = ws.WebhookStore() // shared by the hubs on the store
+	} else {
+		dbs, err := webhook.OpenStore(ctx, filepath.Join(cfg.Dir, "webhooks"), localdb.Options{Profile: cfg.Profile, Logger: log})
+		if err != nil {
+			return err
 		}
-	}()
+		defer func() {
+			if err := dbs.Close(); err != nil {
+				log.Error("closing the webhook store", "err", err)
+			}
+		}()
+		hookStore = dbs
+	}
 	mx := metrics.NewHub(metrics.HubOptions{
 		Version: version.Version, Log: log, QueueDepth: hookStore.Depth,
 		Snapshot: func(ctx context.Context) (metrics.Snapshot, error) { return MetricsSnapshot(ctx, store, time.Now()) },

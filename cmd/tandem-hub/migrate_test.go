@@ -75,6 +75,9 @@ func TestMigrateToPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := admin.AddWebhook(ctx, tn.ID, "https://127.0.0.1:1/hook", []string{"ticket.created"}, "PSA"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := admin.AddUser(ctx, tn.ID, msp.RoleITLead, "Thandi"); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +138,7 @@ func TestMigrateToPostgres(t *testing.T) {
 	if err := run(ctx, []string{"migrate", "--from", dir, "--to", url}, &out, io.Discard); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	if !strings.Contains(out.String(), "1 tenants, 1 devices, 3 tickets, 1 people and 1 attachments") {
+	if !strings.Contains(out.String(), "1 tenants, 1 devices, 3 tickets, 1 people, 1 attachments") || !strings.Contains(out.String(), "1 webhook endpoints") {
 		t.Errorf("migrate said %q", out.String())
 	}
 	if err := run(ctx, []string{"migrate", "--from", dir, "--to", url}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "already holds a hub") {
@@ -163,7 +166,10 @@ func TestMigrateToPostgres(t *testing.T) {
 			t.Errorf("ticket %d after the copy = %+v\nbefore %+v", i, after[i], before[i])
 		}
 	}
-	if devs, err := admin.Devices(ctx, tn.ID); err != nil || len(devs) != 1 || devs[0].Hostname != "pc-1" {
+	if hooks, err := admin.Webhooks(ctx, tn.ID); err != nil || len(hooks) != 1 || hooks[0].URL != "https://127.0.0.1:1/hook" {
+		t.Errorf("webhooks after the copy = %+v, %v", hooks, err)
+	}
+		if devs, err := admin.Devices(ctx, tn.ID); err != nil || len(devs) != 1 || devs[0].Hostname != "pc-1" {
 		t.Errorf("devices after the copy = %+v, %v", devs, err)
 	}
 	// The agent's stream goes on: a replay is a duplicate, the next applies.

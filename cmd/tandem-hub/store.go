@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"tandem/hub"
 	"tandem/hub/pgstore"
+	"tandem/hub/webhook"
 	"tandem/internal/version"
 	"tandem/localdb"
 )
@@ -74,8 +77,48 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("copying the hub (nothing was kept in PostgreSQL unless attachments were being copied; see the error): %w", err)
 	}
-	fmt.Fprintf(stdout, "copied %d tenants, %d devices, %d tickets, %d people and %d attachments (%d records) into PostgreSQL\n",
-		st.Tenants, st.Devices, st.Tickets, st.Users, st.Blobs, st.Records)
+	endpoints, deliveries, err := copyWebhooks(ctx, filepath.Join(*from, "webhooks"), dst.WebhookStore(), log)
+	if err != nil {
+		return fmt.Errorf("copying the webhooks (the hub's data is copied; run migrate again into a new database): %w", err)
+	}
+	fmt.Fprintf(stdout, "copied %d tenants, %d devices, %d tickets, %d people, %d attachments (%d records), %d webhook endpoints and %d queued deliveries into PostgreSQL\n",
+		st.Tenants, st.Devices, st.Tickets, st.Users, st.Blobs, st.Records, endpoints, deliveries)
 	fmt.Fprintf(stdout, "start the hub with: tandem-hub serve --data %s --store URL (the URL given to --to)\n", *from)
 	return nil
+}
+
+// copyWebhooks copies the webhook endpoints and the deliveries not yet
+// sent (pending and dead) of the hub's webhook store in dir, if it has one.
+func copyWebhooks(ctx context.Context, dir string, dst webhook.Store, log *slog.Logger) (endpoints, deliveries int, err error) {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return 0, 0, nil
+	}
+	src, err := webhook.OpenStore(ctx, dir, localdb.Options{Profile: localdb.Server, Logger: log})
+	if err != nil {
+		return 0, 0, fmt.Errorf("opening the webhook store in %s: %w", dir, err)
+	}
+	defer src.Close()
+	eps, err := src.Endpoints(ctx, "")
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, e := range eps {
+		if err := dst.PutEndpoint(ctx, e); err != nil {
+			return 0, 0, err
+		}
+	}
+	// Every pending delivery, due or not: Due up to the end of time.
+	pending, _, err := src.Due(ctx, time.Unix(0, math.MaxInt64), math.MaxInt32)
+	if err != nil {
+		return 0, 0, err
+	}
+	dead, err := src.Dead(ctx, "")
+	if err != nil {
+		return 0, 0, err
+	}
+	all := append(pending, dead...)
+	if err := dst.Enqueue(ctx, all); err != nil {
+		return 0, 0, err
+	}
+	return len(eps), len(all), nil
 }

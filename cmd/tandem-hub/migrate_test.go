@@ -169,7 +169,7 @@ func TestMigrateToPostgres(t *testing.T) {
 	if hooks, err := admin.Webhooks(ctx, tn.ID); err != nil || len(hooks) != 1 || hooks[0].URL != "https://127.0.0.1:1/hook" {
 		t.Errorf("webhooks after the copy = %+v, %v", hooks, err)
 	}
-		if devs, err := admin.Devices(ctx, tn.ID); err != nil || len(devs) != 1 || devs[0].Hostname != "pc-1" {
+	if devs, err := admin.Devices(ctx, tn.ID); err != nil || len(devs) != 1 || devs[0].Hostname != "pc-1" {
 		t.Errorf("devices after the copy = %+v, %v", devs, err)
 	}
 	// The agent's stream goes on: a replay is a duplicate, the next applies.

@@ -84,7 +84,11 @@ func Start(t testing.TB, opts Options) *Cluster {
 	// Not t.TempDir(): its parent is private to the test's user, and the
 	// postgres user must reach the directory. A short path also keeps the
 	// socket's path under the 107 bytes a unix socket allows.
-	dir, err := os.MkdirTemp("", "tandem-pg-")
+	parent := ""
+	if os.Geteuid() == 0 {
+		parent = "/tmp" // TMPDIR may be under root's home, which the postgres user cannot enter
+	}
+	dir, err := os.MkdirTemp(parent, "tandem-pg-")
 	if err != nil {
 		t.Fatal(err)
 	}

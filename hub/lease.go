@@ -38,3 +38,15 @@ func (s *Server) holdsLease(ctx context.Context, job string, ttl time.Duration) 
 	}
 	return held
 }
+
+// ExportsStoreGauges reports whether this hub exports the gauges that
+// count the whole store (open tickets, devices, the webhook queue): on a
+// store several hubs share, only the hub that holds the SLA sweep's lease
+// does, so that a dashboard adding up the hubs does not count the store
+// once per hub. A hub on a store of its own always does.
+func (s *Server) ExportsStoreGauges() bool {
+	if _, shared := s.store.(Leaser); !shared {
+		return true
+	}
+	return s.sweeping.Load()
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,5 +99,51 @@ func TestSharedSignInLimit(t *testing.T) {
 	// The right credential still works.
 	if _, err := hubs[1].admin.Tenants(context.Background()); err != nil {
 		t.Errorf("the operator after the block: %v", err)
+	}
+}
+
+// Of two hubs on one PostgreSQL, only the one that sweeps exports the
+// gauges that count the whole store, so adding up the hubs counts each
+// device once.
+func TestStoreGaugesExportedOnce(t *testing.T) {
+	c := pgtest.Start(t, pgtest.Options{})
+	dbURL := c.NewDatabase(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var hubs []*testHub
+	for range 2 {
+		store, err := pgstore.Open(context.Background(), dbURL, pgstore.Options{Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		h, _ := startHubWith(t, t.TempDir(), hub.Config{Store: store, SLAInterval: time.Hour})
+		hubs = append(hubs, h)
+	}
+	tn := hubs[0].tenant(t, "Acme", msp.ModeCoManaged)
+	hubs[1].enroll(t, tn.ID, "pc-1")
+	exports := func(h *testHub) bool {
+		tok, err := hub.OperatorToken(h.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, body, _ := bearerGet(t, h.rawClient(t, nil), h.info.URL+"/metrics", tok)
+		if status != http.StatusOK {
+			t.Fatalf("GET /metrics = %d %s", status, body)
+		}
+		return strings.Contains(string(body), "tandem_hub_devices{")
+	}
+	// Wait until one hub has taken the sweep's lease (its first round).
+	for try := 0; ; try++ {
+		a, b := exports(hubs[0]), exports(hubs[1])
+		if a && b {
+			t.Fatal("both hubs export the store-wide gauges")
+		}
+		if a || b {
+			break
+		}
+		if try == 600 {
+			t.Fatal("no hub exports the store-wide gauges")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

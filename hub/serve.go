@@ -161,9 +161,21 @@ func Serve(ctx context.Context, cfg Config) error {
 		}()
 		hookStore = dbs
 	}
+	var srv *Server // set below, before the hub serves a scrape
 	mx := metrics.NewHub(metrics.HubOptions{
-		Version: version.Version, Log: log, QueueDepth: hookStore.Depth,
-		Snapshot: func(ctx context.Context) (metrics.Snapshot, error) { return MetricsSnapshot(ctx, store, time.Now()) },
+		Version: version.Version, Log: log,
+		QueueDepth: func(ctx context.Context) (int, error) {
+			if !srv.ExportsStoreGauges() {
+				return 0, nil
+			}
+			return hookStore.Depth(ctx)
+		},
+		Snapshot: func(ctx context.Context) (metrics.Snapshot, error) {
+			if !srv.ExportsStoreGauges() {
+				return metrics.Snapshot{}, nil // another hub on the store exports them
+			}
+			return MetricsSnapshot(ctx, store, time.Now())
+		},
 	})
 	hookOpts := cfg.Webhooks
 	hookOpts.Log, hookOpts.Observe = log, mx.Webhook
@@ -186,7 +198,7 @@ func Serve(ctx context.Context, cfg Config) error {
 		ln.Close()
 		return err
 	}
-	srv := NewServer(store, ca, hashSecret(operator), log)
+	srv = NewServer(store, ca, hashSecret(operator), log)
 	srv.SetClock(cfg.Now)
 	srv.SetEventSink(Sinks{cfg.Events, MetricsSink(mx)})
 	srv.SetMetrics(mx)

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"tandem/hub/metrics"
@@ -49,6 +50,8 @@ type Server struct {
 	// instance names this hub process among the hubs on one store (the
 	// holder of a Leaser's leases).
 	instance string
+	// sweeping is whether this hub holds the SLA sweep's lease (RunSLA).
+	sweeping atomic.Bool
 }
 
 // SetMetrics makes the server count into m and serve GET /metrics; call it

@@ -452,6 +452,7 @@ func (s *Server) RunSLA(ctx context.Context, interval time.Duration) {
 		// outlives three rounds, so a holder that died is replaced then.
 		if lease := s.holdsLease(ctx, LeaseSLASweep, 3*interval); lease != held {
 			held = lease
+			s.sweeping.Store(held)
 			if _, shared := s.store.(Leaser); shared && ctx.Err() == nil {
 				s.log.Info("the SLA sweep's lease changed hands", "this_hub_sweeps", held, "instance", s.instance)
 			}

@@ -9,13 +9,17 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"tandem/hub"
 	"tandem/hub/pgstore"
 	"tandem/internal/pgtest"
 	"tandem/localdb"
 	"tandem/msp"
+	"tandem/sync/protocol"
 )
 
 // BenchmarkCheckInIngestPostgres is BenchmarkCheckInIngest with the hub on
@@ -107,4 +111,63 @@ func (t toHost) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.URL.Host, r.Host = t.host, t.host
 	return t.rt.RoundTrip(r)
+}
+
+// BenchmarkTicketCreatePostgresTwoHubs measures the tenant's feed counter,
+// the one row every ticket change of a tenant writes: devices of one
+// tenant raise tickets through two hubs on one PostgreSQL at once. It
+// reports tickets per second and the Updates run again after a
+// serialization failure, per commit.
+func BenchmarkTicketCreatePostgresTwoHubs(b *testing.B) {
+	c := pgtest.Start(b, pgtest.Options{Durable: true})
+	dbURL := c.NewDatabase(b)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var hubs []*testHub
+	var stores []*pgstore.Store
+	for range 2 {
+		store, err := pgstore.Open(context.Background(), dbURL, pgstore.Options{Logger: quiet})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { store.Close() })
+		stores = append(stores, store)
+		h, _ := startHubWith(b, b.TempDir(), hub.Config{Store: store, Profile: localdb.Server, SLAInterval: -1})
+		hubs = append(hubs, h)
+	}
+	a := hubs[0].tenant(b, "Acme", msp.ModeCoManaged)
+	const devices = 20
+	var ds []*testDevice
+	for i := range devices {
+		ds = append(ds, hubs[i%2].enroll(b, a.ID, fmt.Sprintf("pc-%03d", i+1)))
+	}
+	before := stores[0].Stats().Retries + stores[1].Stats().Retries
+	commits := stores[0].Stats().Commits + stores[1].Stats().Commits
+	var issued atomic.Int64
+	errs := make(chan error, devices)
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, d := range ds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for issued.Add(1) <= int64(b.N) {
+				if _, err := d.conn.Push(context.Background(), []protocol.Mutation{createM(d.next(), draft("Printer jams"))}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+	retries := stores[0].Stats().Retries + stores[1].Stats().Retries - before
+	commits = stores[0].Stats().Commits + stores[1].Stats().Commits - commits
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "tickets/s")
+	b.ReportMetric(float64(retries)/float64(max(commits, 1)), "retries/commit")
 }

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -51,7 +52,19 @@ type Options struct {
 type Store struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
+	// Counts of Update (Stats).
+	commits, retries atomic.Int64
 }
+
+// Stats counts what Update did since Open.
+type Stats struct {
+	// Commits are Updates that committed; Retries are runs of fn again
+	// after a serialization failure or a deadlock.
+	Commits, Retries int64
+}
+
+// Stats returns the store's counts.
+func (s *Store) Stats() Stats { return Stats{Commits: s.commits.Load(), Retries: s.retries.Load()} }
 
 var (
 	_ hub.Store     = (*Store)(nil)
@@ -177,12 +190,14 @@ func (s *Store) Update(ctx context.Context, fn func(hub.Tx) error) error {
 		}
 		err := s.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
 		if err == nil {
+			s.commits.Add(1)
 			return nil
 		}
 		if hub.IsSingleTry(ctx) {
 			return err
 		}
 		if attempt+1 < maxTries && (serializationFailure(err) || (attempt < 2 && pgconn.SafeToRetry(err))) {
+			s.retries.Add(1)
 			backoff(attempt)
 			continue
 		}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -211,5 +212,75 @@ func TestMigrateToPostgres(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK || !bytes.Equal(got, blob) {
 		t.Errorf("the attachment after the copy: %d %q", res.StatusCode, got)
+	}
+}
+
+// syncBuffer is an io.Writer that a test reads while a command writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// tandem-hub serve --store postgres://... (and TANDEM_HUB_STORE) keeps the
+// hub's data in PostgreSQL: a tenant made through one hub process is
+// listed by the next one on the same database with a fresh data directory
+// holding the same CA and credential.
+func TestServeStoreFlag(t *testing.T) {
+	c := pgtest.Start(t, pgtest.Options{})
+	url := c.NewDatabase(t)
+	dir := t.TempDir()
+	serve := func(args ...string) (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		out := &syncBuffer{}
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, append([]string{"serve", "--data", dir, "--listen", "127.0.0.1:0"}, args...), out, io.Discard)
+		}()
+		for !strings.Contains(out.String(), "listening on") {
+			select {
+			case err := <-done:
+				cancel()
+				t.Fatalf("serve ended: %v\n%s", err, out)
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		return func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		}
+	}
+	stop := serve("--store", url)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"tenant", "create", "--data", dir, "--name", "Acme", "--mode", "co-managed"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(out.String())
+	stop()
+	// The embedded store in the data directory never saw the tenant.
+	if _, err := os.Stat(dir + "/store"); !os.IsNotExist(err) {
+		t.Errorf("serve --store postgres:// made an embedded store too (%v)", err)
+	}
+	t.Setenv("TANDEM_HUB_STORE", url)
+	defer serve()()
+	out.Reset()
+	if err := run(context.Background(), []string{"tenant", "list", "--data", dir}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), id) {
+		t.Errorf("tenant list on the hub from TANDEM_HUB_STORE = %q, want tenant %s", out.String(), id)
 	}
 }

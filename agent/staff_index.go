@@ -38,6 +38,7 @@ type ixRow struct {
 	title       string
 	number      string // the ticket's number without '#' (msp.TicketNumber)
 	requester   string
+	assignee    string
 	device      string // the device id, for its hostname (staffIndex.hosts)
 	thread      string // the words of the description and the comments (threadWords)
 	status      msp.Status
@@ -57,7 +58,7 @@ type ixRow struct {
 func rowOf(t *msp.Ticket) ixRow {
 	r := ixRow{
 		id: t.ID, tenant: t.Tenant, title: strings.ToLower(t.Title), number: numberOf(t.ID),
-		requester: strings.ToLower(t.Requester), device: t.Device, thread: threadWords(t),
+		requester: requesterWords(t), assignee: t.Assignee, device: t.Device, thread: threadWords(t),
 		status: t.Status, owner: t.Owner,
 		pillar: t.Pillar, priority: t.Priority, due: math.MaxInt64,
 		updated: t.UpdatedAt.UnixNano(), created: t.CreatedAt.UnixNano(),
@@ -74,6 +75,16 @@ func rowOf(t *msp.Ticket) ixRow {
 		r.responseDue = t.SLA.ResponseDue.UnixNano()
 	}
 	return r
+}
+
+// requesterWords is what a search by requester matches: the requester's
+// id and, for a phoned-in ticket, the caller's name and number.
+func requesterWords(t *msp.Ticket) string {
+	s := t.Requester
+	if t.Caller != nil {
+		s += " " + t.Caller.Name + " " + t.Caller.Phone
+	}
+	return strings.ToLower(s)
 }
 
 // numberOf is the ticket's number as a search matches it: lower case,
@@ -282,11 +293,19 @@ type match struct {
 	pillar         msp.Pillar
 	tenant         string
 	allowedTenants []string
+	assignee       *string // nil: anyone's; "": unassigned
 }
 
 func compile(q localapi.TicketQuery, tenants []string) (match, error) {
 	m := match{words: searchWords(q.Q), owner: msp.Party(q.Owner), pillar: msp.Pillar(q.Pillar),
 		tenant: q.Tenant, allowedTenants: tenants}
+	switch q.Assignee {
+	case "":
+	case localapi.AssigneeNone:
+		m.assignee = new("")
+	default:
+		m.assignee = &q.Assignee
+	}
 	switch q.Status {
 	case "", localapi.StatusFilterOpen:
 		m.open = true
@@ -313,6 +332,8 @@ func (m *match) ok(r *ixRow) bool {
 	case m.owner != "" && r.owner != m.owner:
 		return false
 	case m.pillar != "" && r.pillar != m.pillar:
+		return false
+	case m.assignee != nil && r.assignee != *m.assignee:
 		return false
 	case m.tenant != "" && r.tenant != m.tenant:
 		return false
@@ -442,6 +463,9 @@ func (a *Agent) StaffTickets(user string, q localapi.TicketQuery) (localapi.Tick
 	}
 	if q.Tenant != "" && !slices.Contains(s.Tenants, q.Tenant) {
 		return localapi.TicketPage{}, fmt.Errorf("%w: organisation %s is not in your scope", msp.ErrNotFound, q.Tenant)
+	}
+	if q.Assignee == localapi.AssigneeMe {
+		q.Assignee = s.UserID
 	}
 	rows, total, err := ix.query(q, s.Tenants)
 	if err != nil {

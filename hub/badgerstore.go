@@ -452,6 +452,12 @@ func (b badgerTx) User(id string) (u User, err error) {
 
 func (b badgerTx) PutUser(u User) error { return b.tx.PutJSON(k(spUser, u.ID), u) }
 
+func (b badgerTx) Users() ([]User, error) {
+	var out []User
+	err := scanJSON(b.tx, localdb.Prefix(spUser), func(u User) bool { out = append(out, u); return true })
+	return out, err
+}
+
 func (b badgerTx) Secret(hash string) (s Secret, err error) {
 	err = b.get(k(spSecret, hash), "credential", &s)
 	return s, err

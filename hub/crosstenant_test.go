@@ -185,6 +185,49 @@ func TestCrossTenantSweep(t *testing.T) {
 		}
 	}
 
+	// Dispatch reaching for A from B's own ticket: merged into A's ticket,
+	// assigned to A's IT lead, a phoned-in ticket naming A's computer.
+	tb := draft("Bolt's own ticket")
+	if r := db.push(t, createM(db.next(), tb)).Results; len(r) != 1 || r[0].Outcome != protocol.Applied {
+		t.Fatalf("B's own ticket: %+v", r)
+	}
+	phone := draft("Phoned in naming A's computer")
+	phone.Device, phone.Caller = da.id.DeviceID, &msp.Caller{Name: "Caller"}
+	dispatch := []*msp.Change{
+		change(msp.Change{Kind: msp.ChangeMerge, TicketID: tb.ID, Into: ta.ID}),
+		change(msp.Change{Kind: msp.ChangeMerge, Into: tb.ID}),
+		change(msp.Change{Kind: msp.ChangeAssign, TicketID: tb.ID, Assignee: new(leadA.User.ID)}),
+		{ID: msp.NewID(), Kind: msp.ChangeCreate, TicketID: phone.ID, Ticket: phone, At: now},
+	}
+	for k, c := range creds[1:] {
+		conn := staffConnTo(t, h, c.bearer)
+		var staff []protocol.Mutation
+		for i, ch := range dispatch {
+			cc := *ch
+			cc.ID = msp.NewID()
+			if cc.Kind == msp.ChangeCreate {
+				tk := *cc.Ticket
+				tk.ID = msp.NewTicketID()
+				cc.Ticket, cc.TicketID = &tk, tk.ID
+			}
+			staff = append(staff, protocol.Mutation{Seq: uint64(13 + i), Kind: protocol.KindTicket, Tenant: b.ID, Change: &cc})
+		}
+		resp, err := conn.Push(ctx, staff)
+		if err != nil {
+			t.Fatalf("%s push: %v", c.name, err)
+		}
+		for _, r := range resp.Results {
+			if r.Outcome != protocol.Rejected {
+				t.Errorf("%s (%d): dispatch change %d = %s, want rejected", c.name, k, r.Seq, r.Outcome)
+			} else {
+				rejected++
+			}
+		}
+	}
+	if got := h.adminTicket(t, b.ID, tb.ID); got == nil || got.Status == msp.StatusClosed || got.Assignee != "" {
+		t.Errorf("B's ticket after reaching for A: %+v", got)
+	}
+
 	after := h.adminTicket(t, a.ID, ta.ID)
 	bj, _ := json.Marshal(before)
 	aj, _ := json.Marshal(after)

@@ -137,6 +137,9 @@ type Tx interface {
 
 	User(id string) (User, error)
 	PutUser(u User) error
+	// Users returns every person who signs in, removed ones included, in
+	// id order (who may be assigned a ticket is read from it).
+	Users() ([]User, error)
 	// Secrets are sign-in codes and user tokens, stored by their SHA-256.
 	Secret(hash string) (Secret, error)
 	PutSecret(s Secret) error

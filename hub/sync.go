@@ -336,6 +336,10 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 	if err != nil {
 		return nil, err
 	}
+	targetBefore, target, err := checkDispatch(tx, tenant, current, next, c, actor, now)
+	if err != nil {
+		return nil, err
+	}
 	var h TicketHistory
 	if current == nil {
 		h = routeNew(next, tenant, now)
@@ -353,7 +357,15 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 	if err := tx.PutHistory(h); err != nil {
 		return nil, err
 	}
-	return ticketEvents(current, next, now), nil
+	evs := ticketEvents(current, next, now)
+	if target != nil && target.Revision != targetBefore.Revision {
+		more, err := s.storeMergeTarget(tx, tenant, targetBefore, target, now)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, more...)
+	}
+	return evs, nil
 }
 
 // openOnFirstReply moves a new ticket to open when the IT lead or a

@@ -192,6 +192,9 @@ func testRoundTrip(t *testing.T, s hub.Store) {
 		if err != nil || gotU.Name != u.Name || gotU.Role != u.Role || !slices.Equal(gotU.Tenants, u.Tenants) {
 			t.Errorf("User = %+v, %v; want %+v", gotU, err, u)
 		}
+		if us, err := tx.Users(); err != nil || len(us) != 1 || us[0].ID != u.ID || us[0].Name != u.Name {
+			t.Errorf("Users = %+v, %v; want [%+v]", us, err, u)
+		}
 		gotSec, err := tx.Secret(sec.Hash)
 		if err != nil || gotSec.User != u.ID || gotSec.Kind != sec.Kind {
 			t.Errorf("Secret = %+v, %v; want %+v", gotSec, err, sec)

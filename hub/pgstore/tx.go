@@ -370,6 +370,10 @@ func (t *tx) PutUser(u hub.User) error {
 		ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`, u, u.ID)
 }
 
+func (t *tx) Users() ([]hub.User, error) {
+	return list[hub.User](t, "users", `SELECT doc FROM users ORDER BY id`)
+}
+
 func (t *tx) Secret(hash string) (s hub.Secret, err error) {
 	err = t.get("credential", &s, `SELECT doc FROM secrets WHERE hash = $1`, hash)
 	return s, err

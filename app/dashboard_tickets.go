@@ -90,7 +90,7 @@ const (
 	colUpdated
 )
 
-var ticketColumnWidths = []float32{150, 40, 0, 130, 120, 100, 80}
+var ticketColumnWidths = []float32{112, 36, 0, 110, 96, 84, 72}
 
 func newTicketsTab(d *Dashboard) *ticketsTab {
 	v := &ticketsTab{d: d, thumbs: map[string]*thumb{}}
@@ -171,7 +171,7 @@ func (v *ticketsTab) content() fyne.CanvasObject {
 	left := container.NewBorder(top, container.NewCenter(v.more), nil, nil, container.NewStack(v.list, container.NewPadded(v.empty)))
 	right := container.NewStack(container.NewPadded(v.pick), container.NewPadded(v.detail))
 	split := container.NewHSplit(left, right)
-	split.Offset = 0.64
+	split.Offset = 0.72
 	return split
 }
 
@@ -534,14 +534,19 @@ type columns struct {
 	flex   int
 }
 
-func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	pad := theme.Padding()
+// flexWidth is the flexible column's width in a row of width total.
+func (c *columns) flexWidth(total float32) float32 {
 	fixed := float32(0)
 	for i, w := range c.widths {
 		if i != c.flex && w > 0 {
-			fixed += w + pad
+			fixed += w + theme.Padding()
 		}
 	}
+	return max(total-fixed, 80)
+}
+
+func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
 	x := float32(0)
 	for i, o := range objs {
 		if i >= len(c.widths) {
@@ -549,7 +554,7 @@ func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		}
 		w := c.widths[i]
 		if i == c.flex {
-			w = max(size.Width-fixed, 80)
+			w = c.flexWidth(size.Width)
 		}
 		if w == 0 {
 			o.Resize(fyne.NewSize(0, 0))
@@ -601,7 +606,7 @@ func (v *ticketsTab) buildDetail() {
 	v.deviceBox.Hide()
 	v.conv = container.NewVBox()
 	v.convScroll = container.NewVScroll(container.NewPadded(v.conv))
-	v.convScroll.SetMinSize(fyne.NewSize(300, 160))
+	v.convScroll.SetMinSize(fyne.NewSize(300, 120))
 
 	v.compose = newKeyEntry(true)
 	v.compose.SetMinRowsVisible(3)
@@ -643,10 +648,11 @@ func (v *ticketsTab) buildDetail() {
 		container.NewBorder(nil, nil, nil, container.NewHBox(cancel, v.handGo)))
 	v.handoff.Hide()
 
+	// Two rows of actions under the reply box, so that a ticket's detail
+	// fits a 1280×720 screen with room for the conversation.
 	v.composeBox = container.NewVBox(v.compose, v.composeMsg,
-		container.NewHBox(v.replyBtn, v.noteBtn), widget.NewSeparator(),
-		container.NewHBox(v.escalate, v.handBack),
-		container.NewBorder(nil, nil, nil, v.resolveBtn, v.moveTo))
+		container.NewBorder(nil, nil, container.NewHBox(v.replyBtn, v.noteBtn), v.resolveBtn),
+		container.NewBorder(nil, nil, container.NewHBox(v.escalate, v.handBack), nil, v.moveTo))
 	compose := container.NewVBox(widget.NewSeparator(), v.composeBox, v.handoff)
 	v.detail = container.NewBorder(container.NewVBox(v.head, v.meta, v.deviceBox, v.undeliv, widget.NewSeparator()), compose, nil, nil, v.convScroll)
 	v.detail.Hide()

@@ -1,0 +1,54 @@
+//go:build linux || darwin
+
+package app
+
+import (
+	"context"
+	"testing"
+
+	"fyne.io/fyne/v2"
+
+	"tandem/msp"
+)
+
+// smallScreen is the smallest screen the windows are made for (1280×720),
+// less a title bar and a panel.
+var smallScreen = fyne.NewSize(1280, 720-70)
+
+// TestDashboardFitsSmallScreen: on every tab, with a technician's
+// all-organisations queue and a ticket open, the dashboard needs no more
+// than a 1280×720 screen, and the queue's titles keep room to be read.
+func TestDashboardFitsSmallScreen(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	tk := raiseIn(t, r, "Outlook keeps asking for my password after the update", msp.PillarMicrosoft365, "sign-in", msp.LevelLow)
+	r.mustSync()
+	u, err := r.admin.AddUser(ctx, r.tenant.ID, msp.RoleTechnician, "Sam Naidoo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := r.admin.CreateTenant(ctx, "Fynbos Dental", msp.ModeFullyManaged, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.admin.SetScope(ctx, u.User.ID, []string{r.tenant.ID, other.ID}); err != nil {
+		t.Fatal(err)
+	}
+	d, w, _ := openDashboard(t, r)
+	signIn(t, r, d, u.Code)
+	w.Resize(fyne.NewSize(1280, 650))
+	d.tabs.SelectIndex(1)
+	d.tickets.show(tk.ID)
+	for i := range d.tabs.Items {
+		d.tabs.SelectIndex(i)
+		min := w.Content().MinSize()
+		t.Logf("%s: min %v", d.tabs.Items[i].Text, min)
+		if min.Width > smallScreen.Width || min.Height > smallScreen.Height {
+			t.Errorf("the %s tab needs %.0f×%.0f, more than a 1280×720 screen gives", d.tabs.Items[i].Text, min.Width, min.Height)
+		}
+	}
+	d.tabs.SelectIndex(1)
+	if got := d.tickets.cols.flexWidth(d.tickets.list.Size().Width); got < 280 {
+		t.Errorf("a ticket title gets %.0f px of a 1280 px window, want at least 280 (about 35 characters)", got)
+	}
+}

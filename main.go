@@ -285,7 +285,7 @@ func showTickets(ctx context.Context, a fyne.App, env app.Env, id string, follow
 func showDashboard(ctx context.Context, a fyne.App, env app.Env, staff app.Staff, followers *sync.WaitGroup, closed func()) fyne.Window {
 	w := a.NewWindow("Dashboard — Tandem")
 	d := app.DashboardWindow(w, env, staff)
-	w.Resize(fyne.NewSize(1280, 800))
+	w.Resize(app.DashboardSize)
 	ctx, cancel := context.WithCancel(ctx)
 	w.SetOnClosed(func() {
 		cancel()

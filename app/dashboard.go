@@ -190,6 +190,11 @@ func (d *Dashboard) build() {
 	d.signInBox.Hide()
 }
 
+// DashboardSize is the dashboard's size when it opens: it fits a
+// 1280×720 screen with a title bar and a panel (TestDashboardFitsSmallScreen
+// holds its content to that).
+var DashboardSize = fyne.NewSize(1264, 650)
+
 // stacked lays out its objects on top of each other, each filling the
 // whole area; minWidth and maxWidth differ in the size they ask for.
 type stacked struct{}
@@ -398,7 +403,27 @@ func load[T any](d *Dashboard, gen *int, fetch func(context.Context) (T, error),
 	})
 }
 
-func (d *Dashboard) loc() *time.Location { return time.Local }
+// tenantLoc is the zone an organisation's due times are said in: its own
+// (the hub's SLA clocks, the user's windows and the report use it too),
+// never the viewer's alone.
+func (d *Dashboard) tenantLoc(tenant string) *time.Location {
+	zone := msp.DefaultTimeZone
+	for _, t := range d.session.Tenants {
+		if t.ID == tenant && t.TimeZone != "" {
+			zone = t.TimeZone
+		}
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// zones are the organisation's zone and the viewer's, for due times.
+func (d *Dashboard) zones(tenant string) zones {
+	return zones{tenant: d.tenantLoc(tenant), viewer: time.Local}
+}
 
 // supportName is the MSP's name from the tenant's branding.
 func (d *Dashboard) supportName() string {

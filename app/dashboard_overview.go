@@ -140,7 +140,7 @@ func (v *overviewTab) ticketLinks(box *fyne.Container, ts []localapi.StaffTicket
 	for _, t := range ts {
 		id := t.ID
 		_, imp := slaCell(t, now)
-		sla := longSLA(t, now, v.d.loc())
+		sla := longSLA(t, now, v.d.zones(t.Tenant))
 		label := fmt.Sprintf("%s P%d %s", TicketNumber(t.ID), t.Priority, t.Title)
 		if v.d.multiOrg() && v.d.tenant == "" && t.TenantName != "" {
 			label += " · " + t.TenantName

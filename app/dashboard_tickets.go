@@ -90,7 +90,7 @@ const (
 	colUpdated
 )
 
-var ticketColumnWidths = []float32{112, 36, 0, 110, 96, 84, 72}
+var ticketColumnWidths = []float32{146, 36, 0, 100, 84, 76, 72}
 
 func newTicketsTab(d *Dashboard) *ticketsTab {
 	v := &ticketsTab{d: d, thumbs: map[string]*thumb{}}
@@ -325,7 +325,7 @@ func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	now := v.d.env.Now()
 	set := v.cols.setter(o)
 	_, imp := slaCell(t, now)
-	set(colSLA, shortSLA(t, now, v.d.loc()), imp)
+	set(colSLA, shortSLA(t, now, v.d.zones(t.Tenant)), imp)
 	pri := widget.MediumImportance
 	if t.Priority == msp.P1 {
 		pri = widget.DangerImportance
@@ -359,7 +359,7 @@ func slaCell(t localapi.StaffTicket, now time.Time) (string, widget.Importance) 
 
 // shortSLA is the SLA column's few words: "Reply by 15:20", "Fix by Tue
 // 17:00", "Reply 25 min late", "Paused", "Resolved in time".
-func shortSLA(t localapi.StaffTicket, now time.Time, loc *time.Location) string {
+func shortSLA(t localapi.StaffTicket, now time.Time, z zones) string {
 	s := t.SLA
 	late := s.ResponseBreached || s.ResolutionBreached
 	if !t.Status.IsOpen() {
@@ -390,7 +390,7 @@ func shortSLA(t localapi.StaffTicket, now time.Time, loc *time.Location) string 
 	if !now.Before(due) {
 		return what + " " + lateWords(now.Sub(due)) + " late"
 	}
-	out := what + " by " + dueClock(due, now, loc)
+	out := what + " by " + dueClock(due, now, z, false)
 	if s.AtRisk {
 		out += " ⚠"
 	}
@@ -399,7 +399,7 @@ func shortSLA(t localapi.StaffTicket, now time.Time, loc *time.Location) string 
 
 // longSLA is the SLA line of the detail pane, in the same clock as the
 // list: "First response due by 13:20 (in 5 min)".
-func longSLA(t localapi.StaffTicket, now time.Time, loc *time.Location) string {
+func longSLA(t localapi.StaffTicket, now time.Time, z zones) string {
 	s := t.SLA
 	if !t.Status.IsOpen() || s.State == msp.SLAPaused {
 		return staffSLAWords(t)
@@ -412,9 +412,9 @@ func longSLA(t localapi.StaffTicket, now time.Time, loc *time.Location) string {
 		return staffSLAWords(t)
 	}
 	if !now.Before(due) {
-		return fmt.Sprintf("%s %s late (was due %s)", what, lateWords(now.Sub(due)), dueClock(due, now, loc))
+		return fmt.Sprintf("%s %s late (was due %s)", what, lateWords(now.Sub(due)), dueClock(due, now, z, true))
 	}
-	out := fmt.Sprintf("%s due by %s (in %s)", what, dueClock(due, now, loc), lateWords(due.Sub(now)))
+	out := fmt.Sprintf("%s due by %s (in %s)", what, dueClock(due, now, z, true), lateWords(due.Sub(now)))
 	if s.AtRisk {
 		out += ", at risk"
 	}
@@ -450,16 +450,32 @@ func lateWords(d time.Duration) string {
 	return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
 }
 
-// dueClock says a due time: "15:20" today, "Tue 17:00" this week, "3 Dec" later.
-func dueClock(t, now time.Time, loc *time.Location) string {
-	t, now = t.In(loc), now.In(loc)
-	switch {
-	case msp.DateOf(t) == msp.DateOf(now):
-		return t.Format("15:04")
-	case t.Sub(now) < 6*24*time.Hour:
-		return t.Format("Mon 15:04")
+// zones are the two zones a due time is said in: the organisation's, and
+// the viewer's, shown beside it where the two differ.
+type zones struct{ tenant, viewer *time.Location }
+
+// dueClock says a due time in the organisation's zone with its
+// abbreviation: "15:20 SAST" today, "Tue 17:00 SAST" this week, "3 Dec"
+// later. long adds the viewer's clock where their zone differs:
+// "15:20 SAST (14:20 CET for you)".
+func dueClock(t, now time.Time, z zones, long bool) string {
+	one := func(loc *time.Location) string {
+		t, now := t.In(loc), now.In(loc)
+		switch {
+		case msp.DateOf(t) == msp.DateOf(now):
+			return t.Format("15:04 MST")
+		case t.Sub(now) < 6*24*time.Hour:
+			return t.Format("Mon 15:04 MST")
+		}
+		return t.Format("2 Jan")
 	}
-	return t.Format("2 Jan")
+	s := one(z.tenant)
+	_, to := t.In(z.tenant).Zone()
+	_, vo := t.In(z.viewer).Zone()
+	if long && to != vo {
+		s += " (" + one(z.viewer) + " for you)"
+	}
+	return s
 }
 
 // staffSLAWords is the SLA text in a technician's words: the agent's text,
@@ -606,7 +622,7 @@ func (v *ticketsTab) buildDetail() {
 	v.deviceBox.Hide()
 	v.conv = container.NewVBox()
 	v.convScroll = container.NewVScroll(container.NewPadded(v.conv))
-	v.convScroll.SetMinSize(fyne.NewSize(300, 120))
+	v.convScroll.SetMinSize(fyne.NewSize(300, 100))
 
 	v.compose = newKeyEntry(true)
 	v.compose.SetMinRowsVisible(3)
@@ -720,7 +736,7 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 		}
 		lines = append(lines, fmt.Sprintf("Pillar: %s · %s", info.Name, cat))
 	}
-	lines = append(lines, "SLA: "+longSLA(t, now, v.d.loc()))
+	lines = append(lines, "SLA: "+longSLA(t, now, v.d.zones(t.Tenant)))
 	v.meta.SetText(strings.Join(lines, "\n"))
 	if t.Delivered {
 		v.undeliv.Hide()

@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 
@@ -50,5 +51,36 @@ func TestDashboardFitsSmallScreen(t *testing.T) {
 	d.tabs.SelectIndex(1)
 	if got := d.tickets.cols.flexWidth(d.tickets.list.Size().Width); got < 280 {
 		t.Errorf("a ticket title gets %.0f px of a 1280 px window, want at least 280 (about 35 characters)", got)
+	}
+}
+
+// Due times are said in the organisation's zone, labelled, with the
+// viewer's clock beside them where their zone differs.
+func TestDueClockZones(t *testing.T) {
+	jhb, err := time.LoadLocation("Africa/Johannesburg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ldn, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC) // a Tuesday
+	due := now.Add(3 * time.Hour)
+	for _, c := range []struct {
+		z    zones
+		long bool
+		want string
+	}{
+		{zones{jhb, jhb}, true, "13:00 SAST"},
+		{zones{jhb, ldn}, false, "13:00 SAST"},
+		{zones{jhb, ldn}, true, "13:00 SAST (11:00 GMT for you)"},
+	} {
+		if got := dueClock(due, now, c.z, c.long); got != c.want {
+			t.Errorf("dueClock(%v, %v, long %v) = %q, want %q", c.z.tenant, c.z.viewer, c.long, got, c.want)
+		}
+	}
+	if got := dueClock(now.Add(50*time.Hour), now, zones{jhb, jhb}, false); got != "Thu 12:00 SAST" {
+		t.Errorf("later this week: %q", got)
 	}
 }

@@ -55,6 +55,9 @@ type TenantRef struct {
 	ID   string          `json:"id"`
 	Name string          `json:"name"`
 	Mode msp.ServiceMode `json:"mode"`
+	// TimeZone is the organisation's IANA zone, in which its due times
+	// are said; empty means msp.DefaultTimeZone.
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 // Values of TicketQuery.Status besides a msp.Status.

@@ -626,6 +626,29 @@ func (a *Agent) StaffOverview(user, tenant string) (localapi.Overview, error) {
 		return o, err
 	}
 	o.DevicesKnown = known
+	// Patch compliance has one definition, the monthly report's: no
+	// security update waiting more than the tenant's alert rule's days.
+	after := map[string]int{}
+	err = a.db.View(func(tx *localdb.Tx) error {
+		for _, id := range s.Tenants {
+			var t msp.Tenant
+			if err := tx.GetJSON(staffKey(user, "tenant/"+id), &t); err != nil && !errors.Is(err, localdb.ErrNotFound) {
+				return fmt.Errorf("reading organisation %s: %w", id, err)
+			}
+			after[id] = t.AlertRules().SecurityUpdatesDays
+			if after[id] <= 0 {
+				after[id] = msp.DefaultSecurityUpdatesDays
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return o, err
+	}
+	o.PatchAfterDays = msp.DefaultSecurityUpdatesDays
+	if tenant != "" {
+		o.PatchAfterDays = after[tenant]
+	}
 	for _, d := range devs {
 		if !d.RevokedAt.IsZero() {
 			continue // retired: not part of the fleet
@@ -637,6 +660,9 @@ func (a *Agent) StaffOverview(user, tenant string) (localapi.Overview, error) {
 		if d.SecurityPending > 0 {
 			o.SecurityPending++
 			o.OldestPendingDays = max(o.OldestPendingDays, d.OldestPendingDays)
+			if d.OldestPendingDays > cmp.Or(after[d.Tenant], msp.DefaultSecurityUpdatesDays) {
+				o.PatchOverdue++
+			}
 		}
 		if d.RestartNeeded {
 			o.RestartNeeded++

@@ -145,7 +145,12 @@ type Overview struct {
 	// in days of the oldest pending report.
 	SecurityPending   int `json:"security_pending"`
 	OldestPendingDays int `json:"oldest_pending_days"`
-	RestartNeeded     int `json:"restart_needed"`
+	// PatchOverdue counts the devices with a security update waiting more
+	// than PatchAfterDays (the tenant's alert rule, 14 by default): the
+	// devices that fail patch compliance, as the monthly report counts it.
+	PatchOverdue   int `json:"patch_overdue"`
+	PatchAfterDays int `json:"patch_after_days"`
+	RestartNeeded  int `json:"restart_needed"`
 	PostureFailures   int `json:"posture_failures"` // devices with at least one failing check
 
 	// DevicesKnown is false when the hub did not give this person the

@@ -148,10 +148,10 @@ type Overview struct {
 	// PatchOverdue counts the devices with a security update waiting more
 	// than PatchAfterDays (the tenant's alert rule, 14 by default): the
 	// devices that fail patch compliance, as the monthly report counts it.
-	PatchOverdue   int `json:"patch_overdue"`
-	PatchAfterDays int `json:"patch_after_days"`
-	RestartNeeded  int `json:"restart_needed"`
-	PostureFailures   int `json:"posture_failures"` // devices with at least one failing check
+	PatchOverdue    int `json:"patch_overdue"`
+	PatchAfterDays  int `json:"patch_after_days"`
+	RestartNeeded   int `json:"restart_needed"`
+	PostureFailures int `json:"posture_failures"` // devices with at least one failing check
 
 	// DevicesKnown is false when the hub did not give this person the
 	// device list (the device fields are then zero).

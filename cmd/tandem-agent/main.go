@@ -16,7 +16,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/kardianos/service"
 	"io"
 	"log/slog"
 	"os"
@@ -57,6 +56,7 @@ const usage = `tandem-agent: the Tandem endpoint agent
   tandem-agent ticket reply ID --message M
   tandem-agent ticket fixed ID | reopen ID   "this is fixed" / "still broken"
   tandem-agent version
+  tandem-agent installer enroll|rollback|commit   the Windows installer's steps
 
 The ticket and health commands talk to the running agent of --data DIR.
 
@@ -121,6 +121,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return install(ctx, args[1:], stdout)
 	case "uninstall", "start", "stop", "restart":
 		return control(args[0], args[1:], stdout)
+	case "installer":
+		return installer(ctx, args[1:], stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "tandem-agent", version.Version)
 		return nil
@@ -172,15 +174,26 @@ func enroll(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	*token = tok
-	if *hubURL == "" || *token == "" || *caFile == "" {
+	return enrollDevice(ctx, enrollment{data: *data, hubURL: *hubURL, token: tok, caFile: *caFile}, stdout)
+}
+
+// enrollment is what enrolling a device takes.
+type enrollment struct {
+	data, hubURL, token, caFile string
+	// replaces is the device this computer was enrolled as before, when
+	// known; otherwise the agent finds it in its store.
+	replaces string
+}
+
+func enrollDevice(ctx context.Context, e enrollment, stdout io.Writer) error {
+	if e.hubURL == "" || e.token == "" || e.caFile == "" {
 		return usageError{"enroll: --hub, --token (or --token-file, or TANDEM_TOKEN) and --ca are required"}
 	}
-	caPEM, err := os.ReadFile(*caFile)
+	caPEM, err := os.ReadFile(e.caFile)
 	if err != nil {
 		return fmt.Errorf("reading the hub's CA certificate: %w", err)
 	}
-	a, err := agent.Open(ctx, *data, agent.Options{Logger: logger(io.Discard)})
+	a, err := agent.Open(ctx, e.data, agent.Options{Logger: logger(io.Discard)})
 	if err != nil {
 		return err
 	}
@@ -189,7 +202,7 @@ func enroll(ctx context.Context, args []string, stdout io.Writer) error {
 	if rep, err := inventory.Collect(ctx, inventory.Options{}); err == nil {
 		osName = rep.OS.Summary()
 	}
-	if err := a.Enroll(ctx, client.EnrollOptions{HubURL: *hubURL, Token: *token, CAPEM: caPEM, OS: osName}); err != nil {
+	if err := a.Enroll(ctx, client.EnrollOptions{HubURL: e.hubURL, Token: e.token, CAPEM: caPEM, OS: osName, Replaces: e.replaces}); err != nil {
 		return err
 	}
 	id := a.Identity()
@@ -232,7 +245,7 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if !service.Interactive() {
+	if underServiceManager() {
 		return runAsService(*data)
 	}
 	log, closeLog := agentLogger(*data, stderr)
@@ -245,7 +258,7 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 func agentLogger(dir string, w io.Writer) (*slog.Logger, func()) {
 	if err := os.MkdirAll(dir, 0o700); err == nil {
 		if f, err := logfile.Open(filepath.Join(dir, "agent.log"), 5<<20); err == nil {
-			return logger(io.MultiWriter(w, f)), func() { f.Close() }
+			return logger(fanOut{f, w}), func() { f.Close() }
 		}
 	}
 	return logger(w), func() {}
@@ -303,7 +316,7 @@ func serveAgent(ctx context.Context, data string, log *slog.Logger) error {
 	done := make(chan struct{}, 2)
 	go func() {
 		defer func() { done <- struct{}{} }()
-		a.Collect(ctx, collector{log}, agent.Schedule{})
+		a.Collect(ctx, collector{log: log, cacheDir: filepath.Join(data, "cache")}, agent.Schedule{})
 	}()
 	go func() {
 		defer func() { done <- struct{}{} }()
@@ -316,8 +329,12 @@ func serveAgent(ctx context.Context, data string, log *slog.Logger) error {
 	return a.Run(ctx)
 }
 
-// collector is the agent's Collector over package inventory.
-type collector struct{ log *slog.Logger }
+// collector is the agent's Collector over package inventory. cacheDir keeps
+// the answers that change only when their inputs do (the update check's).
+type collector struct {
+	log      *slog.Logger
+	cacheDir string
+}
 
 func (c collector) note(warnings []string) {
 	for _, w := range warnings {
@@ -326,13 +343,13 @@ func (c collector) note(warnings []string) {
 }
 
 func (c collector) Inventory(ctx context.Context) (msp.Inventory, error) {
-	rep, err := inventory.Collect(ctx, inventory.Options{Logger: c.log})
+	rep, err := inventory.Collect(ctx, inventory.Options{Logger: c.log, CacheDir: c.cacheDir})
 	c.note(rep.Warnings)
 	return rep.Inventory, err
 }
 
 func (c collector) Patches(ctx context.Context) (msp.PatchState, error) {
-	p, w, err := inventory.CollectPatches(ctx, inventory.Options{Logger: c.log})
+	p, w, err := inventory.CollectPatches(ctx, inventory.Options{Logger: c.log, CacheDir: c.cacheDir})
 	c.note(w)
 	return p, err
 }
@@ -406,6 +423,19 @@ func when(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04:05")
 }
 
+// collectCache is where collect keeps the update check's answer: beside
+// the agent's, in its data directory, when it runs as root (as the agent
+// does), else in the user's own cache directory; "" when there is none.
+func collectCache(data string) string {
+	if os.Geteuid() == 0 {
+		return filepath.Join(data, "cache")
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "tandem-agent")
+	}
+	return ""
+}
+
 func collect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, data := newFlags("collect")
 	asJSON := fs.Bool("json", false, "print the report as JSON (the default)")
@@ -416,7 +446,7 @@ func collect(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *asJSON && *glpi {
 		return usageError{"collect: choose --json or --glpi"}
 	}
-	rep, err := inventory.Collect(ctx, inventory.Options{Logger: logger(stderr)})
+	rep, err := inventory.Collect(ctx, inventory.Options{Logger: logger(stderr), CacheDir: collectCache(*data)})
 	if err != nil {
 		return err
 	}
@@ -438,4 +468,19 @@ func collect(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
+}
+
+// fanOut writes to every one of its writers, even after one fails:
+// io.MultiWriter stops at the first failure, and a Windows service has no
+// standard error, so agent.log and the Event Log got nothing on Windows.
+type fanOut []io.Writer
+
+func (f fanOut) Write(p []byte) (int, error) {
+	var first error
+	for _, w := range f {
+		if _, err := w.Write(p); err != nil && first == nil {
+			first = err
+		}
+	}
+	return len(p), first
 }

@@ -78,10 +78,10 @@ func runAsService(data string) error {
 	}
 	var w io.Writer = os.Stderr // the journal under systemd
 	if sl, err := s.SystemLogger(nil); err == nil {
-		w = io.MultiWriter(w, systemLogWriter{sl})
+		w = fanOut{systemLogWriter{sl}, w}
 	}
 	p.log, p.close = agentLogger(data, w)
-	return s.Run()
+	return runService(s, p)
 }
 
 // systemLogWriter sends log lines to the system log (the Windows Event

@@ -90,7 +90,7 @@ const (
 	colUpdated
 )
 
-var ticketColumnWidths = []float32{146, 36, 0, 100, 84, 76, 72}
+var ticketColumnWidths = []float32{156, 36, 0, 100, 84, 76, 72}
 
 func newTicketsTab(d *Dashboard) *ticketsTab {
 	v := &ticketsTab{d: d, thumbs: map[string]*thumb{}}
@@ -171,7 +171,7 @@ func (v *ticketsTab) content() fyne.CanvasObject {
 	left := container.NewBorder(top, container.NewCenter(v.more), nil, nil, container.NewStack(v.list, container.NewPadded(v.empty)))
 	right := container.NewStack(container.NewPadded(v.pick), container.NewPadded(v.detail))
 	split := container.NewHSplit(left, right)
-	split.Offset = 0.72
+	split.Offset = 0.66
 	return split
 }
 
@@ -357,8 +357,8 @@ func slaCell(t localapi.StaffTicket, now time.Time) (string, widget.Importance) 
 	return text, widget.MediumImportance
 }
 
-// shortSLA is the SLA column's few words: "Reply by 15:20", "Fix by Tue
-// 17:00", "Reply 25 min late", "Paused", "Resolved in time".
+// shortSLA is the SLA column's few words: "Reply 15:20 SAST", "Fix Tue
+// 17:00 SAST", "Reply 25 min late", "Paused", "Resolved in time".
 func shortSLA(t localapi.StaffTicket, now time.Time, z zones) string {
 	s := t.SLA
 	late := s.ResponseBreached || s.ResolutionBreached
@@ -390,7 +390,7 @@ func shortSLA(t localapi.StaffTicket, now time.Time, z zones) string {
 	if !now.Before(due) {
 		return what + " " + lateWords(now.Sub(due)) + " late"
 	}
-	out := what + " by " + dueClock(due, now, z, false)
+	out := what + " " + dueClock(due, now, z, false)
 	if s.AtRisk {
 		out += " ⚠"
 	}
@@ -629,9 +629,9 @@ func (v *ticketsTab) buildDetail() {
 	v.compose.SetPlaceHolder("Write a reply to the requester, or an internal note… (Ctrl+Enter replies)")
 	v.compose.onSubmit = v.Reply
 	v.composeMsg = newMessage("")
-	v.replyBtn = widget.NewButtonWithIcon("Reply to requester", theme.MailReplyIcon(), v.Reply)
+	v.replyBtn = widget.NewButtonWithIcon("Reply", theme.MailReplyIcon(), v.Reply)
 	v.replyBtn.Importance = widget.HighImportance
-	v.noteBtn = widget.NewButtonWithIcon("Add internal note", theme.DocumentCreateIcon(), v.Note)
+	v.noteBtn = widget.NewButtonWithIcon("Internal note", theme.DocumentCreateIcon(), v.Note)
 	v.resolveBtn = widget.NewButtonWithIcon("Resolve", theme.ConfirmIcon(), func() { v.SetStatus(msp.StatusResolved) })
 	v.resolveBtn.Importance = widget.SuccessImportance
 	v.escalate = widget.NewButtonWithIcon("Escalate…", theme.UploadIcon(), func() { v.openHandoff(msp.PartyMSP) })

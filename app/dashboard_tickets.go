@@ -90,7 +90,7 @@ const (
 	colUpdated
 )
 
-var ticketColumnWidths = []float32{156, 36, 0, 100, 84, 76, 72}
+var ticketColumnWidths = []float32{168, 36, 0, 96, 84, 76, 64}
 
 func newTicketsTab(d *Dashboard) *ticketsTab {
 	v := &ticketsTab{d: d, thumbs: map[string]*thumb{}}

@@ -22,7 +22,7 @@ RUNDIR  ?= $(CURDIR)/.run
 BUILD_DEBS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libxkbcommon-dev libwayland-dev \
 	libayatana-appindicator3-dev
-RUN_DEBS   := xvfb xauth x11-utils x11-xserver-utils xdotool trayer dbus-x11 dunst imagemagick
+RUN_DEBS   := xvfb xauth x11-utils x11-xserver-utils xdotool trayer dbus-x11 dunst imagemagick poppler-utils
 
 # Pure-Go binaries: these must cross-build with CGO_ENABLED=0 for every OS.
 PURE_CMDS := tandem-agent tandem-hub

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,6 +45,8 @@ type Staff interface {
 	Overview(ctx context.Context, tenant string) (localapi.Overview, error)
 	StaffDevices(ctx context.Context, tenant, q string) ([]localapi.DeviceRow, error)
 	StaffDevice(ctx context.Context, id string) (localapi.DeviceDetail, error)
+	// StaffAssignees is who may be assigned tenant's tickets, from the replica.
+	StaffAssignees(ctx context.Context, tenant string) ([]localapi.Assignee, error)
 	// StaffResponsibilities is the matrix of tenant ("" for the only one);
 	// StaffMatrixEdit queues a change of a row or of the service mode (403
 	// for a change the person's role may not make, 409 for a stale base).
@@ -421,8 +424,21 @@ func (d *Dashboard) tenantLoc(tenant string) *time.Location {
 }
 
 // zones are the organisation's zone and the viewer's, for due times.
+// With tenant "", the zone is the first organisation's; headed says
+// whether every organisation in scope has that zone.
 func (d *Dashboard) zones(tenant string) zones {
-	return zones{tenant: d.tenantLoc(tenant), viewer: time.Local}
+	z := zones{viewer: time.Local, headed: true}
+	first := ""
+	for _, t := range d.session.Tenants {
+		if first == "" {
+			first = t.ID
+		}
+		if cmp.Or(t.TimeZone, msp.DefaultTimeZone) != cmp.Or(d.session.Tenants[0].TimeZone, msp.DefaultTimeZone) {
+			z.headed = false
+		}
+	}
+	z.tenant = d.tenantLoc(cmp.Or(tenant, first))
+	return z
 }
 
 // supportName is the MSP's name from the tenant's branding.

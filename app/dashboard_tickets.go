@@ -76,21 +76,26 @@ type ticketsTab struct {
 	handGo     *widget.Button
 	handTo     msp.Party
 	busy       bool
+
+	dispatchUI
 }
 
 // ticket list columns: SLA, priority, number and title (flexible),
-// organisation, status, owner, updated.
+// requester (the person, or the OS account nobody has), organisation,
+// status, owner, updated.
 const (
-	colSLA = iota
+	colPick = iota // the box that selects the row for bulk actions
+	colSLA
 	colPri
 	colTitle
+	colRequester
 	colOrg
 	colStatus
 	colOwner
 	colUpdated
 )
 
-var ticketColumnWidths = []float32{168, 36, 0, 96, 84, 76, 64}
+var ticketColumnWidths = []float32{28, 124, 32, 0, 100, 96, 80, 76, 60}
 
 func newTicketsTab(d *Dashboard) *ticketsTab {
 	v := &ticketsTab{d: d, thumbs: map[string]*thumb{}}
@@ -110,7 +115,7 @@ func newTicketsTab(d *Dashboard) *ticketsTab {
 	v.more.Hide()
 
 	v.cols = &columns{widths: slices.Clone(ticketColumnWidths), flex: colTitle}
-	v.header = v.cols.header("SLA", "Pri", "Ticket", "Organisation", "Status", "With", "Updated")
+	v.header = v.cols.header("", "SLA", "Pri", "Ticket", "Requester", "Organisation", "Status", "With", "Updated")
 	v.list = widget.NewList(func() int { return len(v.rows) }, v.newRow, v.updateRow)
 	v.list.OnSelected = func(i widget.ListItemID) {
 		if i < len(v.rows) {
@@ -120,6 +125,7 @@ func newTicketsTab(d *Dashboard) *ticketsTab {
 	v.empty = widget.NewLabel("")
 	v.empty.Wrapping = fyne.TextWrapWord
 	v.empty.Hide()
+	v.buildDispatch()
 	v.buildDetail()
 	v.sessionChanged()
 	return v
@@ -164,10 +170,10 @@ func pillarFilterValue(i int) string {
 var ownerFilterValues = []string{"", string(msp.PartyMSP), string(msp.PartyInternal), string(msp.PartyShared)}
 
 func (v *ticketsTab) content() fyne.CanvasObject {
-	filters := container.NewGridWithColumns(4, v.status, v.owner, v.pillar, v.sort)
+	filters := container.NewGridWithColumns(5, v.status, v.owner, v.mine, v.pillar, v.sort)
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, widget.NewIcon(theme.SearchIcon()), v.count, v.search),
-		filters, v.header, widget.NewSeparator())
+		container.NewBorder(nil, nil, widget.NewIcon(theme.SearchIcon()), container.NewHBox(v.count, v.phoneBtn), v.search),
+		filters, v.bulkBar, v.header, widget.NewSeparator())
 	left := container.NewBorder(top, container.NewCenter(v.more), nil, nil, container.NewStack(v.list, container.NewPadded(v.empty)))
 	right := container.NewStack(container.NewPadded(v.pick), container.NewPadded(v.detail))
 	split := container.NewHSplit(left, right)
@@ -186,10 +192,23 @@ func (v *ticketsTab) sessionChanged() {
 		v.owner.Selected = v.owner.Options[i]
 		v.owner.Refresh()
 	}
+	sla := "SLA"
+	if z := v.d.zones(""); z.headed {
+		sla = "SLA (" + v.d.env.Now().In(z.tenant).Format("MST") + ")"
+	}
+	if l := v.header.Objects[colSLA].(*widget.Label); l.Text != sla {
+		l.SetText(sla)
+	}
 	w := float32(0)
 	if v.d.multiOrg() && v.d.tenant == "" {
 		w = ticketColumnWidths[colOrg]
 	}
+	v.loadAssignable(func() {
+		if v.loaded {
+			v.renderDispatch(v.current)
+		}
+		v.list.Refresh()
+	})
 	if v.cols.widths[colOrg] != w {
 		v.cols.widths[colOrg] = w
 		setVisible(v.header.Objects[colOrg], w > 0)
@@ -201,11 +220,12 @@ func (v *ticketsTab) sessionChanged() {
 // queryNow is the query the filters describe.
 func (v *ticketsTab) queryNow() localapi.TicketQuery {
 	q := localapi.TicketQuery{
-		Q:      strings.TrimSpace(v.search.Text),
-		Status: statusFilterValue(v.status.SelectedIndex()),
-		Pillar: pillarFilterValue(v.pillar.SelectedIndex()),
-		Tenant: v.d.tenant,
-		Limit:  localapi.DefaultTicketLimit,
+		Q:        strings.TrimSpace(v.search.Text),
+		Status:   statusFilterValue(v.status.SelectedIndex()),
+		Pillar:   pillarFilterValue(v.pillar.SelectedIndex()),
+		Tenant:   v.d.tenant,
+		Assignee: v.mineQuery(),
+		Limit:    localapi.DefaultTicketLimit,
 	}
 	if i := v.owner.SelectedIndex(); i > 0 && i < len(ownerFilterValues) {
 		q.Owner = ownerFilterValues[i]
@@ -279,7 +299,7 @@ func (v *ticketsTab) setRows(q localapi.TicketQuery, page localapi.TicketPage) {
 	v.list.UnselectAll()
 	v.list.Refresh()
 	switch {
-	case page.Total == 0 && (q.Q != "" || q.Owner != "" || q.Pillar != "" || q.Status != localapi.StatusFilterOpen):
+	case page.Total == 0 && (q.Q != "" || q.Owner != "" || q.Pillar != "" || q.Assignee != "" || q.Status != localapi.StatusFilterOpen):
 		v.empty.SetText("No tickets match these filters.")
 		v.empty.Show()
 	case page.Total == 0 && v.d.session.SyncedAt.IsZero():
@@ -315,7 +335,11 @@ func (v *ticketsTab) clear() {
 	v.pick.Show()
 }
 
-func (v *ticketsTab) newRow() fyne.CanvasObject { return v.cols.newRow() }
+func (v *ticketsTab) newRow() fyne.CanvasObject {
+	row := v.cols.newRow()
+	row.(*fyne.Container).Objects[colPick] = widget.NewCheck("", nil)
+	return row
+}
 
 func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	if i >= len(v.rows) {
@@ -324,6 +348,7 @@ func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	t := v.rows[i]
 	now := v.d.env.Now()
 	set := v.cols.setter(o)
+	v.bindPick(o, t)
 	_, imp := slaCell(t, now)
 	set(colSLA, shortSLA(t, now, v.d.zones(t.Tenant)), imp)
 	pri := widget.MediumImportance
@@ -336,9 +361,14 @@ func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		title = "Not sent · " + title // not at the hub yet
 	}
 	set(colTitle, title, widget.MediumImportance)
+	who := RequesterWords(t)
+	if t.Alert != nil {
+		who = "Monitoring" // Tandem's own alert: short, the column is narrow
+	}
+	set(colRequester, who, widget.MediumImportance)
 	set(colOrg, t.TenantName, widget.MediumImportance)
 	set(colStatus, capitalise(t.Status.Label()), widget.MediumImportance)
-	set(colOwner, v.partyWords(t.Owner), widget.MediumImportance)
+	set(colOwner, v.withWords(t), widget.MediumImportance)
 	set(colUpdated, shortAgo(t.UpdatedAt, now), widget.MediumImportance)
 }
 
@@ -452,7 +482,12 @@ func lateWords(d time.Duration) string {
 
 // zones are the two zones a due time is said in: the organisation's, and
 // the viewer's, shown beside it where the two differ.
-type zones struct{ tenant, viewer *time.Location }
+// headed: the queue's SLA header names the zone (every organisation in
+// scope shares it), so the column's short times leave it out.
+type zones struct {
+	tenant, viewer *time.Location
+	headed         bool
+}
 
 // dueClock says a due time in the organisation's zone with its
 // abbreviation: "15:20 SAST" today, "Tue 17:00 SAST" this week, "3 Dec"
@@ -470,6 +505,9 @@ func dueClock(t, now time.Time, z zones, long bool) string {
 		return t.Format("2 Jan")
 	}
 	s := one(z.tenant)
+	if !long && z.headed {
+		s = strings.TrimSuffix(s, " "+t.In(z.tenant).Format("MST"))
+	}
 	_, to := t.In(z.tenant).Zone()
 	_, vo := t.In(z.viewer).Zone()
 	if long && to != vo {
@@ -622,17 +660,17 @@ func (v *ticketsTab) buildDetail() {
 	v.deviceBox.Hide()
 	v.conv = container.NewVBox()
 	v.convScroll = container.NewVScroll(container.NewPadded(v.conv))
-	v.convScroll.SetMinSize(fyne.NewSize(300, 100))
+	v.convScroll.SetMinSize(fyne.NewSize(300, 44))
 
 	v.compose = newKeyEntry(true)
-	v.compose.SetMinRowsVisible(3)
+	v.compose.SetMinRowsVisible(2)
 	v.compose.SetPlaceHolder("Write a reply to the requester, or an internal note… (Ctrl+Enter replies)")
 	v.compose.onSubmit = v.Reply
 	v.composeMsg = newMessage("")
 	v.replyBtn = widget.NewButtonWithIcon("Reply", theme.MailReplyIcon(), v.Reply)
 	v.replyBtn.Importance = widget.HighImportance
 	v.noteBtn = widget.NewButtonWithIcon("Internal note", theme.DocumentCreateIcon(), v.Note)
-	v.resolveBtn = widget.NewButtonWithIcon("Resolve", theme.ConfirmIcon(), func() { v.SetStatus(msp.StatusResolved) })
+	v.resolveBtn = widget.NewButtonWithIcon("Resolve", theme.ConfirmIcon(), v.Resolve)
 	v.resolveBtn.Importance = widget.SuccessImportance
 	v.escalate = widget.NewButtonWithIcon("Escalate…", theme.UploadIcon(), func() { v.openHandoff(msp.PartyMSP) })
 	v.handBack = widget.NewButtonWithIcon("Hand to internal IT…", theme.DownloadIcon(), func() { v.openHandoff(msp.PartyInternal) })
@@ -668,9 +706,10 @@ func (v *ticketsTab) buildDetail() {
 	// fits a 1280×720 screen with room for the conversation.
 	v.composeBox = container.NewVBox(v.compose, v.composeMsg,
 		container.NewBorder(nil, nil, container.NewHBox(v.replyBtn, v.noteBtn), v.resolveBtn),
+		v.assignRow(),
 		container.NewBorder(nil, nil, container.NewHBox(v.escalate, v.handBack), nil, v.moveTo))
 	compose := container.NewVBox(widget.NewSeparator(), v.composeBox, v.handoff)
-	v.detail = container.NewBorder(container.NewVBox(v.head, v.meta, v.deviceBox, v.undeliv, widget.NewSeparator()), compose, nil, nil, v.convScroll)
+	v.detail = container.NewBorder(container.NewVBox(v.head, v.meta, v.dispatchLine, v.deviceBox, v.undeliv, widget.NewSeparator()), compose, nil, nil, v.convScroll)
 	v.detail.Hide()
 }
 
@@ -725,10 +764,13 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 	if org != "" {
 		first = append(first, org)
 	}
-	first = append(first, "raised by "+t.Requester+" "+Ago(t.CreatedAt, now))
+	first = append(first, "raised by "+RequesterWords(t)+" "+Ago(t.CreatedAt, now))
 	lines = append(lines, capitalise(strings.Join(first, " · ")))
+	if cb := CallBackWords(t); cb != "" {
+		lines = append(lines, cb)
+	}
 	lines = append(lines, fmt.Sprintf("Status: %s · Priority: %s · With: %s",
-		capitalise(t.Status.Label()), PriorityWords(t.Priority), v.partyWords(t.Owner)+assigneeWords(t.Assignee)))
+		capitalise(t.Status.Label()), PriorityWords(t.Priority), v.partyWords(t.Owner)+assigneeWords(v.personName(t.Assignee))))
 	if info, ok := msp.LookupPillar(t.Pillar); ok {
 		cat := t.Category
 		if c, ok := msp.LookupCategory(t.Pillar, t.Category); ok {
@@ -749,7 +791,7 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 
 	v.conv.Objects = nil
 	withTicket, later := attachmentGroups(t.Comments, t.Attachments, func(c msp.Comment) bool { return c.Kind == msp.CommentKindReply })
-	requester := t.Requester + " (requester)"
+	requester := requesterLabel(t)
 	if t.Description != "" {
 		v.conv.Add(staffBubble(requester, t.CreatedAt, now, t.Description, false))
 	} else if len(withTicket) > 0 {
@@ -804,6 +846,7 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 		v.noteBtn.Disable()
 		v.compose.SetPlaceHolder("This ticket is closed.")
 	}
+	v.renderDispatch(t)
 	v.detail.Show()
 	v.detail.Refresh() // lays the pane out now, so the scroll knows its height
 	v.convScroll.ScrollToBottom()
@@ -817,6 +860,9 @@ func (v *ticketsTab) renderDevice(t localapi.StaffTicket, now time.Time) {
 	case t.DeviceInfo != nil:
 		dv := t.DeviceInfo
 		parts := []string{"Raised on " + dv.Hostname}
+		if t.Caller != nil {
+			parts[0] = "The caller's computer: " + dv.Hostname // logged from a call, not raised on it
+		}
 		if dv.OS != "" {
 			parts = append(parts, dv.OS)
 		}
@@ -861,7 +907,7 @@ func setVisible(o fyne.CanvasObject, on bool) {
 func (v *ticketsTab) authorWords(t localapi.StaffTicket, c msp.Comment) string {
 	switch {
 	case c.Role == msp.RoleEndUser || c.Author == t.Requester:
-		return t.Requester + " (requester)"
+		return requesterLabel(t)
 	case c.Role == msp.RoleITLead:
 		return "IT lead"
 	case c.Role == msp.RoleTechnician:
@@ -1010,7 +1056,7 @@ func (v *ticketsTab) change(ch msp.Change, done func()) {
 	ch.ID, ch.TicketID, ch.At = msp.NewID(), id, v.d.env.Now().UTC()
 	v.busy = true
 	v.composeMsg.clear()
-	buttons := []*widget.Button{v.replyBtn, v.noteBtn, v.resolveBtn, v.escalate, v.handBack, v.handGo}
+	buttons := []*widget.Button{v.replyBtn, v.noteBtn, v.resolveBtn, v.escalate, v.handBack, v.handGo, v.priorityBtn, v.mergeBtn}
 	for _, b := range buttons {
 		b.Disable()
 	}

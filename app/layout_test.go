@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
 
 	"tandem/msp"
 )
@@ -49,8 +50,13 @@ func TestDashboardFitsSmallScreen(t *testing.T) {
 		}
 	}
 	d.tabs.SelectIndex(1)
-	if got := d.tickets.cols.flexWidth(d.tickets.list.Size().Width); got < 280 {
-		t.Errorf("a ticket title gets %.0f px of a 1280 px window, want at least 280 (about 35 characters)", got)
+	// Nine columns across organisations, beside a ticket: the title keeps
+	// about 25 characters at 1280 px.
+	if got := d.tickets.cols.flexWidth(d.tickets.list.Size().Width); got < 200 {
+		t.Errorf("a ticket title gets %.0f px of a 1280 px window, want at least 200 (about 25 characters)", got)
+	}
+	if h := d.tickets.header.Objects[colSLA].(*widget.Label).Text; h != "SLA (SAST)" {
+		t.Errorf("the SLA column's header is %q, want it to name the organisations' zone", h)
 	}
 }
 
@@ -72,15 +78,16 @@ func TestDueClockZones(t *testing.T) {
 		long bool
 		want string
 	}{
-		{zones{jhb, jhb}, true, "13:00 SAST"},
-		{zones{jhb, ldn}, false, "13:00 SAST"},
-		{zones{jhb, ldn}, true, "13:00 SAST (11:00 GMT for you)"},
+		{zones{jhb, jhb, false}, true, "13:00 SAST"},
+		{zones{jhb, ldn, false}, false, "13:00 SAST"},
+		{zones{jhb, ldn, true}, false, "13:00"}, // the header names the zone
+		{zones{jhb, ldn, true}, true, "13:00 SAST (11:00 GMT for you)"},
 	} {
 		if got := dueClock(due, now, c.z, c.long); got != c.want {
 			t.Errorf("dueClock(%v, %v, long %v) = %q, want %q", c.z.tenant, c.z.viewer, c.long, got, c.want)
 		}
 	}
-	if got := dueClock(now.Add(50*time.Hour), now, zones{jhb, jhb}, false); got != "Thu 12:00 SAST" {
+	if got := dueClock(now.Add(50*time.Hour), now, zones{jhb, jhb, false}, false); got != "Thu 12:00 SAST" {
 		t.Errorf("later this week: %q", got)
 	}
 }

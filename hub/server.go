@@ -86,6 +86,7 @@ func (s *Server) Handler() http.Handler {
 	s.adminRoutes(mux)
 	s.reportRoutes(mux, s.metrics, s.webhooks)
 	s.opsRoutes(mux)
+	s.peopleRoutes(mux)
 	s.blobRoutes(mux)
 	s.staffRoutes(mux) // the dashboard's fleet (staff.go)
 	s.scopeRoutes(mux) // a person's scope now (scope.go)

@@ -51,6 +51,10 @@ const usage = `tandem-agent: the Tandem endpoint agent
   tandem-agent ticket new --title T --description D [--pillar P] [--category C]
                           [--impact high|medium|low] [--urgency high|medium|low]
                           [--attach FILE]... [--json]
+  tandem-agent ticket call --caller NAME [--phone P] [--device HOST|ID] [--org ID]
+                          --title T [--description D] [--pillar P] [--impact ..] [--urgency ..]
+                          a phoned-in ticket, logged for the caller by the IT lead or
+                          technician signed in to the dashboard on this computer
   tandem-agent ticket list [--json]
   tandem-agent ticket show ID [--json]
   tandem-agent ticket reply ID --message M

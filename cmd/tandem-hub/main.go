@@ -8,6 +8,7 @@
 //	tandem-hub sla sweep                           run the SLA sweep now
 //	tandem-hub token create --tenant ID [--ttl D]  one-time enrollment token
 //	tandem-hub user add --tenant ID --role R --name N   prints a sign-in code
+//	tandem-hub person add|list|remove|import           the organisation's people
 //	tandem-hub tickets --tenant ID [--json]        the tenant's tickets
 //	tandem-hub devices --tenant ID [--json]        its devices, last seen
 //	tandem-hub simulate --tenant ID --devices N --duration D
@@ -53,7 +54,9 @@ const usage = `tandem-hub: the MSP's Tandem server
                       [--holiday-work YYYY-MM-DD]... [--overflow 30m]
                       [--alert-silent 24h] [--alert-disk-percent 90] [--alert-security-days 14]
                       [--alert-restart-days 7] [--alert-posture on|off]
-                      [--attachment-quota 20GB|default]
+                      [--alert-grace 24h|none] [--attachment-quota 20GB|default]
+                      [--price 450 --currency ZAR] [--billing seats|devices|active-users]
+                      [--contract-months 12] [--contract-start YYYY-MM-DD]
   tandem-hub sla sweep
   tandem-hub token create --tenant ID [--ttl 24h]
   tandem-hub user add --tenant ID --role it-lead|technician --name NAME
@@ -62,6 +65,12 @@ const usage = `tandem-hub: the MSP's Tandem server
                                       the organisations a person works for (signed-in agents follow)
   tandem-hub user signout --id USER   end every sign-in of a person, at once (a lost laptop)
   tandem-hub user remove --id USER    remove a person: no sign-in or code of theirs works again
+  tandem-hub person add --tenant ID --name N [--email E] [--phone P] [--account DEVICE:ACCOUNT]...
+                                      one of the organisation's people: tickets show their name and number
+  tandem-hub person import --tenant ID FILE.csv
+                                      people from a CSV file (name,email,phone,accounts): all or none
+  tandem-hub person list --tenant ID [--json]
+  tandem-hub person remove --tenant ID --id PERSON
   tandem-hub tickets  --tenant ID [--json]
   tandem-hub devices  --tenant ID [--json]
   tandem-hub device revoke --tenant ID --id DEVICE
@@ -115,7 +124,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{"no command given"}
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "tenant" || cmd == "token" || cmd == "user" || cmd == "sla" || cmd == "device") && len(rest) > 0 {
+	if (cmd == "tenant" || cmd == "token" || cmd == "user" || cmd == "sla" || cmd == "device" || cmd == "person") && len(rest) > 0 {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -145,6 +154,14 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return userRemove(ctx, rest, stdout)
 	case "device revoke":
 		return deviceRevoke(ctx, rest, stdout)
+	case "person add":
+		return personAdd(ctx, rest, stdout)
+	case "person list":
+		return personList(ctx, rest, stdout)
+	case "person remove":
+		return personRemove(ctx, rest, stdout)
+	case "person import":
+		return personImport(ctx, rest, stdout)
 	case "tickets":
 		return tickets(ctx, rest, stdout)
 	case "devices":

@@ -238,3 +238,127 @@ func testEventQueue(t *testing.T, s hub.Store) {
 		t.Errorf("after deleting the oldest: %+v", got)
 	}
 }
+
+// testPeople: a tenant's people round-trip, come back in id order, are
+// kept per tenant, sit in the feed once at their latest change (a removal
+// included), and a removal deletes them.
+func testPeople(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Globex")
+	person := func(tn, name string) msp.Person {
+		return msp.Person{ID: msp.NewID(), Tenant: tn, Name: name, Email: "x@example.co.za", Phone: "+27 82 555 0101",
+			Accounts: []msp.PersonAccount{{Device: "pc-1", Account: "thandi"}}, CreatedAt: t0}
+	}
+	p1, p2, other := person(a.ID, "Thandi Nkosi"), person(a.ID, "Sipho Dlamini"), person(b.ID, "Other")
+	view(t, s, func(tx hub.Tx) error {
+		got, err := tx.People(a.ID)
+		if err != nil || got == nil || len(got) != 0 {
+			t.Errorf("People of a tenant without any = %v, %v; want empty and no error", got, err)
+		}
+		_, err = tx.Person(a.ID, p1.ID)
+		wantNotFound(t, "Person before any write", err)
+		return nil
+	})
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutPerson(p2), tx.PutPerson(p1), tx.PutPerson(other))
+	})
+	p1.Phone = "+27 82 555 0199"
+	update(t, s, func(tx hub.Tx) error { return tx.PutPerson(p1) })
+	view(t, s, func(tx hub.Tx) error {
+		got, err := tx.Person(a.ID, p1.ID)
+		if err != nil || got.Name != p1.Name || got.Phone != p1.Phone || len(got.Accounts) != 1 || got.Accounts[0] != p1.Accounts[0] || !got.CreatedAt.Equal(t0) {
+			t.Errorf("Person = %+v, %v; want %+v", got, err, p1)
+		}
+		_, err = tx.Person(b.ID, p1.ID)
+		wantNotFound(t, "Person in another tenant", err)
+		people, err := tx.People(a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{p1.ID, p2.ID}
+		slices.Sort(want)
+		var ids []string
+		for _, p := range people {
+			ids = append(ids, p.ID)
+		}
+		if !slices.Equal(ids, want) {
+			t.Errorf("People = %v, want %v (id order, tenant A's only)", ids, want)
+		}
+		return nil
+	})
+	feedOf := func() map[string]int {
+		n := map[string]int{}
+		view(t, s, func(tx hub.Tx) error {
+			entries, _, err := tx.Feed(a.ID, 0, 100)
+			for _, e := range entries {
+				if e.Kind == hub.FeedPerson {
+					n[e.ID]++
+				}
+			}
+			return err
+		})
+		return n
+	}
+	if n := feedOf(); n[p1.ID] != 1 || n[p2.ID] != 1 || n[other.ID] != 0 {
+		t.Errorf("person feed entries of tenant A = %v; want each of its people once", n)
+	}
+	update(t, s, func(tx hub.Tx) error { return tx.DeletePerson(a.ID, p1.ID) })
+	update(t, s, func(tx hub.Tx) error { return tx.DeletePerson(a.ID, msp.NewID()) }) // nobody: no error
+	update(t, s, func(tx hub.Tx) error { return tx.DeletePerson(b.ID, p2.ID) })       // not B's: nothing
+	view(t, s, func(tx hub.Tx) error {
+		_, err := tx.Person(a.ID, p1.ID)
+		wantNotFound(t, "Person after DeletePerson", err)
+		people, err := tx.People(a.ID)
+		if err != nil || len(people) != 1 || people[0].ID != p2.ID {
+			t.Errorf("People after removing one = %v, %v; want the other alone", people, err)
+		}
+		return nil
+	})
+	if n := feedOf(); n[p1.ID] != 1 {
+		t.Errorf("the removed person is in the feed %d times, want once (so replicas drop them)", n[p1.ID])
+	}
+	var last uint64
+	view(t, s, func(tx hub.Tx) (err error) { _, last, err = tx.Feed(a.ID, 0, 1); return err })
+	view(t, s, func(tx hub.Tx) error {
+		entries, _, err := tx.Feed(a.ID, last-1, 10)
+		if err != nil || len(entries) != 1 || entries[0].Kind != hub.FeedPerson || entries[0].ID != p1.ID {
+			t.Errorf("the latest feed entry = %+v, %v; want the removal of %s", entries, err, p1.ID)
+		}
+		return nil
+	})
+}
+
+// testAlertGroups: a tenant's alert groups round-trip with their devices
+// and spans, come back in problem order, and are kept per tenant.
+func testAlertGroups(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Globex")
+	g := hub.AlertGroup{Tenant: a.ID, Problem: "posture/disk_encryption", Ticket: "tk1",
+		Devices: map[string]hub.GroupDevice{"d1": {Hostname: "pc-1", Detail: "BitLocker on C: off", Since: t0, Ticket: "tk1"}},
+		Spans:   []hub.GroupSpan{{Device: "d2", Ticket: "tk0", From: t0, To: t0.Add(time.Hour)}}}
+	view(t, s, func(tx hub.Tx) error {
+		_, err := tx.AlertGroup(a.ID, g.Problem)
+		wantNotFound(t, "AlertGroup before any write", err)
+		gs, err := tx.AlertGroups(a.ID)
+		if err != nil || len(gs) != 0 {
+			t.Errorf("AlertGroups of a new tenant = %v, %v", gs, err)
+		}
+		return nil
+	})
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutAlertGroup(g), tx.PutAlertGroup(hub.AlertGroup{Tenant: a.ID, Problem: "disk-full"}),
+			tx.PutAlertGroup(hub.AlertGroup{Tenant: b.ID, Problem: "disk-full", Ticket: "other"}))
+	})
+	view(t, s, func(tx hub.Tx) error {
+		got, err := tx.AlertGroup(a.ID, g.Problem)
+		if err != nil || got.Ticket != "tk1" || got.Devices["d1"].Detail != "BitLocker on C: off" || !got.Devices["d1"].Since.Equal(t0) ||
+			len(got.Spans) != 1 || !got.Spans[0].To.Equal(t0.Add(time.Hour)) {
+			t.Errorf("AlertGroup = %+v, %v; want %+v", got, err, g)
+		}
+		gs, err := tx.AlertGroups(a.ID)
+		if err != nil || len(gs) != 2 || gs[0].Problem != "disk-full" || gs[1].Problem != g.Problem || gs[0].Ticket != "" {
+			t.Errorf("AlertGroups = %+v, %v; want tenant A's two in problem order", gs, err)
+		}
+		_, err = tx.AlertGroup(b.ID, g.Problem)
+		wantNotFound(t, "AlertGroup in another tenant", err)
+		return nil
+	})
+}

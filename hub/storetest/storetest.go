@@ -42,6 +42,8 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"HistoryAndAlerts", testHistoryAndAlerts},
 		{"MatrixHistory", testMatrixHistory},
 		{"EventQueue", testEventQueue},
+		{"People", testPeople},
+		{"AlertGroups", testAlertGroups},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -190,6 +192,9 @@ func testRoundTrip(t *testing.T, s hub.Store) {
 		gotU, err := tx.User(u.ID)
 		if err != nil || gotU.Name != u.Name || gotU.Role != u.Role || !slices.Equal(gotU.Tenants, u.Tenants) {
 			t.Errorf("User = %+v, %v; want %+v", gotU, err, u)
+		}
+		if us, err := tx.Users(); err != nil || len(us) != 1 || us[0].ID != u.ID || us[0].Name != u.Name {
+			t.Errorf("Users = %+v, %v; want [%+v]", us, err, u)
 		}
 		gotSec, err := tx.Secret(sec.Hash)
 		if err != nil || gotSec.User != u.ID || gotSec.Kind != sec.Kind {

@@ -42,7 +42,7 @@ trap '"$wineserver" -k 2>/dev/null || true' EXIT
 
 # The packages whose Windows code paths run here: each one's test binary,
 # built for Windows, run from its own directory (its testdata).
-packages=(localdb localapi sync/outbox inventory agent cmd/tandem-agent internal/logfile internal/single)
+packages=(localdb localapi sync/outbox inventory agent cmd/tandem-agent internal/logfile)
 bin=$cache/bin
 mkdir -p "$bin"
 status=0

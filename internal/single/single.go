@@ -9,8 +9,8 @@
 // directory ($XDG_RUNTIME_DIR, else the user's cache directory), guarded by
 // an flock on a file beside it, so a process that died leaves nothing that
 // blocks the next one. On Windows it is a named pipe whose name carries the
-// user's SID and whose ACL admits that user alone; the first pipe instance
-// is created exclusively, so only one process can hold it.
+// user's SID and whose ACL admits that user alone, guarded by a named mutex
+// of the user's session that Windows removes with the process.
 package single
 
 import (

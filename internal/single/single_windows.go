@@ -4,6 +4,7 @@ package single
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 
@@ -28,18 +29,25 @@ func claim(name string) (net.Listener, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	// winio makes the first instance with FILE_FLAG_FIRST_PIPE_INSTANCE: a
-	// second process cannot take the name while the first holds it.
-	ln, err := winio.ListenPipe(path, &winio.PipeConfig{SecurityDescriptor: "D:P(A;;GA;;;" + sid + ")"})
+	// The lock is a named mutex of the user's session: Windows removes it
+	// when the process that made it ends, however it ends. (The pipe's
+	// first-instance flag alone does not keep a second process out under
+	// every Windows implementation: wine lets it in.)
+	mu, err := windows.CreateMutex(nil, false, windows.StringToUTF16Ptr(`tandem-`+name+"-"+sid))
+	if errors.Is(err, windows.ERROR_ALREADY_EXISTS) {
+		windows.CloseHandle(mu)
+		return nil, nil, ErrHeld
+	}
 	if err != nil {
-		c, derr := winio.DialPipe(path, nil)
-		if derr == nil {
-			c.Close()
-			return nil, nil, ErrHeld
-		}
+		return nil, nil, fmt.Errorf("creating the lock of %s: %w", path, err)
+	}
+	release := func() error { return windows.CloseHandle(mu) }
+	ln, err := winio.ListenPipe(path, &winio.PipeConfig{SecurityDescriptor: "D:P(A;;GA;;;" + sid + ")", InputBufferSize: 4096, OutputBufferSize: 4096})
+	if err != nil {
+		release()
 		return nil, nil, fmt.Errorf("opening the pipe %s: %w", path, err)
 	}
-	return ln, func() error { return nil }, nil
+	return ln, release, nil
 }
 
 func dial(ctx context.Context, name string) (net.Conn, error) {

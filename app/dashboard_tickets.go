@@ -95,7 +95,7 @@ const (
 	colUpdated
 )
 
-var ticketColumnWidths = []float32{28, 124, 32, 0, 100, 96, 80, 76, 60}
+var ticketColumnWidths = []float32{28, 136, 40, 0, 100, 92, 80, 76, 64}
 
 func newTicketsTab(d *Dashboard) *ticketsTab {
 	v := &ticketsTab{d: d, thumbs: map[string]*thumb{}}
@@ -107,7 +107,12 @@ func newTicketsTab(d *Dashboard) *ticketsTab {
 	v.owner = widget.NewSelect(nil, func(string) { v.reload() })
 	v.pillar = widget.NewSelect(pillarFilterLabels(), func(string) { v.reload() })
 	v.pillar.SetSelectedIndex(0)
-	v.sort = widget.NewSelect([]string{"Sort: SLA due", "Sort: updated", "Sort: priority"}, func(string) { v.reload() })
+	v.sort = widget.NewSelect([]string{"Sort: SLA due", "Sort: updated", "Sort: priority"}, func(string) {
+		if v.header != nil {
+			v.fitColumns()
+		}
+		v.reload()
+	})
 	v.sort.SetSelectedIndex(0)
 	v.count = widget.NewLabel("")
 	v.count.SizeName = theme.SizeNameCaptionText
@@ -212,6 +217,23 @@ func (v *ticketsTab) sessionChanged() {
 	if v.cols.widths[colOrg] != w {
 		v.cols.widths[colOrg] = w
 		setVisible(v.header.Objects[colOrg], w > 0)
+		v.header.Refresh()
+		v.list.Refresh()
+	}
+	v.fitColumns()
+}
+
+// fitColumns shows the "Updated" column only when the queue is sorted by
+// it: nine columns beside a ticket leave a title too little room at
+// 1280 px.
+func (v *ticketsTab) fitColumns() {
+	w := float32(0)
+	if v.sort.SelectedIndex() == 1 {
+		w = ticketColumnWidths[colUpdated]
+	}
+	if v.cols.widths[colUpdated] != w {
+		v.cols.widths[colUpdated] = w
+		setVisible(v.header.Objects[colUpdated], w > 0)
 		v.header.Refresh()
 		v.list.Refresh()
 	}

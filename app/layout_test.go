@@ -55,6 +55,13 @@ func TestDashboardFitsSmallScreen(t *testing.T) {
 	if got := d.tickets.cols.flexWidth(d.tickets.list.Size().Width); got < 200 {
 		t.Errorf("a ticket title gets %.0f px of a 1280 px window, want at least 200 (about 25 characters)", got)
 	}
+	if d.tickets.cols.widths[colUpdated] != 0 {
+		t.Error("sorted by SLA due, the queue still gives room to the Updated column")
+	}
+	d.tickets.sort.SetSelectedIndex(1)
+	if d.tickets.cols.widths[colUpdated] == 0 || !d.tickets.header.Objects[colUpdated].Visible() {
+		t.Error("sorted by updated, the queue hides the Updated column")
+	}
 	if h := d.tickets.header.Objects[colSLA].(*widget.Label).Text; h != "SLA (SAST)" {
 		t.Errorf("the SLA column's header is %q, want it to name the organisations' zone", h)
 	}

@@ -60,7 +60,12 @@ lint: check-go
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 
+# The hub's PostgreSQL store is tested on a throwaway cluster that the tests
+# start themselves (internal/pgtest) from Debian's server binaries.
+PG_DEBS := postgresql
+
 test-go: deps
+	@scripts/debs.sh $(PG_DEBS)
 	TANDEM_E2E=require $(GO) test -race -timeout 20m ./...
 
 # Short fuzzing runs of the decoders and the merge function (longer runs: FUZZTIME=5m; counts avoid a Go 1.26 fuzz-coordinator stall at the deadline, golang/go#75804).

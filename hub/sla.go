@@ -446,7 +446,25 @@ func (s *Server) RunSLA(ctx context.Context, interval time.Duration) {
 	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	held := false
 	for {
+		// On a store several hubs share, one of them sweeps: the lease
+		// outlives three rounds, so a holder that died is replaced then.
+		if lease := s.holdsLease(ctx, LeaseSLASweep, 3*interval); lease != held {
+			held = lease
+			s.sweeping.Store(held)
+			if _, shared := s.store.(Leaser); shared && ctx.Err() == nil {
+				s.log.Info("the SLA sweep's lease changed hands", "this_hub_sweeps", held, "instance", s.instance)
+			}
+		}
+		if !held {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			continue
+		}
 		if st, err := s.SweepSLA(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("SLA sweep", "err", err, "tenants", st.Tenants, "open", st.Open)
 		} else if st.Changed > 0 || st.Events > 0 {

@@ -27,6 +27,24 @@ type Store interface {
 	Close() error
 }
 
+// SingleTry marks ctx for an Update whose conflict the caller handles
+// itself: a store that retries transactions that fail to serialize (the
+// PostgreSQL store) runs fn once and returns the failure. The group commit
+// uses it for a merged batch of pushes, which it commits again push by
+// push: a serialization failure is retried for one push, never for a
+// whole merged batch.
+func SingleTry(ctx context.Context) context.Context {
+	return context.WithValue(ctx, singleTryKey{}, true)
+}
+
+// IsSingleTry reports whether ctx was marked by SingleTry.
+func IsSingleTry(ctx context.Context) bool {
+	v, _ := ctx.Value(singleTryKey{}).(bool)
+	return v
+}
+
+type singleTryKey struct{}
+
 // ErrNotFound is returned by Tx getters for a missing object.
 var ErrNotFound = errors.New("not found")
 

@@ -1,6 +1,7 @@
 // Command tandem-hub is the MSP's server and its operator commands.
 //
 //	tandem-hub serve --data DIR --listen ADDR      run the hub
+//	tandem-hub migrate --from DIR --to postgres://...  copy a hub into PostgreSQL
 //	tandem-hub tenant create --name N --mode M     create a tenant (prints its id)
 //	tandem-hub tenant list                         list tenants
 //	tandem-hub tenant show --id ID                 SLA, hours, holidays, alerts
@@ -42,7 +43,9 @@ import (
 const usage = `tandem-hub: the MSP's Tandem server
 
   tandem-hub serve    --data DIR [--listen :8443] [--name HOST] [--msp NAME] [--sla-interval 1m]
-                      [--device-attachment-quota 2GB]
+                      [--device-attachment-quota 2GB] [--store postgres://user@host/db]
+  tandem-hub migrate  --from DIR --to postgres://user@host/db
+                      copy a stopped hub's embedded store into an empty PostgreSQL database
   tandem-hub tenant create --name NAME --mode co-managed|fully-managed
                       [--support-name N --support-phone P --support-email E]
   tandem-hub tenant list
@@ -130,6 +133,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, rest, stdout, stderr)
 	case "tenant create":
 		return tenantCreate(ctx, rest, stdout)
 	case "tenant list":
@@ -213,6 +218,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mspName := fs.String("msp", "", "the MSP's name, for the CA (first start only)")
 	metricsListen := fs.String("metrics-listen", "", "also serve GET /metrics without a credential on this address, such as 127.0.0.1:9464")
 	slaEvery := fs.Duration("sla-interval", hub.DefaultSLAInterval, "how often the SLA sweep runs (escalations, overflow, silent devices)")
+	storeSpec := fs.String("store", envOr("TANDEM_HUB_STORE", ""), storeHelp)
 	deviceQuota := fs.String("device-attachment-quota", "2GB", "how much of attached files one device (or signed-in person) may have the hub keep, such as 500MB or 2GB (none: no limit)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -233,8 +239,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *name != "" {
 		names = []string{*name}
 	}
+	store, err := openStore(ctx, *storeSpec, log)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		defer store.Close()
+	}
 	return hub.Serve(ctx, hub.Config{
-		Dir: *data, Listen: *listen, Names: names, Name: *mspName, Profile: localdb.Server, Logger: log,
+		Dir: *data, Listen: *listen, Names: names, Name: *mspName, Profile: localdb.Server, Logger: log, Store: store,
 		MetricsListen:         *metricsListen,
 		SLAInterval:           max(*slaEvery, time.Second),
 		DeviceAttachmentQuota: perDevice,

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -359,6 +360,131 @@ func testAlertGroups(t *testing.T, s hub.Store) {
 		}
 		_, err = tx.AlertGroup(b.ID, g.Problem)
 		wantNotFound(t, "AlertGroup in another tenant", err)
+		return nil
+	})
+}
+
+// testIterCallsStore: fn of Tickets and OpenTickets may call the Tx again
+// (the SLA sweep reads each open ticket's history from inside
+// OpenTickets): point reads, scans and writes from inside the callback
+// work, in View and in Update, on more tickets than a store might read at
+// once, and every ticket is visited once, in id order.
+func testIterCallsStore(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Bolt")
+	d := device(a.ID, "pc-1")
+	const n = 300
+	var ids []string
+	update(t, s, func(tx hub.Tx) error {
+		if err := errors.Join(tx.PutTenant(a), tx.PutTenant(b), tx.PutDevice(d), tx.PutTicket(ticket(b.ID, "dev", "Bolt's"))); err != nil {
+			return err
+		}
+		for i := range n {
+			tk := ticket(a.ID, d.ID, fmt.Sprintf("Ticket %d", i))
+			ids = append(ids, tk.ID)
+			if err := tx.PutTicket(tk); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	slices.Sort(ids)
+
+	// Reads from inside both iterators, in a View.
+	for name, iter := range map[string]func(hub.Tx, string, func(*msp.Ticket) bool) error{
+		"Tickets":     hub.Tx.Tickets,
+		"OpenTickets": hub.Tx.OpenTickets,
+	} {
+		var seen []string
+		view(t, s, func(tx hub.Tx) error {
+			var ferr error
+			err := iter(tx, a.ID, func(tk *msp.Ticket) bool {
+				seen = append(seen, tk.ID)
+				again, err := tx.Ticket(a.ID, tk.ID)
+				if err != nil || again.ID != tk.ID {
+					ferr = fmt.Errorf("Ticket from inside %s = %v, %v", name, again, err)
+					return false
+				}
+				if _, err := tx.History(a.ID, tk.ID); !errors.Is(err, hub.ErrNotFound) {
+					ferr = fmt.Errorf("History from inside %s = %v, want ErrNotFound", name, err)
+					return false
+				}
+				if _, err := tx.Device(a.ID, d.ID); err != nil {
+					ferr = fmt.Errorf("Device from inside %s: %v", name, err)
+					return false
+				}
+				if holders, err := tx.TicketTenants(tk.ID); err != nil || len(holders) != 1 {
+					ferr = fmt.Errorf("TicketTenants from inside %s = %v, %v", name, holders, err)
+					return false
+				}
+				if len(seen) == 1 {
+					// A scan of another tenant from inside the scan.
+					m := 0
+					if err := tx.OpenTickets(b.ID, func(*msp.Ticket) bool { m++; return true }); err != nil || m != 1 {
+						ferr = fmt.Errorf("OpenTickets of another tenant from inside %s = %d tickets, %v; want 1", name, m, err)
+						return false
+					}
+					if _, _, err := tx.Feed(a.ID, 0, 10); err != nil {
+						ferr = fmt.Errorf("Feed from inside %s: %v", name, err)
+						return false
+					}
+				}
+				return true
+			})
+			return errors.Join(err, ferr)
+		})
+		if !slices.Equal(seen, ids) {
+			t.Errorf("%s with calls from inside visited %d tickets, want each of the %d once in id order", name, len(seen), n)
+		}
+	}
+
+	// Writes from inside OpenTickets, in an Update: resolve every other
+	// ticket and keep a history of it, as the sweep would.
+	var visited []string
+	resolved := map[string]bool{}
+	update(t, s, func(tx hub.Tx) error {
+		visited, resolved = visited[:0], map[string]bool{}
+		var ferr error
+		i := 0
+		err := tx.OpenTickets(a.ID, func(tk *msp.Ticket) bool {
+			visited = append(visited, tk.ID)
+			i++
+			if i%2 == 0 {
+				return true
+			}
+			r := tk.Clone()
+			r.Status, r.ResolvedAt, r.UpdatedAt, r.Revision = msp.StatusResolved, t0.Add(time.Hour), t0.Add(time.Hour), tk.Revision+1
+			if err := errors.Join(tx.PutTicket(r), tx.PutHistory(hub.TicketHistory{Tenant: a.ID, Ticket: tk.ID, Done: []string{"resolved-in-test"}})); err != nil {
+				ferr = err
+				return false
+			}
+			resolved[tk.ID] = true
+			return true
+		})
+		return errors.Join(err, ferr)
+	})
+	if !slices.Equal(visited, ids) {
+		t.Errorf("OpenTickets writing from inside visited %d tickets, want each of the %d once in id order", len(visited), n)
+	}
+	view(t, s, func(tx hub.Tx) error {
+		open := 0
+		if err := tx.OpenTickets(a.ID, func(tk *msp.Ticket) bool {
+			open++
+			if resolved[tk.ID] {
+				t.Errorf("ticket %s resolved from inside the iterator is still open", tk.ID)
+			}
+			return true
+		}); err != nil {
+			t.Errorf("OpenTickets: %v", err)
+		}
+		if open != n-len(resolved) {
+			t.Errorf("OpenTickets after resolving %d from inside = %d, want %d", len(resolved), open, n-len(resolved))
+		}
+		for id := range resolved {
+			if h, err := tx.History(a.ID, id); err != nil || !h.Has("resolved-in-test") {
+				t.Errorf("History written from inside the iterator = %+v, %v", h, err)
+				break
+			}
+		}
 		return nil
 	})
 }

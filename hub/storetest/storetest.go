@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"EventQueue", testEventQueue},
 		{"People", testPeople},
 		{"AlertGroups", testAlertGroups},
+		{"IteratorCallsStore", testIterCallsStore},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -323,7 +323,7 @@ func (a *Agent) StaffSession(user string) (localapi.StaffSession, error) {
 			ref := localapi.TenantRef{ID: id, Name: id}
 			var t msp.Tenant
 			if err := tx.GetJSON(staffKey(user, "tenant/"+id), &t); err == nil {
-				ref.Name, ref.Mode = t.Name, t.Mode
+				ref.Name, ref.Mode, ref.TimeZone = t.Name, t.Mode, t.TimeZone
 			} else if !errors.Is(err, localdb.ErrNotFound) {
 				return err
 			}

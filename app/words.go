@@ -86,17 +86,15 @@ func levelOf(cs []Choice, label string) (msp.Level, bool) {
 	return 0, false
 }
 
-// PriorityWords says a priority the way a person reads it.
+// PriorityWords says a priority the way a person reads it: the one name
+// the CLI, the report and the tray use too (msp.Priority.String, "P2
+// high"), with what it means for the person where it says something.
 func PriorityWords(p msp.Priority) string {
 	switch p {
 	case msp.P1:
-		return "Urgent (P1): handled first"
+		return p.String() + ": handled first"
 	case msp.P2:
-		return "High (P2): handled soon"
-	case msp.P3:
-		return "Normal (P3)"
-	case msp.P4:
-		return "Low (P4)"
+		return p.String() + ": handled soon"
 	}
 	return p.String()
 }

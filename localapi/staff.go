@@ -58,6 +58,9 @@ type TenantRef struct {
 	ID   string          `json:"id"`
 	Name string          `json:"name"`
 	Mode msp.ServiceMode `json:"mode"`
+	// TimeZone is the organisation's IANA zone, in which its due times
+	// are said; empty means msp.DefaultTimeZone.
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 // Values of TicketQuery.Status besides a msp.Status.
@@ -171,8 +174,13 @@ type Overview struct {
 	// in days of the oldest pending report.
 	SecurityPending   int `json:"security_pending"`
 	OldestPendingDays int `json:"oldest_pending_days"`
-	RestartNeeded     int `json:"restart_needed"`
-	PostureFailures   int `json:"posture_failures"` // devices with at least one failing check
+	// PatchOverdue counts the devices with a security update waiting more
+	// than PatchAfterDays (the tenant's alert rule, 14 by default): the
+	// devices that fail patch compliance, as the monthly report counts it.
+	PatchOverdue    int `json:"patch_overdue"`
+	PatchAfterDays  int `json:"patch_after_days"`
+	RestartNeeded   int `json:"restart_needed"`
+	PostureFailures int `json:"posture_failures"` // devices with at least one failing check
 
 	// DevicesKnown is false when the hub did not give this person the
 	// device list (the device fields are then zero).

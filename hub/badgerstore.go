@@ -22,7 +22,8 @@ import (
 //	h-ticket/<tenant>/<ticket>            msp.Ticket
 //	h-hw/<stream>                         8-byte high-water mark, then the last mutation id
 //	h-feed/<tenant>/<8-byte seq>          FeedEntry
-//	h-feedidx/<tenant>/<kind>/<id>        8-byte seq of the object's entry
+//	h-feedidx/<tenant>/<kind>/<id>        8-byte seq of the object's entry, then the device whose feed holds it
+//	h-dfeed/<tenant>/<device>/<8-byte seq> ticket id: the entries of the device's own tickets (DeviceFeed)
 //	counter/feed/<tenant>                 the tenant's last feed sequence
 //	h-applied/<tenant>/<change>           empty: the ticket change was applied
 //	h-user/<user>                         User
@@ -35,6 +36,7 @@ import (
 //	h-evq/<event id>                      QueuedEvent: the event outbox
 //	h-meta/open-index                     present once h-open is complete
 //	h-meta/ticket-id-index                present once h-ticketid is complete
+//	h-meta/device-feed-index              present once h-dfeed is complete
 const (
 	spTenant   = "h-tenant"
 	spToken    = "h-token"
@@ -45,6 +47,7 @@ const (
 	spApplied  = "h-applied" // ticket change ids applied, per tenant
 	spFeed     = "h-feed"
 	spFeedIdx  = "h-feedidx"
+	spDevFeed  = "h-dfeed"
 	spUser     = "h-user"
 	spSecret   = "h-secret"
 	spOpen     = "h-open"
@@ -71,17 +74,39 @@ func OpenBadgerStore(ctx context.Context, dir string, opts localdb.Options) (*Ba
 	holders := map[string][]string{} // ticket id → tenants, for the id index
 	for _, ix := range []struct {
 		marker, what string
-		entries      func(t msp.Ticket, put func(key, val []byte))
+		entries      func(tx *localdb.Tx, t msp.Ticket, put func(key, val []byte)) error
 	}{
-		{"open-index", "the open tickets", func(t msp.Ticket, put func(key, val []byte)) {
+		{"open-index", "the open tickets", func(_ *localdb.Tx, t msp.Ticket, put func(key, val []byte)) error {
 			if t.Status.IsOpen() {
 				put(k(spOpen, t.Tenant, t.ID), nil)
 			}
+			return nil
 		}},
-		{"ticket-id-index", "the ticket ids", func(t msp.Ticket, put func(key, val []byte)) {
+		{"ticket-id-index", "the ticket ids", func(_ *localdb.Tx, t msp.Ticket, put func(key, val []byte)) error {
 			holders[t.ID] = append(holders[t.ID], t.Tenant)
 			slices.Sort(holders[t.ID])
 			put(k(spTicketID, t.ID), []byte(strings.Join(holders[t.ID], ",")))
+			return nil
+		}},
+		{"device-feed-index", "the devices' feeds", func(tx *localdb.Tx, t msp.Ticket, put func(key, val []byte)) error {
+			dev := feedDevice(&t)
+			if dev == "" {
+				return nil
+			}
+			idx := k(spFeedIdx, t.Tenant, "ticket", t.ID)
+			v, err := tx.Get(idx)
+			if errors.Is(err, localdb.ErrNotFound) {
+				return nil // not in the feed (a store older than the feed)
+			} else if err != nil {
+				return err
+			}
+			if len(v) < 8 {
+				return fmt.Errorf("%w: the feed position of ticket %s is %d bytes", localdb.ErrCorrupt, t.ID, len(v))
+			}
+			seq := binary.BigEndian.Uint64(v)
+			put(devFeedKey(t.Tenant, dev, seq), []byte(t.ID))
+			put(idx, append(binary.BigEndian.AppendUint64(nil, seq), dev...))
+			return nil
 		}},
 	} {
 		if err := s.indexTickets(ctx, ix.marker, ix.entries); err != nil {
@@ -99,7 +124,7 @@ func OpenBadgerStore(ctx context.Context, dir string, opts localdb.Options) (*Ba
 // indexTickets builds an index of the tickets that a store written before
 // the hub kept it lacks, once: the entries entries puts for every ticket
 // (a later put of a key replaces an earlier one), then the marker.
-func (s *BadgerStore) indexTickets(ctx context.Context, name string, entries func(t msp.Ticket, put func(key, val []byte))) error {
+func (s *BadgerStore) indexTickets(ctx context.Context, name string, entries func(tx *localdb.Tx, t msp.Ticket, put func(key, val []byte)) error) error {
 	marker := k(spMeta, name)
 	done := false
 	if err := s.db.View(func(tx *localdb.Tx) error {
@@ -117,15 +142,17 @@ func (s *BadgerStore) indexTickets(ctx context.Context, name string, entries fun
 	vals := map[string][]byte{}
 	var keys []string
 	if err := s.db.View(func(tx *localdb.Tx) error {
-		return scanJSON(tx, localdb.Prefix(spTicket), func(t msp.Ticket) bool {
-			entries(t, func(key, val []byte) {
+		var ierr error
+		err := scanJSON(tx, localdb.Prefix(spTicket), func(t msp.Ticket) bool {
+			ierr = entries(tx, t, func(key, val []byte) {
 				if _, ok := vals[string(key)]; !ok {
 					keys = append(keys, string(key))
 				}
 				vals[string(key)] = val
 			})
-			return true
+			return ierr == nil
 		})
+		return errors.Join(err, ierr)
 	}); err != nil {
 		return err
 	}
@@ -245,7 +272,16 @@ func (b badgerTx) PutTicket(t *msp.Ticket) error {
 	if err != nil {
 		return err
 	}
-	return b.noteFeed(t.Tenant, "ticket", t.ID)
+	return b.noteFeed(t.Tenant, "ticket", t.ID, feedDevice(t))
+}
+
+// feedDevice is the device whose feed holds t: its own device, unless it
+// is an alert the hub raised (for staff, not for whoever uses the device).
+func feedDevice(t *msp.Ticket) string {
+	if t.Alert != nil {
+		return ""
+	}
+	return t.Device
 }
 
 // noteTicketID records t's tenant in the hub-wide id index, unless it is
@@ -348,7 +384,9 @@ func (b badgerTx) NoteChange(tenant, change string) error {
 	return b.tx.Put(k(spApplied, tenant, change), nil)
 }
 
-func (b badgerTx) NoteTenantChanged(tenant string) error { return b.noteFeed(tenant, "tenant", tenant) }
+func (b badgerTx) NoteTenantChanged(tenant string) error {
+	return b.noteFeed(tenant, "tenant", tenant, "")
+}
 
 func (b badgerTx) MatrixHistory(tenant string) ([]msp.MatrixEvent, error) {
 	var out []msp.MatrixEvent
@@ -374,18 +412,25 @@ func (b badgerTx) AddMatrixEvents(tenant string, evs ...msp.MatrixEvent) error {
 	if err := b.tx.PutJSON(k(spMatrix, tenant), h); err != nil {
 		return err
 	}
-	return b.noteFeed(tenant, FeedResponsibilities, tenant)
+	return b.noteFeed(tenant, FeedResponsibilities, tenant, "")
 }
 
 // noteFeed moves the object's feed entry to a new sequence number, so the
-// feed holds each object once, at its latest change.
-func (b badgerTx) noteFeed(tenant, kind, id string) error {
+// feed holds each object once, at its latest change; device, when set, is
+// the device whose own feed (DeviceFeed) holds the entry too.
+func (b badgerTx) noteFeed(tenant, kind, id, device string) error {
 	idx := k(spFeedIdx, tenant, kind, id)
 	old, err := b.tx.Get(idx)
 	switch {
-	case err == nil && len(old) == 8:
-		if err := b.tx.Delete(feedKey(tenant, binary.BigEndian.Uint64(old))); err != nil {
+	case err == nil && len(old) >= 8:
+		oldSeq := binary.BigEndian.Uint64(old)
+		if err := b.tx.Delete(feedKey(tenant, oldSeq)); err != nil {
 			return err
+		}
+		if len(old) > 8 {
+			if err := b.tx.Delete(devFeedKey(tenant, string(old[8:]), oldSeq)); err != nil {
+				return err
+			}
 		}
 	case err != nil && !errors.Is(err, localdb.ErrNotFound):
 		return err
@@ -397,11 +442,63 @@ func (b badgerTx) noteFeed(tenant, kind, id string) error {
 	if err := b.tx.PutJSON(feedKey(tenant, seq), FeedEntry{Seq: seq, Kind: kind, ID: id}); err != nil {
 		return err
 	}
-	return b.tx.Put(idx, binary.BigEndian.AppendUint64(nil, seq))
+	if device != "" {
+		if err := b.tx.Put(devFeedKey(tenant, device, seq), []byte(id)); err != nil {
+			return err
+		}
+	}
+	return b.tx.Put(idx, append(binary.BigEndian.AppendUint64(nil, seq), device...))
 }
 
 func feedKey(tenant string, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(k(spFeed, tenant, ""), seq)
+}
+
+func devFeedKey(tenant, device string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(k(spDevFeed, tenant, device, ""), seq)
+}
+
+func (b badgerTx) DeviceFeed(tenant, device string, after uint64, limit int) ([]FeedEntry, uint64, error) {
+	last, err := b.tx.Counter("feed/" + tenant)
+	if err != nil {
+		return nil, 0, err
+	}
+	var own uint64 // the tenant's own entry
+	switch v, err := b.tx.Get(k(spFeedIdx, tenant, "tenant", tenant)); {
+	case err == nil && len(v) >= 8:
+		own = binary.BigEndian.Uint64(v)
+	case err != nil && !errors.Is(err, localdb.ErrNotFound):
+		return nil, 0, err
+	}
+	var out []FeedEntry
+	add := func(e FeedEntry) bool {
+		if own > after && own < e.Seq && len(out) < limit {
+			out = append(out, FeedEntry{Seq: own, Kind: "tenant", ID: tenant})
+			own = 0
+		}
+		if len(out) >= limit {
+			return false
+		}
+		out = append(out, e)
+		return true
+	}
+	prefix := k(spDevFeed, tenant, device, "")
+	err = b.tx.Scan(prefix, devFeedKey(tenant, device, after+1), func(key, val []byte) error {
+		if len(key) != len(prefix)+8 {
+			return fmt.Errorf("%w: %q is not a device feed key", localdb.ErrCorrupt, key)
+		}
+		if !add(FeedEntry{Seq: binary.BigEndian.Uint64(key[len(prefix):]), Kind: "ticket", ID: string(val)}) {
+			return localdb.ErrStop
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	if own > after && len(out) < limit {
+		out = append(out, FeedEntry{Seq: own, Kind: "tenant", ID: tenant})
+	}
+	return out, last, nil
 }
 
 func (b badgerTx) Feed(tenant string, after uint64, limit int) ([]FeedEntry, uint64, error) {

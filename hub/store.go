@@ -107,6 +107,15 @@ type Tx interface {
 	// order, and the tenant's last feed sequence. Each object appears at
 	// most once in the feed, at its latest change.
 	Feed(tenant string, after uint64, limit int) (entries []FeedEntry, last uint64, err error)
+	// DeviceFeed is Feed narrowed to what the users of one device see:
+	// the entries of the tenant's tickets whose Device is device and that
+	// are not the hub's alerts (Alert nil), and the tenant's own entry
+	// (kind "tenant"), in order, up to limit, with the tenant's last feed
+	// sequence. It costs what it returns, not the size of the tenant's
+	// feed: a device's pull must not read the other devices' tickets. A
+	// ticket that moves to another device (or becomes an alert) leaves
+	// its former device's feed at its next PutTicket.
+	DeviceFeed(tenant, device string, after uint64, limit int) (entries []FeedEntry, last uint64, err error)
 
 	// QueueEvent keeps a ticket event in the store's event outbox, in the
 	// transaction of the change that made it, for the webhook relay to

@@ -34,6 +34,8 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"FeedOncePerObject", testFeedOnce},
 		{"FeedPaging", testFeedPaging},
 		{"FeedPerTenant", testFeedPerTenant},
+		{"DeviceFeed", testDeviceFeed},
+		{"DeviceFeedPaging", testDeviceFeedPaging},
 		{"HighWaterPerClient", testHighWater},
 		{"ConcurrentHighWater", testConcurrentHighWater},
 		{"StreamMarksAndSeenChanges", testStreamMarks},
@@ -701,5 +703,143 @@ func testCanceled(t *testing.T, s hub.Store) {
 			}
 			return nil
 		})
+	}
+}
+
+func feedIDs(entries []hub.FeedEntry) []string {
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Kind+"/"+e.ID)
+	}
+	return out
+}
+
+// DeviceFeed holds a device's own tickets and the tenant's entry, in feed
+// order, each once at its latest change; not other devices' tickets, not
+// alerts, not the matrix history, not another tenant's.
+func testDeviceFeed(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Bolt")
+	mine1, other, mine2 := ticket(a.ID, "dev1", "Mine"), ticket(a.ID, "dev2", "Other's"), ticket(a.ID, "dev1", "Mine too")
+	alert := ticket(a.ID, "dev1", "Disk almost full")
+	alert.Alert = &msp.AlertRef{Condition: "disk-low", Key: "dev1/disk-low"}
+	elsewhere := ticket(b.ID, "dev1", "Same device id, other tenant")
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutTenant(a), tx.PutTicket(mine1), tx.NoteTenantChanged(a.ID), tx.PutTicket(other),
+			tx.PutTicket(alert), tx.PutTicket(mine2), tx.PutTicket(elsewhere),
+			tx.AddMatrixEvents(a.ID, msp.MatrixEvent{ID: msp.NewID(), Tenant: a.ID, At: t0, By: "operator", ByName: "Operator"}))
+	})
+	view(t, s, func(tx hub.Tx) error {
+		entries, last, err := tx.DeviceFeed(a.ID, "dev1", 0, 100)
+		if err != nil {
+			t.Fatalf("DeviceFeed: %v", err)
+		}
+		want := []string{"ticket/" + mine1.ID, "tenant/" + a.ID, "ticket/" + mine2.ID}
+		if got := feedIDs(entries); !slices.Equal(got, want) {
+			t.Errorf("DeviceFeed(dev1) = %v\nwant %v", got, want)
+		}
+		_, feedLast, err := tx.Feed(a.ID, 0, 100)
+		if err != nil || last != feedLast {
+			t.Errorf("DeviceFeed last = %d, want the tenant's last %d (%v)", last, feedLast, err)
+		}
+		full, _, err := tx.Feed(a.ID, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs := map[string]uint64{}
+		for _, e := range full {
+			seqs[e.Kind+"/"+e.ID] = e.Seq
+		}
+		for _, e := range entries {
+			if seqs[e.Kind+"/"+e.ID] != e.Seq {
+				t.Errorf("DeviceFeed entry %s/%s has seq %d, the tenant's feed %d", e.Kind, e.ID, e.Seq, seqs[e.Kind+"/"+e.ID])
+			}
+		}
+		after, _, err := tx.DeviceFeed(a.ID, "dev1", entries[0].Seq, 100)
+		if want := want[1:]; err != nil || !slices.Equal(feedIDs(after), want) {
+			t.Errorf("DeviceFeed after %d = %v, %v; want %v", entries[0].Seq, feedIDs(after), err, want)
+		}
+		theirs, _, err := tx.DeviceFeed(a.ID, "dev2", 0, 100)
+		if want := []string{"tenant/" + a.ID, "ticket/" + other.ID}; err != nil || !slices.Equal(feedIDs(theirs), want) {
+			t.Errorf("DeviceFeed(dev2) = %v, %v; want %v", feedIDs(theirs), err, want)
+		}
+		inB, _, err := tx.DeviceFeed(b.ID, "dev1", 0, 100)
+		if want := []string{"ticket/" + elsewhere.ID}; err != nil || !slices.Equal(feedIDs(inB), want) {
+			t.Errorf("DeviceFeed(Bolt, dev1) = %v, %v; want %v", feedIDs(inB), err, want)
+		}
+		none, last, err := tx.DeviceFeed(a.ID, "no-such-device", 0, 100)
+		if want := []string{"tenant/" + a.ID}; err != nil || !slices.Equal(feedIDs(none), want) || last != feedLast {
+			t.Errorf("DeviceFeed(unknown device) = %v, last %d, %v; want %v, last %d", feedIDs(none), last, err, want, feedLast)
+		}
+		return nil
+	})
+	// A ticket changed again moves to the end; one moved to another device
+	// or made an alert leaves the device's feed.
+	moved := mine1.Clone()
+	moved.Device = "dev2"
+	again := mine2.Clone()
+	again.Title = "Mine, edited"
+	update(t, s, func(tx hub.Tx) error { return errors.Join(tx.PutTicket(again), tx.PutTicket(moved)) })
+	view(t, s, func(tx hub.Tx) error {
+		entries, _, err := tx.DeviceFeed(a.ID, "dev1", 0, 100)
+		if want := []string{"tenant/" + a.ID, "ticket/" + mine2.ID}; err != nil || !slices.Equal(feedIDs(entries), want) {
+			t.Errorf("DeviceFeed(dev1) after the changes = %v, %v; want %v", feedIDs(entries), err, want)
+		}
+		entries, _, err = tx.DeviceFeed(a.ID, "dev2", 0, 100)
+		if want := []string{"tenant/" + a.ID, "ticket/" + other.ID, "ticket/" + mine1.ID}; err != nil || !slices.Equal(feedIDs(entries), want) {
+			t.Errorf("DeviceFeed(dev2) after the move = %v, %v; want %v", feedIDs(entries), err, want)
+		}
+		return nil
+	})
+}
+
+// DeviceFeed pages by limit, the tenant's entry counting as one, and
+// reading past the end returns nothing with the tenant's last sequence.
+func testDeviceFeedPaging(t *testing.T, s hub.Store) {
+	a := tenant("Acme")
+	const n = 12
+	update(t, s, func(tx hub.Tx) error {
+		if err := errors.Join(tx.PutTenant(a), tx.NoteTenantChanged(a.ID)); err != nil {
+			return err
+		}
+		for i := range n {
+			if err := errors.Join(tx.PutTicket(ticket(a.ID, "dev1", fmt.Sprintf("Mine %d", i))), tx.PutTicket(ticket(a.ID, "dev2", "Other's"))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var cursor, last uint64
+	seen := 0
+	pages := 0
+	view(t, s, func(tx hub.Tx) error {
+		for pages <= n {
+			entries, l, err := tx.DeviceFeed(a.ID, "dev1", cursor, 5)
+			if err != nil {
+				t.Fatalf("DeviceFeed(%d, 5): %v", cursor, err)
+			}
+			last = l
+			if len(entries) > 5 {
+				t.Fatalf("DeviceFeed(%d, 5) returned %d entries", cursor, len(entries))
+			}
+			if len(entries) == 0 {
+				return nil
+			}
+			pages++
+			for _, e := range entries {
+				if e.Seq <= cursor {
+					t.Errorf("DeviceFeed after %d returned seq %d", cursor, e.Seq)
+				}
+				cursor = e.Seq
+				seen++
+			}
+		}
+		t.Fatal("paging does not end")
+		return nil
+	})
+	if seen != n+1 || pages != 3 {
+		t.Errorf("paging saw %d entries in %d pages, want %d in 3", seen, pages, n+1)
+	}
+	if last != 2*n+1 {
+		t.Errorf("last = %d, want %d", last, 2*n+1)
 	}
 }

@@ -1,0 +1,92 @@
+package hub_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"tandem/hub"
+	"tandem/localdb"
+	"tandem/msp"
+	"tandem/sync/protocol"
+)
+
+// BenchmarkFirstSync measures a new device's first sync (every pull from
+// cursor 0 until More is false) in a tenant whose other devices hold n
+// tickets, on the server profile `tandem-hub serve` uses. The device has
+// one ticket of its own. Setup writes the n tickets straight into the
+// store, 1,000 per transaction (about 10 s for 100k); it is not timed.
+// The time of a pull must follow the device's own tickets, not n.
+func BenchmarkFirstSync(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("tickets=%d", n), func(b *testing.B) { benchFirstSync(b, n) })
+	}
+}
+
+func benchFirstSync(b *testing.B, n int) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	cfg := hub.Config{Profile: localdb.Server}
+	h, stop := startHubWith(b, dir, cfg)
+	tn := h.tenant(b, "Acme", msp.ModeCoManaged)
+	stop()
+
+	st, err := hub.OpenBadgerStore(ctx, filepath.Join(dir, "store"), localdb.Options{Profile: localdb.Server, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC)
+	for start := 0; start < n; start += 1000 {
+		err := st.Update(ctx, func(tx hub.Tx) error {
+			for i := start; i < min(start+1000, n); i++ {
+				tk := &msp.Ticket{
+					ID: msp.NewTicketID(), Tenant: tn.ID, Device: fmt.Sprintf("other-%d", i%500), Requester: "jane@pc",
+					Title: "Printer jams", Description: "Since this morning, on the second floor.", Pillar: msp.PillarHelpdesk, Category: "printing",
+					Impact: msp.LevelMedium, Urgency: msp.LevelMedium, Priority: msp.P3, Status: msp.StatusNew, Owner: msp.PartyMSP,
+					CreatedAt: at, UpdatedAt: at, Revision: 1, TitleRevision: 1, DescriptionRevision: 1,
+				}
+				if err := tx.PutTicket(tk); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+
+	h, _ = startHubWith(b, dir, cfg)
+	d := h.enroll(b, tn.ID, "new-pc")
+	wantResults(b, d.push(b, createM(d.next(), draft("My own ticket"))), 1, protocol.Applied)
+	pulls := 0
+	b.ResetTimer()
+	for range b.N {
+		var cursor uint64
+		var mine int
+		for {
+			resp, err := d.conn.Pull(ctx, cursor, 0)
+			if err != nil {
+				b.Fatalf("Pull(%d): %v", cursor, err)
+			}
+			pulls++
+			mine += len(tickets(resp.Changes))
+			cursor = resp.Cursor
+			if !resp.More {
+				break
+			}
+		}
+		if mine != 1 {
+			b.Fatalf("the first sync brought %d tickets, want the device's 1", mine)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(pulls)/float64(b.N), "pulls/sync")
+}

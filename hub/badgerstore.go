@@ -16,6 +16,7 @@ import (
 // Key layout of the embedded store (on top of localdb's "space/name" keys):
 //
 //	h-tenant/<tenant>                     msp.Tenant
+//	h-tstamp/<tenant>                     the tenant's stamp (a UUIDv7 written with every PutTenant)
 //	h-token/<sha256>                      Token
 //	h-device/<tenant>/<device>            Device
 //	h-inv/<tenant>/<device>               msp.Inventory
@@ -38,25 +39,26 @@ import (
 //	h-meta/ticket-id-index                present once h-ticketid is complete
 //	h-meta/device-feed-index              present once h-dfeed is complete
 const (
-	spTenant   = "h-tenant"
-	spToken    = "h-token"
-	spDevice   = "h-device"
-	spInv      = "h-inv"
-	spTicket   = "h-ticket"
-	spHW       = "h-hw"
-	spApplied  = "h-applied" // ticket change ids applied, per tenant
-	spFeed     = "h-feed"
-	spFeedIdx  = "h-feedidx"
-	spDevFeed  = "h-dfeed"
-	spUser     = "h-user"
-	spSecret   = "h-secret"
-	spOpen     = "h-open"
-	spTicketID = "h-ticketid"
-	spEventQ   = "h-evq"
-	spHist     = "h-hist"
-	spAlerts   = "h-alerts"
-	spMeta     = "h-meta"
-	spMatrix   = "h-matrixlog"
+	spTenant      = "h-tenant"
+	spTenantStamp = "h-tstamp"
+	spToken       = "h-token"
+	spDevice      = "h-device"
+	spInv         = "h-inv"
+	spTicket      = "h-ticket"
+	spHW          = "h-hw"
+	spApplied     = "h-applied" // ticket change ids applied, per tenant
+	spFeed        = "h-feed"
+	spFeedIdx     = "h-feedidx"
+	spDevFeed     = "h-dfeed"
+	spUser        = "h-user"
+	spSecret      = "h-secret"
+	spOpen        = "h-open"
+	spTicketID    = "h-ticketid"
+	spEventQ      = "h-evq"
+	spHist        = "h-hist"
+	spAlerts      = "h-alerts"
+	spMeta        = "h-meta"
+	spMatrix      = "h-matrixlog"
 )
 
 // BadgerStore is the embedded Store.
@@ -210,7 +212,20 @@ func (b badgerTx) Tenant(id string) (t msp.Tenant, err error) {
 	return t, err
 }
 
-func (b badgerTx) PutTenant(t msp.Tenant) error { return b.tx.PutJSON(k(spTenant, t.ID), t) }
+func (b badgerTx) PutTenant(t msp.Tenant) error {
+	if err := b.tx.PutJSON(k(spTenant, t.ID), t); err != nil {
+		return err
+	}
+	return b.tx.Put(k(spTenantStamp, t.ID), []byte(msp.NewID()))
+}
+
+func (b badgerTx) TenantStamp(id string) (string, error) {
+	v, err := b.tx.Get(k(spTenantStamp, id))
+	if errors.Is(err, localdb.ErrNotFound) {
+		return "", nil
+	}
+	return string(v), err
+}
 
 func (b badgerTx) Tenants() ([]msp.Tenant, error) {
 	var out []msp.Tenant

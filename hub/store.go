@@ -35,7 +35,16 @@ var ErrNotFound = errors.New("not found")
 // another tenant's objects by id.
 type Tx interface {
 	Tenant(id string) (msp.Tenant, error)
+	// PutTenant stores t and gives it a new stamp (TenantStamp).
 	PutTenant(t msp.Tenant) error
+	// TenantStamp is an opaque value that PutTenant writes anew with every
+	// write of the tenant, never the same twice (not even for a
+	// transaction that did not commit), so a hub process may keep a
+	// decoded tenant and decode it again only once the stamp moved, in
+	// its own process or in another sharing the store. It is a point read,
+	// far cheaper than Tenant. A tenant not written since the store kept
+	// stamps has the empty stamp, as does a tenant that does not exist.
+	TenantStamp(id string) (string, error)
 	Tenants() ([]msp.Tenant, error)
 
 	// Enrollment tokens are stored by the SHA-256 of their secret.

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"FeedPaging", testFeedPaging},
 		{"FeedPerTenant", testFeedPerTenant},
 		{"DeviceFeed", testDeviceFeed},
+		{"TenantStamp", testTenantStamp},
 		{"DeviceFeedPaging", testDeviceFeedPaging},
 		{"HighWaterPerClient", testHighWater},
 		{"ConcurrentHighWater", testConcurrentHighWater},
@@ -841,5 +842,60 @@ func testDeviceFeedPaging(t *testing.T, s hub.Store) {
 	}
 	if last != 2*n+1 {
 		t.Errorf("last = %d, want %d", last, 2*n+1)
+	}
+}
+
+// TenantStamp moves with every PutTenant, holds between writes, is never
+// the value of a transaction that did not commit, and is empty for a
+// tenant that does not exist.
+func testTenantStamp(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Bolt")
+	stamp := func(id string) string {
+		t.Helper()
+		var st string
+		view(t, s, func(tx hub.Tx) (err error) {
+			st, err = tx.TenantStamp(id)
+			return err
+		})
+		return st
+	}
+	if got := stamp(a.ID); got != "" {
+		t.Errorf("TenantStamp of a missing tenant = %q, want empty", got)
+	}
+	update(t, s, func(tx hub.Tx) error { return errors.Join(tx.PutTenant(a), tx.PutTenant(b)) })
+	s1 := stamp(a.ID)
+	if s1 == "" || s1 != stamp(a.ID) {
+		t.Fatalf("TenantStamp after PutTenant = %q, then %q; want one non-empty stamp", s1, stamp(a.ID))
+	}
+	if stamp(b.ID) == s1 {
+		t.Errorf("two tenants have the same stamp %q", s1)
+	}
+	var inside string
+	failed := errors.New("fail on purpose")
+	err := s.Update(context.Background(), func(tx hub.Tx) error {
+		a2 := a
+		a2.Name = "Acme, renamed then rolled back"
+		if err := tx.PutTenant(a2); err != nil {
+			return err
+		}
+		var err error
+		if inside, err = tx.TenantStamp(a.ID); err != nil {
+			return err
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("Update = %v, want the failure it returned", err)
+	}
+	if inside == s1 || inside == "" {
+		t.Errorf("TenantStamp inside the transaction that put the tenant = %q, want a new stamp (was %q)", inside, s1)
+	}
+	if got := stamp(a.ID); got != s1 {
+		t.Errorf("TenantStamp after a rolled-back PutTenant = %q, want %q", got, s1)
+	}
+	update(t, s, func(tx hub.Tx) error { return tx.PutTenant(a) })
+	s2 := stamp(a.ID)
+	if s2 == s1 || s2 == inside || s2 == "" {
+		t.Errorf("TenantStamp after a second PutTenant = %q; want new, not %q nor the rolled-back %q", s2, s1, inside)
 	}
 }

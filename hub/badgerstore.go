@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"tandem/localdb"
 	"tandem/msp"
@@ -32,6 +33,8 @@ import (
 //	h-open/<tenant>/<ticket>              empty: the ticket's status is open
 //	h-ticketid/<ticket>                   the tenants that hold a ticket with this id, comma-separated
 //	h-hist/<tenant>/<ticket>              TicketHistory
+//	h-due/<tenant>/<8-byte nanos>/<ticket> empty: when the SLA sweep next has work on the ticket (0: at once)
+//	h-dueat/<tenant>/<ticket>             the 8 bytes of the ticket's h-due entry
 //	h-alerts/<tenant>/<device>            DeviceAlerts
 //	h-matrixlog/<tenant>                  []msp.MatrixEvent, oldest first
 //	h-evq/<event id>                      QueuedEvent: the event outbox
@@ -56,6 +59,8 @@ const (
 	spTicketID    = "h-ticketid"
 	spEventQ      = "h-evq"
 	spHist        = "h-hist"
+	spDue         = "h-due"
+	spDueAt       = "h-dueat"
 	spAlerts      = "h-alerts"
 	spMeta        = "h-meta"
 	spMatrix      = "h-matrixlog"
@@ -280,9 +285,9 @@ func (b badgerTx) PutTicket(t *msp.Ticket) error {
 	}
 	var err error
 	if t.Status.IsOpen() {
-		err = b.tx.Put(k(spOpen, t.Tenant, t.ID), nil)
+		err = errors.Join(b.tx.Put(k(spOpen, t.Tenant, t.ID), nil), b.setDue(t.Tenant, t.ID, 0, true))
 	} else {
-		err = b.tx.Delete(k(spOpen, t.Tenant, t.ID))
+		err = errors.Join(b.tx.Delete(k(spOpen, t.Tenant, t.ID)), b.setDue(t.Tenant, t.ID, 0, false))
 	}
 	if err != nil {
 		return err
@@ -355,7 +360,114 @@ func (b badgerTx) History(tenant, ticket string) (h TicketHistory, err error) {
 }
 
 func (b badgerTx) PutHistory(h TicketHistory) error {
-	return b.tx.PutJSON(k(spHist, h.Tenant, h.Ticket), h)
+	if err := b.tx.PutJSON(k(spHist, h.Tenant, h.Ticket), h); err != nil {
+		return err
+	}
+	open, err := b.tx.Has(k(spOpen, h.Tenant, h.Ticket))
+	if err != nil || !open {
+		return err
+	}
+	return b.setDue(h.Tenant, h.Ticket, 0, true)
+}
+
+func dueKey(tenant string, at uint64, id string) []byte {
+	return append(binary.BigEndian.AppendUint64(k(spDue, tenant, ""), at), id...)
+}
+
+// dueNanos is at as h-due sorts it: nanoseconds since 1970, 0 for the
+// zero time or anything before 1970.
+func dueNanos(at time.Time) uint64 {
+	if at.IsZero() || at.Before(time.Unix(0, 0)) {
+		return 0
+	}
+	return uint64(at.UnixNano())
+}
+
+// setDue moves the ticket's h-due entry to at, or removes it (keep false).
+func (b badgerTx) setDue(tenant, id string, at uint64, keep bool) error {
+	idx := k(spDueAt, tenant, id)
+	old, err := b.tx.Get(idx)
+	switch {
+	case err == nil && len(old) == 8:
+		if keep && binary.BigEndian.Uint64(old) == at {
+			return nil
+		}
+		if err := b.tx.Delete(dueKey(tenant, binary.BigEndian.Uint64(old), id)); err != nil {
+			return err
+		}
+	case err == nil:
+		return fmt.Errorf("%w: the due time of ticket %s is %d bytes", localdb.ErrCorrupt, id, len(old))
+	case !errors.Is(err, localdb.ErrNotFound):
+		return err
+	case !keep:
+		return nil
+	}
+	if !keep {
+		return b.tx.Delete(idx)
+	}
+	if err := b.tx.Put(dueKey(tenant, at, id), nil); err != nil {
+		return err
+	}
+	return b.tx.Put(idx, binary.BigEndian.AppendUint64(nil, at))
+}
+
+func (b badgerTx) SetTicketDue(tenant, id string, at time.Time) error {
+	if at.IsZero() {
+		return b.setDue(tenant, id, 0, false)
+	}
+	return b.setDue(tenant, id, max(dueNanos(at), 1), true)
+}
+
+func (b badgerTx) DueTickets(tenant string, from, until time.Time, fn func(id string) bool) error {
+	prefix := k(spDue, tenant, "")
+	start, limit := dueKey(tenant, dueNanos(from), ""), dueNanos(until)
+	if from.IsZero() {
+		start = prefix
+	}
+	var ids []string
+	err := b.tx.ScanKeys(prefix, start, func(key []byte) error {
+		if len(key) < len(prefix)+8 {
+			return fmt.Errorf("%w: %q is not a due key", localdb.ErrCorrupt, key)
+		}
+		if binary.BigEndian.Uint64(key[len(prefix):]) > limit {
+			return localdb.ErrStop
+		}
+		ids = append(ids, string(key[len(prefix)+8:]))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !fn(id) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (b badgerTx) NextDue(tenant string, from time.Time) (time.Time, bool, error) {
+	prefix := k(spDue, tenant, "")
+	start := dueKey(tenant, dueNanos(from), "")
+	if from.IsZero() {
+		start = prefix
+	}
+	var at uint64
+	found := false
+	err := b.tx.ScanKeys(prefix, start, func(key []byte) error {
+		if len(key) < len(prefix)+8 {
+			return fmt.Errorf("%w: %q is not a due key", localdb.ErrCorrupt, key)
+		}
+		at, found = binary.BigEndian.Uint64(key[len(prefix):]), true
+		return localdb.ErrStop
+	})
+	if err != nil || !found {
+		return time.Time{}, false, err
+	}
+	if at <= 1 {
+		return time.Time{}, true, nil
+	}
+	return time.Unix(0, int64(at)).UTC(), true, nil
 }
 
 func (b badgerTx) DeviceAlerts(tenant, device string) (a DeviceAlerts, err error) {

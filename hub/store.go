@@ -78,6 +78,24 @@ type Tx interface {
 	// sweep reads it, so it must not scan resolved and closed tickets.
 	OpenTickets(tenant string, fn func(*msp.Ticket) bool) error
 
+	// DueTickets calls fn with the ids of the tenant's tickets whose SLA
+	// sweep falls due from from to until (both included), earliest first,
+	// until fn returns false. A ticket PutTicket stored open (or
+	// PutHistory changed while open) with no SetTicketDue after is due at
+	// once, at the zero time: among them only when from is zero. A ticket
+	// PutTicket stored not open is in none. The sweep reads it instead of
+	// every open ticket, so it must cost what it returns (and not what it
+	// held before from).
+	DueTickets(tenant string, from, until time.Time, fn func(id string) bool) error
+	// SetTicketDue records when the SLA sweep next has work on a ticket;
+	// the zero time takes the ticket out of DueTickets until its next
+	// PutTicket or PutHistory.
+	SetTicketDue(tenant, id string, at time.Time) error
+	// NextDue is the earliest due time at or after from that DueTickets
+	// holds for the tenant (the zero time for a ticket due at once), and
+	// false when it holds none.
+	NextDue(tenant string, from time.Time) (time.Time, bool, error)
+
 	// History is the hub's record beside a ticket that feeds its SLA
 	// clocks; ErrNotFound if there is none (a ticket stored before the
 	// hub kept one).

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"FeedPerTenant", testFeedPerTenant},
 		{"DeviceFeed", testDeviceFeed},
 		{"TenantStamp", testTenantStamp},
+		{"DueTickets", testDueTickets},
 		{"DeviceFeedPaging", testDeviceFeedPaging},
 		{"HighWaterPerClient", testHighWater},
 		{"ConcurrentHighWater", testConcurrentHighWater},
@@ -897,5 +898,95 @@ func testTenantStamp(t *testing.T, s hub.Store) {
 	s2 := stamp(a.ID)
 	if s2 == s1 || s2 == inside || s2 == "" {
 		t.Errorf("TenantStamp after a second PutTenant = %q; want new, not %q nor the rolled-back %q", s2, s1, inside)
+	}
+}
+
+// DueTickets holds open tickets: at once after PutTicket (or PutHistory)
+// until SetTicketDue gives a time, in due order, between from and until;
+// closed tickets and SetTicketDue's zero time take them out.
+func testDueTickets(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Bolt")
+	t1, t2, t3 := ticket(a.ID, "dev", "One"), ticket(a.ID, "dev", "Two"), ticket(a.ID, "dev", "Three")
+	closed := ticket(a.ID, "dev", "Closed")
+	closed.Status, closed.ClosedAt, closed.ResolvedAt = msp.StatusClosed, t0, t0
+	other := ticket(b.ID, "dev", "Bolt's")
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutTicket(t1), tx.PutTicket(t2), tx.PutTicket(t3), tx.PutTicket(closed), tx.PutTicket(other))
+	})
+	due := func(tn string, from, until time.Time) []string {
+		t.Helper()
+		var ids []string
+		view(t, s, func(tx hub.Tx) error {
+			return tx.DueTickets(tn, from, until, func(id string) bool { ids = append(ids, id); return true })
+		})
+		slices.Sort(ids)
+		return ids
+	}
+	next := func(tn string, from time.Time) (time.Time, bool) {
+		t.Helper()
+		var at time.Time
+		var ok bool
+		view(t, s, func(tx hub.Tx) (err error) {
+			at, ok, err = tx.NextDue(tn, from)
+			return err
+		})
+		return at, ok
+	}
+	sorted := func(ids ...string) []string { slices.Sort(ids); return ids }
+	var zero time.Time
+	if got, want := due(a.ID, zero, zero), sorted(t1.ID, t2.ID, t3.ID); !slices.Equal(got, want) {
+		t.Errorf("DueTickets after PutTicket = %v, want the open tickets at once %v", got, want)
+	}
+	if at, ok := next(a.ID, zero); !ok || !at.IsZero() {
+		t.Errorf("NextDue with tickets due at once = %v, %v; want the zero time, true", at, ok)
+	}
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.SetTicketDue(a.ID, t1.ID, t0.Add(2*time.Hour)), tx.SetTicketDue(a.ID, t2.ID, t0.Add(time.Hour)),
+			tx.SetTicketDue(a.ID, t3.ID, time.Time{}))
+	})
+	if got := due(a.ID, zero, zero); len(got) != 0 {
+		t.Errorf("DueTickets at once after SetTicketDue = %v, want none", got)
+	}
+	if got, want := due(a.ID, zero, t0.Add(time.Hour)), []string{t2.ID}; !slices.Equal(got, want) {
+		t.Errorf("DueTickets until +1h = %v, want %v (due exactly then)", got, want)
+	}
+	var order []string
+	view(t, s, func(tx hub.Tx) error {
+		return tx.DueTickets(a.ID, zero, t0.Add(3*time.Hour), func(id string) bool { order = append(order, id); return true })
+	})
+	if want := []string{t2.ID, t1.ID}; !slices.Equal(order, want) {
+		t.Errorf("DueTickets until +3h = %v, want earliest first %v", order, want)
+	}
+	if got, want := due(a.ID, t0.Add(90*time.Minute), t0.Add(3*time.Hour)), []string{t1.ID}; !slices.Equal(got, want) {
+		t.Errorf("DueTickets from +90 min = %v, want %v", got, want)
+	}
+	if at, ok := next(a.ID, zero); !ok || !at.Equal(t0.Add(time.Hour)) {
+		t.Errorf("NextDue = %v, %v; want %v", at, ok, t0.Add(time.Hour))
+	}
+	if at, ok := next(a.ID, t0.Add(90*time.Minute)); !ok || !at.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("NextDue from +90 min = %v, %v; want %v", at, ok, t0.Add(2*time.Hour))
+	}
+	if got, want := due(b.ID, zero, zero), []string{other.ID}; !slices.Equal(got, want) {
+		t.Errorf("DueTickets(Bolt) = %v, want only its own %v", got, want)
+	}
+	// A change makes a ticket due at once again; PutHistory of an open
+	// ticket too; closing takes it out.
+	t1b := t1.Clone()
+	t1b.Title = "One, edited"
+	t2b := t2.Clone()
+	t2b.Status, t2b.ResolvedAt = msp.StatusResolved, t0
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutTicket(t1b), tx.PutTicket(t2b), tx.PutHistory(hub.TicketHistory{Tenant: a.ID, Ticket: t3.ID, RoutedAt: t0}))
+	})
+	if got, want := due(a.ID, zero, zero), sorted(t1.ID, t3.ID); !slices.Equal(got, want) {
+		t.Errorf("DueTickets at once after the changes = %v, want %v", got, want)
+	}
+	if got := due(a.ID, t0, t0.Add(24*time.Hour)); len(got) != 0 {
+		t.Errorf("DueTickets with times after the changes = %v, want none (the resolved ticket is out)", got)
+	}
+	update(t, s, func(tx hub.Tx) error { return tx.SetTicketDue(a.ID, t1.ID, time.Time{}) })
+	update(t, s, func(tx hub.Tx) error { return tx.SetTicketDue(a.ID, t3.ID, time.Time{}) })
+	if at, ok := next(a.ID, zero); ok {
+		t.Errorf("NextDue with nothing due = %v, true; want false", at)
 	}
 }

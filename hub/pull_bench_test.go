@@ -62,6 +62,7 @@ func benchFirstSync(b *testing.B, n int) {
 	if err := st.Close(); err != nil {
 		b.Fatal(err)
 	}
+	ref := scanTickets(b, filepath.Join(dir, "store"), n)
 
 	h, _ = startHubWith(b, dir, cfg)
 	d := h.enroll(b, tn.ID, "new-pc")
@@ -89,4 +90,32 @@ func benchFirstSync(b *testing.B, n int) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(pulls)/float64(b.N), "pulls/sync")
+	b.ReportMetric(float64(ref)/float64(time.Millisecond), "ref_scan_ms")
+}
+
+// scanTickets is the reference of BenchmarkFirstSync: the time badger
+// takes to read every stored ticket's value once, without decoding.
+func scanTickets(b *testing.B, dir string, n int) time.Duration {
+	b.Helper()
+	db, err := localdb.Open(context.Background(), dir, localdb.Options{Profile: localdb.Server, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	start := time.Now()
+	count, size := 0, 0
+	if err := db.View(func(tx *localdb.Tx) error {
+		return tx.Scan(localdb.Prefix("h-ticket"), nil, func(_, val []byte) error {
+			count++
+			size += len(val)
+			return nil
+		})
+	}); err != nil {
+		b.Fatal(err)
+	}
+	took := time.Since(start)
+	if count != n || size == 0 {
+		b.Fatalf("the reference scan read %d tickets, want %d", count, n)
+	}
+	return took
 }

@@ -483,6 +483,15 @@ func (b badgerTx) Tickets(tenant string, fn func(*msp.Ticket) bool) error {
 	return scanJSON(b.tx, k(spTicket, tenant, ""), func(t msp.Ticket) bool { return fn(&t) })
 }
 
+func (b badgerTx) TicketsJSON(tenant string, fn func(raw []byte) bool) error {
+	return b.tx.Scan(k(spTicket, tenant, ""), nil, func(_, val []byte) error {
+		if !fn(val) {
+			return localdb.ErrStop
+		}
+		return nil
+	})
+}
+
 // A mark is 8 bytes of sequence number followed by the last mutation's id
 // (a hub before streams wrote the 8 bytes alone).
 func (b badgerTx) Mark(stream string) (StreamMark, error) {

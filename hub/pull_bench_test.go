@@ -2,10 +2,12 @@ package hub_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -35,33 +37,7 @@ func benchFirstSync(b *testing.B, n int) {
 	tn := h.tenant(b, "Acme", msp.ModeCoManaged)
 	stop()
 
-	st, err := hub.OpenBadgerStore(ctx, filepath.Join(dir, "store"), localdb.Options{Profile: localdb.Server, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	at := time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC)
-	for start := 0; start < n; start += 1000 {
-		err := st.Update(ctx, func(tx hub.Tx) error {
-			for i := start; i < min(start+1000, n); i++ {
-				tk := &msp.Ticket{
-					ID: msp.NewTicketID(), Tenant: tn.ID, Device: fmt.Sprintf("other-%d", i%500), Requester: "jane@pc",
-					Title: "Printer jams", Description: "Since this morning, on the second floor.", Pillar: msp.PillarHelpdesk, Category: "printing",
-					Impact: msp.LevelMedium, Urgency: msp.LevelMedium, Priority: msp.P3, Status: msp.StatusNew, Owner: msp.PartyMSP,
-					CreatedAt: at, UpdatedAt: at, Revision: 1, TitleRevision: 1, DescriptionRevision: 1,
-				}
-				if err := tx.PutTicket(tk); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := st.Close(); err != nil {
-		b.Fatal(err)
-	}
+	fillTenant(b, dir, tn.ID, n)
 	ref := scanTickets(b, filepath.Join(dir, "store"), n)
 
 	h, _ = startHubWith(b, dir, cfg)
@@ -118,4 +94,72 @@ func scanTickets(b *testing.B, dir string, n int) time.Duration {
 		b.Fatalf("the reference scan read %d tickets, want %d", count, n)
 	}
 	return took
+}
+
+// fillTenant writes n tickets of 500 other devices into the tenant, in
+// the store of the stopped hub of dir, 1,000 per transaction.
+func fillTenant(b *testing.B, dir, tenant string, n int) {
+	b.Helper()
+	ctx := context.Background()
+	st, err := hub.OpenBadgerStore(ctx, filepath.Join(dir, "store"), localdb.Options{Profile: localdb.Server, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC)
+	for start := 0; start < n; start += 1000 {
+		err := st.Update(ctx, func(tx hub.Tx) error {
+			for i := start; i < min(start+1000, n); i++ {
+				tk := &msp.Ticket{
+					ID: msp.NewTicketID(), Tenant: tenant, Device: fmt.Sprintf("other-%d", i%500), Requester: "jane@pc",
+					Title: "Printer jams", Description: "Since this morning, on the second floor.", Pillar: msp.PillarHelpdesk, Category: "printing",
+					Impact: msp.LevelMedium, Urgency: msp.LevelMedium, Priority: msp.P3, Status: msp.StatusNew, Owner: msp.PartyMSP,
+					CreatedAt: at, UpdatedAt: at, Revision: 1, TitleRevision: 1, DescriptionRevision: 1,
+				}
+				if err := tx.PutTicket(tk); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkTicketsList measures `tandem-hub tickets --json`'s listing of
+// a tenant with 100,000 tickets (setup about 20 s, not timed), streamed
+// from the hub's store through the operator API, against a badger scan of
+// the same values (ref_scan_ms). heap_MB is the process's live heap after
+// the listings (hub and client both): it must not grow with them.
+func BenchmarkTicketsList(b *testing.B) {
+	const n = 100_000
+	ctx := context.Background()
+	dir := b.TempDir()
+	cfg := hub.Config{Profile: localdb.Server, SLAInterval: -1}
+	h, stop := startHubWith(b, dir, cfg)
+	tn := h.tenant(b, "Acme", msp.ModeCoManaged)
+	stop()
+	fillTenant(b, dir, tn.ID, n)
+	ref := scanTickets(b, filepath.Join(dir, "store"), n)
+	h, _ = startHubWith(b, dir, cfg)
+	b.ResetTimer()
+	for range b.N {
+		count := 0
+		if err := h.admin.EachTicket(ctx, tn.ID, func(json.RawMessage) error { count++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if count != n {
+			b.Fatalf("listed %d tickets, want %d", count, n)
+		}
+	}
+	b.StopTimer()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap_MB")
+	b.ReportMetric(float64(ref)/float64(time.Millisecond), "ref_scan_ms")
 }

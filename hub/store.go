@@ -71,6 +71,10 @@ type Tx interface {
 	// Tickets calls fn for each of the tenant's tickets, in id order (which
 	// is creation order for UUIDv7 ids), until fn returns false.
 	Tickets(tenant string, fn func(*msp.Ticket) bool) error
+	// TicketsJSON is Tickets without decoding: fn gets each ticket as JSON
+	// (msp.Ticket's encoding), valid only during the call, so a listing
+	// can stream the tickets without holding them.
+	TicketsJSON(tenant string, fn func(raw []byte) bool) error
 
 	// OpenTickets calls fn for each of the tenant's tickets whose status
 	// is open (msp.Status.IsOpen: new, open, in progress, waiting on the

@@ -276,6 +276,14 @@ func (b badgerTx) Ticket(tenant, id string) (*msp.Ticket, error) {
 	return &t, nil
 }
 
+func (b badgerTx) TicketJSON(tenant, id string) ([]byte, error) {
+	v, err := b.tx.Get(k(spTicket, tenant, id))
+	if errors.Is(err, localdb.ErrNotFound) {
+		return nil, fmt.Errorf("ticket %s: %w", id, ErrNotFound)
+	}
+	return v, err
+}
+
 func (b badgerTx) PutTicket(t *msp.Ticket) error {
 	if err := b.tx.PutJSON(k(spTicket, t.Tenant, t.ID), t); err != nil {
 		return err

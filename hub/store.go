@@ -60,6 +60,10 @@ type Tx interface {
 	PutInventory(tenant, device string, inv msp.Inventory) error
 
 	Ticket(tenant, id string) (*msp.Ticket, error)
+	// TicketJSON is Ticket without decoding: the ticket as JSON
+	// (msp.Ticket's encoding), a copy the caller keeps; ErrNotFound if
+	// there is none.
+	TicketJSON(tenant, id string) ([]byte, error)
 	// PutTicket stores t and records it in the tenant's change feed.
 	PutTicket(t *msp.Ticket) error
 	// TicketTenants returns the tenants that hold a ticket with this id, in

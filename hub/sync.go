@@ -598,16 +598,17 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request, p principal) {
 			return
 		}
 	}
-	resp := protocol.PullResponse{Changes: []protocol.Change{}, Cursor: cursor}
 	if p.user == nil {
-		err = s.store.View(r.Context(), func(tx Tx) error { return devicePull(tx, p, cursor, int(limit), &resp) })
+		ans := pullAnswer{Changes: []pulledChange{}, Cursor: cursor}
+		err = s.store.View(r.Context(), func(tx Tx) error { return devicePull(tx, p, cursor, int(limit), &ans) })
 		if err != nil {
 			s.internal(w, r, "reading changes", err)
 			return
 		}
-		writeJSON(w, http.StatusOK, resp)
+		writeJSON(w, http.StatusOK, ans)
 		return
 	}
+	resp := protocol.PullResponse{Changes: []protocol.Change{}, Cursor: cursor}
 	err = s.store.View(r.Context(), func(tx Tx) error {
 		// Scan a few pages of feed to fill one page of what this device
 		// sees, so a device in a busy tenant is not paged through
@@ -648,31 +649,87 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request, p principal) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// devicePull fills resp with a device's page: its own feed, so the pull
+// pullAnswer is protocol.PullResponse as the hub writes it to a device,
+// with each ticket as the store holds it (pulledChange).
+type pullAnswer struct {
+	Changes []pulledChange `json:"changes"`
+	Cursor  uint64         `json:"cursor"`
+	More    bool           `json:"more"`
+}
+
+// pulledChange is protocol.Change with the ticket as JSON: a ticket the
+// device's user may see whole goes out as stored, not decoded and encoded
+// again.
+type pulledChange struct {
+	Seq     uint64              `json:"seq"`
+	Kind    protocol.ChangeKind `json:"kind"`
+	Ticket  json.RawMessage     `json:"ticket,omitempty"`
+	Tenant  *msp.Tenant         `json:"tenant,omitempty"`
+	History []msp.MatrixEvent   `json:"history,omitempty"`
+}
+
+// internalMark is how a stored ticket's JSON holds an internal note: the
+// key unquoted in a JSON string could only be a key.
+var internalMark = []byte(`"internal":true`)
+
+// devicePull fills ans with a device's page: its own feed, so the pull
 // reads the device's tickets and none of the others in the tenant. When
 // the page is not full, the device has seen the tenant's feed up to its
 // last entry, and the cursor moves there.
-func devicePull(tx Tx, p principal, cursor uint64, limit int, resp *protocol.PullResponse) error {
+func devicePull(tx Tx, p principal, cursor uint64, limit int, ans *pullAnswer) error {
 	entries, last, err := tx.DeviceFeed(p.tenant, p.device.ID, cursor, limit)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
-		c, ok, err := deviceView(tx, p, e)
-		if err != nil {
+		ans.Cursor = e.Seq
+		if e.Kind != "ticket" {
+			c, ok, err := deviceView(tx, p, e)
+			if err != nil {
+				return err
+			}
+			if ok {
+				ans.Changes = append(ans.Changes, pulledChange{Seq: c.Seq, Kind: c.Kind, Tenant: c.Tenant, History: c.History})
+			}
+			continue
+		}
+		raw, err := tx.TicketJSON(p.tenant, e.ID)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		} else if err != nil {
 			return err
 		}
-		if ok {
-			resp.Changes = append(resp.Changes, c)
+		var whose struct {
+			Device string          `json:"device"`
+			Alert  json.RawMessage `json:"alert"`
 		}
-		resp.Cursor = e.Seq
+		if err := json.Unmarshal(raw, &whose); err != nil {
+			return fmt.Errorf("reading ticket %s: %w", e.ID, err)
+		}
+		if whose.Device != p.device.ID || (len(whose.Alert) > 0 && string(whose.Alert) != "null") {
+			continue // not the device's, or an alert for staff
+		}
+		if bytes.Contains(raw, internalMark) {
+			// Internal notes are for staff: decode, leave them out.
+			c, ok, err := deviceView(tx, p, e)
+			if err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if raw, err = json.Marshal(c.Ticket); err != nil {
+				return fmt.Errorf("encoding ticket %s: %w", e.ID, err)
+			}
+		}
+		ans.Changes = append(ans.Changes, pulledChange{Seq: e.Seq, Kind: protocol.ChangeTicket, Ticket: raw})
 	}
 	if len(entries) < limit {
 		// Nothing more for this device up to last (and a client ahead of
 		// a restored hub starts again from there).
-		resp.Cursor = last
+		ans.Cursor = last
 	}
-	resp.More = resp.Cursor < last
+	ans.More = ans.Cursor < last
 	return nil
 }
 

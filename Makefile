@@ -73,7 +73,7 @@ test: deps lint cross test-go fuzz test-packaging-ci test-wine
 # The Windows test bed (README "The Windows test bed"): the Windows test
 # binaries and the Windows agent under Debian's wine, with a shim built from
 # scripts/wine/ by mingw-w64; the wine prefix is cached in $(DIST)/.cache/wine.
-WINE_DEBS := wine64 gcc-mingw-w64-x86-64
+WINE_DEBS := wine64 gcc-mingw-w64-x86-64 wixl msitools
 test-wine: check-go
 	@scripts/debs.sh $(WINE_DEBS)
 	@scripts/wine.sh $(DIST)/.cache/wine

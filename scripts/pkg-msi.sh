@@ -66,10 +66,28 @@ fi
 # What wixl cannot say, set in the tables with msibuild:
 #  - SecureCustomProperties: HUB, TOKEN, CA and PURGE reach an elevated
 #    installation started by a user who is not an administrator;
+#  - CustomAction: HideTarget (0x2000) on EnrollAgent, so Windows Installer
+#    does not write its command line, the enrollment token in it, to a log,
+#    and the rollback and commit types of EnrollRollback and EnrollCommit;
 #  - Upgrade: the same version installs over itself (VersionMax inclusive,
 #    0x200), so a rebuilt MSI of one version upgrades cleanly. (msiinfo
 #    writes CRLF lines.)
-(cd "$work" && msiinfo export tandem.msi Property >Property.idt && msiinfo export tandem.msi Upgrade >Upgrade.idt)
+(cd "$work" && msiinfo export tandem.msi Property >Property.idt && msiinfo export tandem.msi Upgrade >Upgrade.idt &&
+	msiinfo export tandem.msi CustomAction >CustomAction.idt)
+# wixl writes Execute="rollback" and "commit" as immediate actions (it
+# knows only "deferred"): their types are set here, in-script (0x400) with
+# the rollback (0x100) or commit (0x200) bit, and checked.
+awk -F'\t' -v OFS='\t' '
+	function set(bit) { if (int($2 / bit) % 2 == 0) $2 += bit }
+	NR > 3 && $1 == "EnrollAgent" { set(8192); n++ }
+	NR > 3 && $1 == "EnrollRollback" { set(1024); set(256); n++ }
+	NR > 3 && $1 == "EnrollCommit" { set(1024); set(512); n++ }
+	{ print }
+	END { exit n != 3 }' "$work/CustomAction.idt" >"$work/CustomAction.new" || {
+	echo "could not set the enrollment actions' types in the MSI (wixl's CustomAction table changed?)" >&2
+	exit 1
+}
+mv "$work/CustomAction.new" "$work/CustomAction.idt"
 sed -i -e 's/^\(SecureCustomProperties\t\)\(.*\)$/\1HUB;TOKEN;CA;PURGE;\2/' "$work/Property.idt"
 grep -q '^SecureCustomProperties	HUB;TOKEN;CA;PURGE;' "$work/Property.idt" || {
 	echo "could not set SecureCustomProperties in the MSI (wixl's Property table changed?)" >&2
@@ -77,7 +95,7 @@ grep -q '^SecureCustomProperties	HUB;TOKEN;CA;PURGE;' "$work/Property.idt" || {
 }
 awk -F'\t' -v OFS='\t' 'NR > 3 && $7 ~ /^WIX_UPGRADE_DETECTED\r?$/ { $5 = $5 + 512 } { print }' \
 	"$work/Upgrade.idt" >"$work/Upgrade.new" && mv "$work/Upgrade.new" "$work/Upgrade.idt"
-(cd "$work" && msibuild tandem.msi -i Property.idt && msibuild tandem.msi -i Upgrade.idt)
+(cd "$work" && msibuild tandem.msi -i Property.idt && msibuild tandem.msi -i Upgrade.idt && msibuild tandem.msi -i CustomAction.idt)
 
 mv "$work/tandem.msi" "$out"
 echo "   $(basename "$out"): $(du -h "$out" | cut -f1)"

@@ -16,7 +16,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/kardianos/service"
 	"io"
 	"log/slog"
 	"os"
@@ -57,6 +56,7 @@ const usage = `tandem-agent: the Tandem endpoint agent
   tandem-agent ticket reply ID --message M
   tandem-agent ticket fixed ID | reopen ID   "this is fixed" / "still broken"
   tandem-agent version
+  tandem-agent installer enroll|rollback|commit   the Windows installer's steps
 
 The ticket and health commands talk to the running agent of --data DIR.
 
@@ -121,6 +121,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return install(ctx, args[1:], stdout)
 	case "uninstall", "start", "stop", "restart":
 		return control(args[0], args[1:], stdout)
+	case "installer":
+		return installer(ctx, args[1:], stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "tandem-agent", version.Version)
 		return nil
@@ -172,15 +174,26 @@ func enroll(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	*token = tok
-	if *hubURL == "" || *token == "" || *caFile == "" {
+	return enrollDevice(ctx, enrollment{data: *data, hubURL: *hubURL, token: tok, caFile: *caFile}, stdout)
+}
+
+// enrollment is what enrolling a device takes.
+type enrollment struct {
+	data, hubURL, token, caFile string
+	// replaces is the device this computer was enrolled as before, when
+	// known; otherwise the agent finds it in its store.
+	replaces string
+}
+
+func enrollDevice(ctx context.Context, e enrollment, stdout io.Writer) error {
+	if e.hubURL == "" || e.token == "" || e.caFile == "" {
 		return usageError{"enroll: --hub, --token (or --token-file, or TANDEM_TOKEN) and --ca are required"}
 	}
-	caPEM, err := os.ReadFile(*caFile)
+	caPEM, err := os.ReadFile(e.caFile)
 	if err != nil {
 		return fmt.Errorf("reading the hub's CA certificate: %w", err)
 	}
-	a, err := agent.Open(ctx, *data, agent.Options{Logger: logger(io.Discard)})
+	a, err := agent.Open(ctx, e.data, agent.Options{Logger: logger(io.Discard)})
 	if err != nil {
 		return err
 	}
@@ -189,7 +202,7 @@ func enroll(ctx context.Context, args []string, stdout io.Writer) error {
 	if rep, err := inventory.Collect(ctx, inventory.Options{}); err == nil {
 		osName = rep.OS.Summary()
 	}
-	if err := a.Enroll(ctx, client.EnrollOptions{HubURL: *hubURL, Token: *token, CAPEM: caPEM, OS: osName}); err != nil {
+	if err := a.Enroll(ctx, client.EnrollOptions{HubURL: e.hubURL, Token: e.token, CAPEM: caPEM, OS: osName, Replaces: e.replaces}); err != nil {
 		return err
 	}
 	id := a.Identity()
@@ -232,7 +245,7 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if !service.Interactive() {
+	if underServiceManager() {
 		return runAsService(*data)
 	}
 	log, closeLog := agentLogger(*data, stderr)

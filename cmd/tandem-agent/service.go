@@ -81,7 +81,7 @@ func runAsService(data string) error {
 		w = io.MultiWriter(w, systemLogWriter{sl})
 	}
 	p.log, p.close = agentLogger(data, w)
-	return s.Run()
+	return runService(s, p)
 }
 
 // systemLogWriter sends log lines to the system log (the Windows Event

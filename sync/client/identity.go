@@ -81,6 +81,32 @@ func LoadIdentity(dataDir string) (*Identity, error) {
 	return id, nil
 }
 
+// RemoveIdentity deletes the device credential from the agent's data
+// directory, leaving the rest of the directory (the store, queued changes)
+// as it is. Removing a credential that is not there is not an error. The
+// folder holds files only; they are removed one by one (os.RemoveAll's
+// Windows way, relative to an open folder, fails under wine 8 with
+// "Invalid function").
+func RemoveIdentity(dataDir string) error {
+	dir := filepath.Join(dataDir, identityDir)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading the device identity %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("removing the device identity: %w", err)
+		}
+	}
+	if err := os.Remove(dir); err != nil {
+		return fmt.Errorf("removing the device identity: %w", err)
+	}
+	return nil
+}
+
 // EnrollOptions are what `tandem-agent enroll` is given.
 type EnrollOptions struct {
 	HubURL   string

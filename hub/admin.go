@@ -2,8 +2,10 @@ package hub
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -253,8 +255,8 @@ func (s *Server) newCode(w http.ResponseWriter, r *http.Request) {
 }
 
 // listTickets streams the tenant's tickets as a JSON array, as the store
-// holds them: the hub keeps none of them in memory, however many there
-// are. A failure after the first ticket was sent cuts the connection, so
+// holds them, one ticket a line: the hub keeps none of them in memory,
+// however many there are. A failure after the first ticket was sent cuts the connection, so
 // the client sees an error, never a shorter list.
 func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
 	tenant := r.URL.Query().Get("tenant")
@@ -265,15 +267,24 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
 		if _, err := tx.Tenant(tenant); err != nil {
 			return err
 		}
+		var compact bytes.Buffer
 		return tx.TicketsJSON(tenant, func(raw []byte) bool {
-			sep := byte(',')
+			sep := ",\n"
 			if !started {
-				started, sep = true, '['
+				started, sep = true, "[\n"
 				w.Header().Set("Content-Type", "application/json")
 				w.Header().Set(protocol.Header, protocol.Version)
 				w.WriteHeader(http.StatusOK)
 			}
-			_ = bw.WriteByte(sep)
+			if bytes.IndexByte(raw, '\n') >= 0 {
+				// One ticket a line (AdminClient.EachTicket reads lines).
+				compact.Reset()
+				if werr = json.Compact(&compact, raw); werr != nil {
+					return false
+				}
+				raw = compact.Bytes()
+			}
+			_, _ = bw.WriteString(sep)
 			_, werr = bw.Write(raw)
 			return werr == nil
 		})
@@ -294,7 +305,7 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, []*msp.Ticket{})
 		return
 	}
-	if _, err := bw.WriteString("]\n"); err == nil {
+	if _, err := bw.WriteString("\n]\n"); err == nil {
 		_ = bw.Flush() // the client went away; nothing more to do
 	}
 }

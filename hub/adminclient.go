@@ -174,18 +174,54 @@ func (c *AdminClient) Tickets(ctx context.Context, tenant string) ([]msp.Ticket,
 
 // EachTicket calls fn with each of a tenant's tickets (its JSON) as the
 // hub streams them, without holding the list, until fn returns an error,
-// which it returns. raw is valid only during the call. An answer cut
-// short is an error, after fn saw the tickets that arrived.
+// which it returns. raw is valid only during the call, and is what the
+// hub sent: fn decodes it (json.Unmarshal, json.Indent), which checks it.
+// An answer cut short is an error, after fn saw the tickets that arrived.
 func (c *AdminClient) EachTicket(ctx context.Context, tenant string, fn func(raw json.RawMessage) error) error {
 	resp, err := c.send(ctx, http.MethodGet, PathAdminTickets+"?tenant="+url.QueryEscape(tenant), nil)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	dec := json.NewDecoder(bufio.NewReaderSize(resp.Body, 64<<10))
+	br := bufio.NewReaderSize(resp.Body, 256<<10)
 	bad := func(err error) error {
 		return fmt.Errorf("reading the hub's list of tickets: %w (the answer was cut short or is not a list)", err)
 	}
+	// The hub writes one ticket a line: "[", then each ticket followed by
+	// a comma but the last, then "]". Another layout is read as JSON.
+	first, err := br.Peek(2)
+	if err != nil && len(first) == 0 {
+		return bad(err)
+	}
+	if string(first) != "[\n" {
+		return eachElement(json.NewDecoder(br), fn, bad)
+	}
+	var line []byte
+	for n := 0; ; n++ {
+		part, err := br.ReadSlice('\n')
+		line = append(line[:0], part...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			part, err = br.ReadSlice('\n')
+			line = append(line, part...)
+		}
+		if err != nil {
+			return bad(err)
+		}
+		line = bytes.TrimSuffix(line, []byte("\n"))
+		switch {
+		case n == 0:
+			continue // "["
+		case string(line) == "]":
+			return nil
+		}
+		if err := fn(bytes.TrimSuffix(line, []byte(","))); err != nil {
+			return err
+		}
+	}
+}
+
+// eachElement calls fn with each element of the JSON array dec reads.
+func eachElement(dec *json.Decoder, fn func(json.RawMessage) error, bad func(error) error) error {
 	if tok, err := dec.Token(); err != nil {
 		return bad(err)
 	} else if d, ok := tok.(json.Delim); !ok || d != '[' {

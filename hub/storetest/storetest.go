@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -37,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"DeviceFeed", testDeviceFeed},
 		{"TenantStamp", testTenantStamp},
 		{"DueTickets", testDueTickets},
+		{"TicketsJSON", testTicketsJSON},
 		{"DeviceFeedPaging", testDeviceFeedPaging},
 		{"HighWaterPerClient", testHighWater},
 		{"ConcurrentHighWater", testConcurrentHighWater},
@@ -989,4 +992,55 @@ func testDueTickets(t *testing.T, s hub.Store) {
 	if at, ok := next(a.ID, zero); ok {
 		t.Errorf("NextDue with nothing due = %v, true; want false", at)
 	}
+}
+
+// TicketJSON and TicketsJSON give what Ticket and Tickets decode: the
+// tenant's tickets only, in id order, ErrNotFound for a missing one.
+func testTicketsJSON(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Bolt")
+	var want []string
+	update(t, s, func(tx hub.Tx) error {
+		for i := range 3 {
+			tk := ticket(a.ID, "dev", fmt.Sprintf("Ticket %d", i))
+			tk.Comments = []msp.Comment{{ID: msp.NewID(), Author: "jane@dev", Role: msp.RoleEndUser, Body: "Line one\nline <two> & more", Kind: msp.CommentKindReply, CreatedAt: t0}}
+			want = append(want, tk.ID)
+			if err := tx.PutTicket(tk); err != nil {
+				return err
+			}
+		}
+		return tx.PutTicket(ticket(b.ID, "dev", "Bolt's"))
+	})
+	view(t, s, func(tx hub.Tx) error {
+		var got []string
+		err := tx.TicketsJSON(a.ID, func(raw []byte) bool {
+			var tk msp.Ticket
+			if err := json.Unmarshal(raw, &tk); err != nil {
+				t.Errorf("TicketsJSON gave %q: %v", raw, err)
+				return false
+			}
+			got = append(got, tk.ID)
+			one, err := tx.TicketJSON(a.ID, tk.ID)
+			if err != nil {
+				t.Errorf("TicketJSON(%s): %v", tk.ID, err)
+				return false
+			}
+			decoded, err := tx.Ticket(a.ID, tk.ID)
+			var fromOne msp.Ticket
+			if err != nil || json.Unmarshal(one, &fromOne) != nil || !reflect.DeepEqual(&fromOne, decoded) || !reflect.DeepEqual(&tk, decoded) {
+				t.Errorf("TicketJSON(%s) = %s, Ticket = %+v, %v; want the same ticket", tk.ID, one, decoded, err)
+			}
+			return true
+		})
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("TicketsJSON(Acme) = %v, %v; want %v in id order", got, err, want)
+		}
+		n := 0
+		if err := tx.TicketsJSON(a.ID, func([]byte) bool { n++; return false }); err != nil || n != 1 {
+			t.Errorf("TicketsJSON stopped after %d, %v; want 1", n, err)
+		}
+		if _, err := tx.TicketJSON(b.ID, want[0]); !errors.Is(err, hub.ErrNotFound) {
+			t.Errorf("TicketJSON of Acme's ticket in Bolt: %v, want ErrNotFound", err)
+		}
+		return nil
+	})
 }

@@ -22,7 +22,7 @@ RUNDIR  ?= $(CURDIR)/.run
 BUILD_DEBS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libxkbcommon-dev libwayland-dev \
 	libayatana-appindicator3-dev
-RUN_DEBS   := xvfb xauth x11-utils x11-xserver-utils xdotool trayer dbus-x11 dunst imagemagick
+RUN_DEBS   := xvfb xauth x11-utils x11-xserver-utils xdotool trayer dbus-x11 dunst imagemagick poppler-utils
 
 # Pure-Go binaries: these must cross-build with CGO_ENABLED=0 for every OS.
 PURE_CMDS := tandem-agent tandem-hub
@@ -60,7 +60,12 @@ lint: check-go
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 
+# The hub's PostgreSQL store is tested on a throwaway cluster that the tests
+# start themselves (internal/pgtest) from Debian's server binaries.
+PG_DEBS := postgresql
+
 test-go: deps
+	@scripts/debs.sh $(PG_DEBS)
 	TANDEM_E2E=require $(GO) test -race -timeout 20m ./...
 
 # Short fuzzing runs of the decoders and the merge function (longer runs: FUZZTIME=5m; counts avoid a Go 1.26 fuzz-coordinator stall at the deadline, golang/go#75804).

@@ -514,6 +514,10 @@ func (a *Agent) staffSync(ctx context.Context, s *staffSession) error {
 			return refusedSignIn(err)
 		}
 	}
+	if err := a.staffPullAssignees(ctx, s); err != nil {
+		// Who may be assigned changes seldom: the last list stays.
+		a.log.Warn("could not update who may be assigned tickets", "os_user", s.OSUser, "err", err)
+	}
 	if err := a.staffPullDevices(ctx, s); err != nil {
 		// The fleet is a summary beside the tickets: a hub without the
 		// route, or a failed fetch, leaves the last one in place.
@@ -669,15 +673,23 @@ func (a *Agent) staffApplyPage(ctx context.Context, s *staffSession, tenant stri
 func (a *Agent) staffApplyChunk(ctx context.Context, s *staffSession, tenant string, actor msp.Actor, chunk []protocol.Change, last bool, cursor uint64) error {
 	var changed []*msp.Ticket
 	var tenants []msp.Tenant
+	type personChange struct {
+		id string
+		p  *msp.Person
+	}
+	var people []personChange
 	err := a.db.Update(ctx, func(tx *localdb.Tx) error {
-		changed, tenants = changed[:0], tenants[:0]
+		changed, tenants, people = changed[:0], tenants[:0], people[:0]
 		if ok, err := tx.Has(staffKey(s.OSUser, "session")); err != nil || !ok {
 			return cmp.Or(err, localapi.ErrNotSignedIn) // signed out meanwhile
 		}
-		pending := map[string][]protocol.Mutation{}
+		pending, into := map[string][]protocol.Mutation{}, map[string][]protocol.Mutation{}
 		if err := outbox.New(localdb.ErrStop).Pending(newStaffKV(tx, s), func(m protocol.Mutation) error {
 			if m.Kind == protocol.KindTicket && m.Change != nil {
 				pending[m.Change.TicketID] = append(pending[m.Change.TicketID], m)
+				if m.Change.Kind == msp.ChangeMerge {
+					into[m.Change.Into] = append(into[m.Change.Into], m)
+				}
 			}
 			return nil
 		}); err != nil {
@@ -707,6 +719,7 @@ func (a *Agent) staffApplyChunk(ctx context.Context, s *staffSession, tenant str
 						t = next
 					}
 				}
+				t = reapplyMergesInto(tx, s.OSUser, t, into[t.ID], actor, a.now())
 				if err := putStaffTicket(tx, s.OSUser, t); err != nil {
 					return err
 				}
@@ -722,6 +735,14 @@ func (a *Agent) staffApplyChunk(ctx context.Context, s *staffSession, tenant str
 				if err := tx.PutJSON(staffKey(s.OSUser, "history/"+tenant), c.History); err != nil {
 					return err
 				}
+			case protocol.ChangePerson:
+				id, p, err := applyStaffPerson(tx, s.OSUser, tenant, c)
+				if err != nil {
+					return err
+				}
+				if id != "" {
+					people = append(people, personChange{id, p})
+				}
 			}
 		}
 		if !last {
@@ -735,6 +756,9 @@ func (a *Agent) staffApplyChunk(ctx context.Context, s *staffSession, tenant str
 	if ix := a.staffIndexIfOpen(s.OSUser); ix != nil {
 		for _, t := range tenants {
 			ix.setTenant(t)
+		}
+		for _, pc := range people {
+			ix.setPerson(tenant, pc.id, pc.p)
 		}
 		for _, t := range changed {
 			ix.upsert(t)
@@ -755,9 +779,24 @@ func (a *Agent) StaffChange(ctx context.Context, user, id string, c msp.Change) 
 		return localapi.StaffTicket{}, err
 	}
 	switch c.Kind {
-	case msp.ChangeComment, msp.ChangeAssign, msp.ChangeStatus, msp.ChangeEdit, msp.ChangeReprioritise:
+	case msp.ChangeComment, msp.ChangeAssign, msp.ChangeStatus, msp.ChangeEdit, msp.ChangeReprioritise, msp.ChangeMerge:
+	case msp.ChangeCreate:
+		if c.Ticket == nil {
+			return localapi.StaffTicket{}, fmt.Errorf("%w: ticket: a new ticket needs its title, description and organisation", msp.ErrInvalid)
+		}
+		tk := c.Ticket.Clone()
+		if tk.ID == "" {
+			tk.ID = id
+		}
+		if tk.Tenant == "" && len(s.Tenants) == 1 {
+			tk.Tenant = s.Tenants[0]
+		}
+		if !slices.Contains(s.Tenants, tk.Tenant) {
+			return localapi.StaffTicket{}, fmt.Errorf("%w: say which of your organisations the ticket is for", msp.ErrInvalid)
+		}
+		c.Ticket = tk
 	default:
-		return localapi.StaffTicket{}, fmt.Errorf("%w: the dashboard makes comments, notes, assignments, status changes, edits and new priorities, not %q", msp.ErrInvalid, c.Kind)
+		return localapi.StaffTicket{}, fmt.Errorf("%w: the dashboard makes tickets for callers, comments, notes, assignments, status changes, edits, new priorities and merges, not %q", msp.ErrInvalid, c.Kind)
 	}
 	if c.TicketID == "" {
 		c.TicketID = id
@@ -776,25 +815,41 @@ func (a *Agent) StaffChange(ctx context.Context, user, id string, c msp.Change) 
 		cm.ID = msp.NewID()
 		c.Comment = &cm
 	}
-	var out *msp.Ticket
+	var out, target *msp.Ticket
 	var queued protocol.Mutation
 	err = a.db.Update(ctx, func(tx *localdb.Tx) error {
+		target = nil
 		if ok, err := tx.Has(staffKey(user, "session")); err != nil || !ok {
 			return cmp.Or(err, localapi.ErrNotSignedIn) // signed out meanwhile
 		}
 		var cur msp.Ticket
 		err := tx.GetJSON(staffKey(user, "ticket/"+id), &cur)
-		if errors.Is(err, localdb.ErrNotFound) {
+		switch {
+		case c.Kind == msp.ChangeCreate && err == nil:
+			return fmt.Errorf("%w: ticket %s exists already; a new ticket gets a new id", msp.ErrConflict, id)
+		case c.Kind == msp.ChangeCreate && errors.Is(err, localdb.ErrNotFound):
+			if out, err = msp.Apply(nil, c, s.actor(c.Ticket.Tenant), a.now()); err != nil {
+				return err
+			}
+			cur.Tenant = out.Tenant
+		case errors.Is(err, localdb.ErrNotFound):
 			return fmt.Errorf("%w: ticket %s is not in your organisations (or not synced yet)", msp.ErrNotFound, id)
-		}
-		if err != nil {
+		case err != nil:
 			return err
-		}
-		if !slices.Contains(s.Tenants, cur.Tenant) {
+		case !slices.Contains(s.Tenants, cur.Tenant):
 			return fmt.Errorf("%w: ticket %s is not in your organisations", msp.ErrNotFound, id)
+		default:
+			if out, err = msp.Apply(&cur, c, s.actor(cur.Tenant), a.now()); err != nil {
+				return err
+			}
 		}
-		if out, err = msp.Apply(&cur, c, s.actor(cur.Tenant), a.now()); err != nil {
-			return err
+		if c.Kind == msp.ChangeMerge && out.Revision != cur.Revision {
+			if target, err = staffMergeTarget(tx, user, &cur, c, s.actor(cur.Tenant), a.now()); err != nil {
+				return err
+			}
+			if err := putStaffTicket(tx, user, target); err != nil {
+				return err
+			}
 		}
 		if err := putStaffTicket(tx, user, out); err != nil {
 			return err
@@ -805,6 +860,9 @@ func (a *Agent) StaffChange(ctx context.Context, user, id string, c msp.Change) 
 	})
 	if err != nil {
 		return localapi.StaffTicket{}, err
+	}
+	if ix := a.staffIndexIfOpen(user); ix != nil && target != nil {
+		ix.upsert(target)
 	}
 	queued.ID = c.ID
 	a.ledgerStaffChange(s, out.Title, queued)

@@ -28,7 +28,8 @@ type staffIndex struct {
 	pos     map[string]int // ticket id → index in rows
 	tenants map[string]msp.Tenant
 	locs    map[string]*time.Location
-	hosts   map[string]string // device id → hostname, lower case (from the fleet summary)
+	hosts   map[string]string       // device id → hostname, lower case (from the fleet summary)
+	people  map[string][]msp.Person // tenant → its people (staff_people.go)
 }
 
 // ixRow is what a search and the filters look at. The text fields are
@@ -38,6 +39,7 @@ type ixRow struct {
 	title       string
 	number      string // the ticket's number without '#' (msp.TicketNumber)
 	requester   string
+	assignee    string
 	device      string // the device id, for its hostname (staffIndex.hosts)
 	thread      string // the words of the description and the comments (threadWords)
 	status      msp.Status
@@ -57,7 +59,7 @@ type ixRow struct {
 func rowOf(t *msp.Ticket) ixRow {
 	r := ixRow{
 		id: t.ID, tenant: t.Tenant, title: strings.ToLower(t.Title), number: numberOf(t.ID),
-		requester: strings.ToLower(t.Requester), device: t.Device, thread: threadWords(t),
+		requester: requesterWords(t), assignee: t.Assignee, device: t.Device, thread: threadWords(t),
 		status: t.Status, owner: t.Owner,
 		pillar: t.Pillar, priority: t.Priority, due: math.MaxInt64,
 		updated: t.UpdatedAt.UnixNano(), created: t.CreatedAt.UnixNano(),
@@ -74,6 +76,16 @@ func rowOf(t *msp.Ticket) ixRow {
 		r.responseDue = t.SLA.ResponseDue.UnixNano()
 	}
 	return r
+}
+
+// requesterWords is what a search by requester matches: the requester's
+// id and, for a phoned-in ticket, the caller's name and number.
+func requesterWords(t *msp.Ticket) string {
+	s := t.Requester
+	if t.Caller != nil {
+		s += " " + t.Caller.Name + " " + t.Caller.Phone
+	}
+	return strings.ToLower(s)
 }
 
 // numberOf is the ticket's number as a search matches it: lower case,
@@ -234,6 +246,10 @@ func (a *Agent) staffIndex(user string) (*staffIndex, error) {
 		}); err != nil {
 			return err
 		}
+		var err error
+		if ix.people, err = readStaffPeople(tx, user); err != nil {
+			return err
+		}
 		tenantIDs := map[string]string{}
 		prefix := len(staffKey(user, "row/"))
 		return tx.Scan(staffKey(user, "row/"), nil, func(k, v []byte) error {
@@ -276,17 +292,26 @@ func (a *Agent) staffIndex(user string) (*staffIndex, error) {
 type match struct {
 	words          []string
 	hosts          map[string]string // the index's, read under its lock
+	names          map[string]string // msp.RequesterKey → the person's name, lower case (staff_people.go)
 	open, all      bool
 	status         msp.Status
 	owner          msp.Party
 	pillar         msp.Pillar
 	tenant         string
 	allowedTenants []string
+	assignee       *string // nil: anyone's; "": unassigned
 }
 
 func compile(q localapi.TicketQuery, tenants []string) (match, error) {
 	m := match{words: searchWords(q.Q), owner: msp.Party(q.Owner), pillar: msp.Pillar(q.Pillar),
 		tenant: q.Tenant, allowedTenants: tenants}
+	switch q.Assignee {
+	case "":
+	case localapi.AssigneeNone:
+		m.assignee = new("")
+	default:
+		m.assignee = &q.Assignee
+	}
 	switch q.Status {
 	case "", localapi.StatusFilterOpen:
 		m.open = true
@@ -313,6 +338,8 @@ func (m *match) ok(r *ixRow) bool {
 	case m.owner != "" && r.owner != m.owner:
 		return false
 	case m.pillar != "" && r.pillar != m.pillar:
+		return false
+	case m.assignee != nil && r.assignee != *m.assignee:
 		return false
 	case m.tenant != "" && r.tenant != m.tenant:
 		return false
@@ -346,6 +373,7 @@ func (m *match) hit(r *ixRow, w string) bool {
 	}
 	return strings.Contains(r.title, w) || strings.Contains(r.requester, w) || strings.Contains(r.thread, w) ||
 		(r.device != "" && strings.Contains(m.hosts[r.device], w)) ||
+		(m.names != nil && strings.Contains(m.names[requesterKey(r.requester)], w)) ||
 		r.number == w || (len(w) >= minNumberPrefix && strings.HasPrefix(r.number, w)) ||
 		strings.HasPrefix(r.id, w)
 }
@@ -376,6 +404,11 @@ func (ix *staffIndex) query(q localapi.TicketQuery, tenants []string) ([]ixRow, 
 	limit = min(limit, localapi.MaxTicketLimit)
 	ix.mu.RLock()
 	m.hosts = ix.hosts
+	if len(m.words) > 0 {
+		if names := ix.requesterNames(); len(names) > 0 {
+			m.names = names
+		}
+	}
 	hits := make([]ixRow, 0, 256)
 	for i := range ix.rows {
 		if m.ok(&ix.rows[i]) {
@@ -442,6 +475,9 @@ func (a *Agent) StaffTickets(user string, q localapi.TicketQuery) (localapi.Tick
 	}
 	if q.Tenant != "" && !slices.Contains(s.Tenants, q.Tenant) {
 		return localapi.TicketPage{}, fmt.Errorf("%w: organisation %s is not in your scope", msp.ErrNotFound, q.Tenant)
+	}
+	if q.Assignee == localapi.AssigneeMe {
+		q.Assignee = s.UserID
 	}
 	rows, total, err := ix.query(q, s.Tenants)
 	if err != nil {
@@ -530,6 +566,7 @@ func (a *Agent) staffView(user string, t *msp.Ticket, undelivered map[string]boo
 	if out.SLAText == "paused: waiting for you" {
 		out.SLAText = "paused: waiting for the requester"
 	}
+	a.withRequester(user, &out)
 	return out
 }
 

@@ -25,16 +25,17 @@ func putStaffTicket(tx *localdb.Tx, user string, t *msp.Ticket) error {
 }
 
 // rowVersion 2 added the requester, the device and the thread's words;
-// a row of version 1 is made again from its ticket (errOldRow).
-const rowVersion = 2
+// 3 the assignee. A row of an older version is made again from its ticket
+// (errOldRow).
+const rowVersion = 3
 
 // rowStrings is how many strings a row holds, in marshal's order.
-const rowStrings = 9
+const rowStrings = 10
 
 func (r *ixRow) marshal() []byte {
 	b := make([]byte, 0, 64+len(r.id)+len(r.tenant)+len(r.title)+len(r.requester)+len(r.device)+len(r.thread))
 	b = append(b, rowVersion)
-	for _, s := range [rowStrings]string{r.id, r.tenant, r.title, string(r.status), string(r.owner), string(r.pillar), r.requester, r.device, r.thread} {
+	for _, s := range [rowStrings]string{r.id, r.tenant, r.title, string(r.status), string(r.owner), string(r.pillar), r.requester, r.device, r.thread, r.assignee} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
@@ -78,7 +79,7 @@ var interned = func() map[string]string {
 func unmarshalRow(b []byte, tenants map[string]string) (ixRow, error) {
 	var r ixRow
 	switch {
-	case len(b) > 0 && b[0] == 1:
+	case len(b) > 0 && b[0] >= 1 && b[0] < rowVersion:
 		return r, errOldRow
 	case len(b) == 0 || b[0] != rowVersion:
 		return r, errRow
@@ -123,7 +124,7 @@ func unmarshalRow(b []byte, tenants map[string]string) (ixRow, error) {
 		return r, errRow
 	}
 	r = ixRow{id: strs[0], tenant: strs[1], title: strs[2], number: numberOf(strs[0]), status: msp.Status(strs[3]), owner: msp.Party(strs[4]),
-		pillar: msp.Pillar(strs[5]), requester: strs[6], device: strs[7], thread: strs[8], priority: msp.Priority(nums[0]), due: nums[1], updated: nums[2], created: nums[3],
+		pillar: msp.Pillar(strs[5]), requester: strs[6], device: strs[7], thread: strs[8], assignee: strs[9], priority: msp.Priority(nums[0]), due: nums[1], updated: nums[2], created: nums[3],
 		respondedAt: nums[4], responseDue: nums[5], atRisk: b[0]&1 != 0, breached: b[0]&2 != 0, paused: b[0]&4 != 0}
 	return r, nil
 }

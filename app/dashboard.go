@@ -44,6 +44,8 @@ type Staff interface {
 	Overview(ctx context.Context, tenant string) (localapi.Overview, error)
 	StaffDevices(ctx context.Context, tenant, q string) ([]localapi.DeviceRow, error)
 	StaffDevice(ctx context.Context, id string) (localapi.DeviceDetail, error)
+	// StaffAssignees is who may be assigned tenant's tickets, from the replica.
+	StaffAssignees(ctx context.Context, tenant string) ([]localapi.Assignee, error)
 	// StaffResponsibilities is the matrix of tenant ("" for the only one);
 	// StaffMatrixEdit queues a change of a row or of the service mode (403
 	// for a change the person's role may not make, 409 for a stale base).

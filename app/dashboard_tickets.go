@@ -76,21 +76,26 @@ type ticketsTab struct {
 	handGo     *widget.Button
 	handTo     msp.Party
 	busy       bool
+
+	dispatchUI
 }
 
 // ticket list columns: SLA, priority, number and title (flexible),
-// organisation, status, owner, updated.
+// requester (the person, or the OS account nobody has), organisation,
+// status, owner, updated.
 const (
-	colSLA = iota
+	colPick = iota // the box that selects the row for bulk actions
+	colSLA
 	colPri
 	colTitle
+	colRequester
 	colOrg
 	colStatus
 	colOwner
 	colUpdated
 )
 
-var ticketColumnWidths = []float32{150, 40, 0, 130, 120, 100, 80}
+var ticketColumnWidths = []float32{28, 150, 40, 0, 120, 130, 120, 100, 80}
 
 func newTicketsTab(d *Dashboard) *ticketsTab {
 	v := &ticketsTab{d: d, thumbs: map[string]*thumb{}}
@@ -110,7 +115,7 @@ func newTicketsTab(d *Dashboard) *ticketsTab {
 	v.more.Hide()
 
 	v.cols = &columns{widths: slices.Clone(ticketColumnWidths), flex: colTitle}
-	v.header = v.cols.header("SLA", "Pri", "Ticket", "Organisation", "Status", "With", "Updated")
+	v.header = v.cols.header("", "SLA", "Pri", "Ticket", "Requester", "Organisation", "Status", "With", "Updated")
 	v.list = widget.NewList(func() int { return len(v.rows) }, v.newRow, v.updateRow)
 	v.list.OnSelected = func(i widget.ListItemID) {
 		if i < len(v.rows) {
@@ -120,6 +125,7 @@ func newTicketsTab(d *Dashboard) *ticketsTab {
 	v.empty = widget.NewLabel("")
 	v.empty.Wrapping = fyne.TextWrapWord
 	v.empty.Hide()
+	v.buildDispatch()
 	v.buildDetail()
 	v.sessionChanged()
 	return v
@@ -164,10 +170,10 @@ func pillarFilterValue(i int) string {
 var ownerFilterValues = []string{"", string(msp.PartyMSP), string(msp.PartyInternal), string(msp.PartyShared)}
 
 func (v *ticketsTab) content() fyne.CanvasObject {
-	filters := container.NewGridWithColumns(4, v.status, v.owner, v.pillar, v.sort)
+	filters := container.NewGridWithColumns(5, v.status, v.owner, v.mine, v.pillar, v.sort)
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, widget.NewIcon(theme.SearchIcon()), v.count, v.search),
-		filters, v.header, widget.NewSeparator())
+		container.NewBorder(nil, nil, widget.NewIcon(theme.SearchIcon()), container.NewHBox(v.count, v.phoneBtn), v.search),
+		filters, v.bulkBar, v.header, widget.NewSeparator())
 	left := container.NewBorder(top, container.NewCenter(v.more), nil, nil, container.NewStack(v.list, container.NewPadded(v.empty)))
 	right := container.NewStack(container.NewPadded(v.pick), container.NewPadded(v.detail))
 	split := container.NewHSplit(left, right)
@@ -190,6 +196,12 @@ func (v *ticketsTab) sessionChanged() {
 	if v.d.multiOrg() && v.d.tenant == "" {
 		w = ticketColumnWidths[colOrg]
 	}
+	v.loadAssignable(func() {
+		if v.loaded {
+			v.renderDispatch(v.current)
+		}
+		v.list.Refresh()
+	})
 	if v.cols.widths[colOrg] != w {
 		v.cols.widths[colOrg] = w
 		setVisible(v.header.Objects[colOrg], w > 0)
@@ -201,11 +213,12 @@ func (v *ticketsTab) sessionChanged() {
 // queryNow is the query the filters describe.
 func (v *ticketsTab) queryNow() localapi.TicketQuery {
 	q := localapi.TicketQuery{
-		Q:      strings.TrimSpace(v.search.Text),
-		Status: statusFilterValue(v.status.SelectedIndex()),
-		Pillar: pillarFilterValue(v.pillar.SelectedIndex()),
-		Tenant: v.d.tenant,
-		Limit:  localapi.DefaultTicketLimit,
+		Q:        strings.TrimSpace(v.search.Text),
+		Status:   statusFilterValue(v.status.SelectedIndex()),
+		Pillar:   pillarFilterValue(v.pillar.SelectedIndex()),
+		Tenant:   v.d.tenant,
+		Assignee: v.mineQuery(),
+		Limit:    localapi.DefaultTicketLimit,
 	}
 	if i := v.owner.SelectedIndex(); i > 0 && i < len(ownerFilterValues) {
 		q.Owner = ownerFilterValues[i]
@@ -279,7 +292,7 @@ func (v *ticketsTab) setRows(q localapi.TicketQuery, page localapi.TicketPage) {
 	v.list.UnselectAll()
 	v.list.Refresh()
 	switch {
-	case page.Total == 0 && (q.Q != "" || q.Owner != "" || q.Pillar != "" || q.Status != localapi.StatusFilterOpen):
+	case page.Total == 0 && (q.Q != "" || q.Owner != "" || q.Pillar != "" || q.Assignee != "" || q.Status != localapi.StatusFilterOpen):
 		v.empty.SetText("No tickets match these filters.")
 		v.empty.Show()
 	case page.Total == 0 && v.d.session.SyncedAt.IsZero():
@@ -315,7 +328,11 @@ func (v *ticketsTab) clear() {
 	v.pick.Show()
 }
 
-func (v *ticketsTab) newRow() fyne.CanvasObject { return v.cols.newRow() }
+func (v *ticketsTab) newRow() fyne.CanvasObject {
+	row := v.cols.newRow()
+	row.(*fyne.Container).Objects[colPick] = widget.NewCheck("", nil)
+	return row
+}
 
 func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	if i >= len(v.rows) {
@@ -324,6 +341,7 @@ func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	t := v.rows[i]
 	now := v.d.env.Now()
 	set := v.cols.setter(o)
+	v.bindPick(o, t)
 	_, imp := slaCell(t, now)
 	set(colSLA, shortSLA(t, now, v.d.loc()), imp)
 	pri := widget.MediumImportance
@@ -336,9 +354,14 @@ func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		title = "Not sent · " + title // not at the hub yet
 	}
 	set(colTitle, title, widget.MediumImportance)
+	who := RequesterWords(t)
+	if t.Alert != nil {
+		who = "Monitoring" // Tandem's own alert: short, the column is narrow
+	}
+	set(colRequester, who, widget.MediumImportance)
 	set(colOrg, t.TenantName, widget.MediumImportance)
 	set(colStatus, capitalise(t.Status.Label()), widget.MediumImportance)
-	set(colOwner, v.partyWords(t.Owner), widget.MediumImportance)
+	set(colOwner, v.withWords(t), widget.MediumImportance)
 	set(colUpdated, shortAgo(t.UpdatedAt, now), widget.MediumImportance)
 }
 
@@ -611,7 +634,7 @@ func (v *ticketsTab) buildDetail() {
 	v.replyBtn = widget.NewButtonWithIcon("Reply to requester", theme.MailReplyIcon(), v.Reply)
 	v.replyBtn.Importance = widget.HighImportance
 	v.noteBtn = widget.NewButtonWithIcon("Add internal note", theme.DocumentCreateIcon(), v.Note)
-	v.resolveBtn = widget.NewButtonWithIcon("Resolve", theme.ConfirmIcon(), func() { v.SetStatus(msp.StatusResolved) })
+	v.resolveBtn = widget.NewButtonWithIcon("Resolve", theme.ConfirmIcon(), v.Resolve)
 	v.resolveBtn.Importance = widget.SuccessImportance
 	v.escalate = widget.NewButtonWithIcon("Escalate…", theme.UploadIcon(), func() { v.openHandoff(msp.PartyMSP) })
 	v.handBack = widget.NewButtonWithIcon("Hand to internal IT…", theme.DownloadIcon(), func() { v.openHandoff(msp.PartyInternal) })
@@ -645,10 +668,10 @@ func (v *ticketsTab) buildDetail() {
 
 	v.composeBox = container.NewVBox(v.compose, v.composeMsg,
 		container.NewHBox(v.replyBtn, v.noteBtn), widget.NewSeparator(),
-		container.NewHBox(v.escalate, v.handBack),
-		container.NewBorder(nil, nil, nil, v.resolveBtn, v.moveTo))
+		v.assignRow(),
+		container.NewBorder(nil, nil, container.NewHBox(v.escalate, v.handBack), v.resolveBtn, v.moveTo))
 	compose := container.NewVBox(widget.NewSeparator(), v.composeBox, v.handoff)
-	v.detail = container.NewBorder(container.NewVBox(v.head, v.meta, v.deviceBox, v.undeliv, widget.NewSeparator()), compose, nil, nil, v.convScroll)
+	v.detail = container.NewBorder(container.NewVBox(v.head, v.meta, v.dispatchLine, v.deviceBox, v.undeliv, widget.NewSeparator()), compose, nil, nil, v.convScroll)
 	v.detail.Hide()
 }
 
@@ -703,10 +726,13 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 	if org != "" {
 		first = append(first, org)
 	}
-	first = append(first, "raised by "+t.Requester+" "+Ago(t.CreatedAt, now))
+	first = append(first, "raised by "+RequesterWords(t)+" "+Ago(t.CreatedAt, now))
 	lines = append(lines, capitalise(strings.Join(first, " · ")))
+	if cb := CallBackWords(t); cb != "" {
+		lines = append(lines, cb)
+	}
 	lines = append(lines, fmt.Sprintf("Status: %s · Priority: %s · With: %s",
-		capitalise(t.Status.Label()), PriorityWords(t.Priority), v.partyWords(t.Owner)+assigneeWords(t.Assignee)))
+		capitalise(t.Status.Label()), PriorityWords(t.Priority), v.partyWords(t.Owner)+assigneeWords(v.personName(t.Assignee))))
 	if info, ok := msp.LookupPillar(t.Pillar); ok {
 		cat := t.Category
 		if c, ok := msp.LookupCategory(t.Pillar, t.Category); ok {
@@ -727,7 +753,7 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 
 	v.conv.Objects = nil
 	withTicket, later := attachmentGroups(t.Comments, t.Attachments, func(c msp.Comment) bool { return c.Kind == msp.CommentKindReply })
-	requester := t.Requester + " (requester)"
+	requester := requesterLabel(t)
 	if t.Description != "" {
 		v.conv.Add(staffBubble(requester, t.CreatedAt, now, t.Description, false))
 	} else if len(withTicket) > 0 {
@@ -782,6 +808,7 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 		v.noteBtn.Disable()
 		v.compose.SetPlaceHolder("This ticket is closed.")
 	}
+	v.renderDispatch(t)
 	v.detail.Show()
 	v.detail.Refresh() // lays the pane out now, so the scroll knows its height
 	v.convScroll.ScrollToBottom()
@@ -795,6 +822,9 @@ func (v *ticketsTab) renderDevice(t localapi.StaffTicket, now time.Time) {
 	case t.DeviceInfo != nil:
 		dv := t.DeviceInfo
 		parts := []string{"Raised on " + dv.Hostname}
+		if t.Caller != nil {
+			parts[0] = "The caller's computer: " + dv.Hostname // logged from a call, not raised on it
+		}
 		if dv.OS != "" {
 			parts = append(parts, dv.OS)
 		}
@@ -839,7 +869,7 @@ func setVisible(o fyne.CanvasObject, on bool) {
 func (v *ticketsTab) authorWords(t localapi.StaffTicket, c msp.Comment) string {
 	switch {
 	case c.Role == msp.RoleEndUser || c.Author == t.Requester:
-		return t.Requester + " (requester)"
+		return requesterLabel(t)
 	case c.Role == msp.RoleITLead:
 		return "IT lead"
 	case c.Role == msp.RoleTechnician:
@@ -988,7 +1018,7 @@ func (v *ticketsTab) change(ch msp.Change, done func()) {
 	ch.ID, ch.TicketID, ch.At = msp.NewID(), id, v.d.env.Now().UTC()
 	v.busy = true
 	v.composeMsg.clear()
-	buttons := []*widget.Button{v.replyBtn, v.noteBtn, v.resolveBtn, v.escalate, v.handBack, v.handGo}
+	buttons := []*widget.Button{v.replyBtn, v.noteBtn, v.resolveBtn, v.escalate, v.handBack, v.handGo, v.priorityBtn, v.mergeBtn}
 	for _, b := range buttons {
 		b.Disable()
 	}

@@ -99,7 +99,8 @@ func (failingSignOut) SignOut(context.Context) error {
 // leaves the person signed in where they were: "Save as PDF…" (the file
 // dialog that used to panic), its offline refusal, an attached file's
 // "Save as…", "Open" of a file that cannot be had offline, the
-// confirmation of a sign-out with unsent changes, and a failed sign-out.
+// confirmation of a sign-out with unsent changes, a failed sign-out, and
+// the dispatch dialogs (Priority…, Merge into…, Phone ticket…).
 // (The saved-file and saved-report dialogs are opened by
 // TestDashboardShowsAttachmentsAndDevice and TestDashboardServiceTab.)
 func TestDashboardDialogsOpenAndKeepTheWindow(t *testing.T) {
@@ -135,6 +136,14 @@ func TestDashboardDialogsOpenAndKeepTheWindow(t *testing.T) {
 	}
 	dlg = opens(t, w, "Save as… of an attached file", func() { d.tickets.SaveAttachment(tv.ID, logFile) })
 	wantUsableFileDialog(t, w, "Save as… of an attached file", dlg)
+	closeDialog(w)
+
+	// The dispatch dialogs: a new priority, a merge, a phone ticket.
+	opens(t, w, "Priority…", func() { test.Tap(d.tickets.priorityBtn) })
+	closeDialog(w)
+	opens(t, w, "Merge into…", func() { test.Tap(d.tickets.mergeBtn) })
+	closeDialog(w)
+	opens(t, w, "Phone ticket…", func() { test.Tap(d.tickets.phoneBtn) })
 	closeDialog(w)
 
 	// Offline, Save as PDF… says why instead of opening the file dialog.

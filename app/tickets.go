@@ -296,6 +296,10 @@ func (v *Tickets) show(id string) {
 	now := v.env.Now()
 	v.head.SetText(fmt.Sprintf("%s  %s", TicketNumber(t.ID), t.Title))
 	meta := []string{"Status: " + StatusWords(t.Status)}
+	if t.MergedInto != "" {
+		// Merged, not gone: the same problem is worked on another ticket.
+		meta[0] += " · merged into " + TicketNumber(t.MergedInto) + ", which reports the same problem; your support team carries on there"
+	}
 	if s := SLAWords(t); s != "" {
 		meta = append(meta, s)
 	}

@@ -38,6 +38,8 @@ import (
 //	h-alerts/<tenant>/<device>            DeviceAlerts
 //	h-matrixlog/<tenant>                  []msp.MatrixEvent, oldest first
 //	h-evq/<event id>                      QueuedEvent: the event outbox
+//	h-person/<tenant>/<person>            msp.Person
+//	h-agroup/<tenant>/<problem>           AlertGroup
 //	h-meta/open-index                     present once h-open is complete
 //	h-meta/ticket-id-index                present once h-ticketid is complete
 //	h-meta/device-feed-index              present once h-dfeed is complete
@@ -64,6 +66,8 @@ const (
 	spAlerts      = "h-alerts"
 	spMeta        = "h-meta"
 	spMatrix      = "h-matrixlog"
+	spPerson      = "h-person"
+	spAGroup      = "h-agroup"
 )
 
 // BadgerStore is the embedded Store.
@@ -487,6 +491,21 @@ func (b badgerTx) PutDeviceAlerts(a DeviceAlerts) error {
 	return b.tx.PutJSON(k(spAlerts, a.Tenant, a.Device), a)
 }
 
+func (b badgerTx) AlertGroup(tenant, problem string) (g AlertGroup, err error) {
+	err = b.get(k(spAGroup, tenant, problem), "alert group "+problem, &g)
+	return g, err
+}
+
+func (b badgerTx) PutAlertGroup(g AlertGroup) error {
+	return b.tx.PutJSON(k(spAGroup, g.Tenant, g.Problem), g)
+}
+
+func (b badgerTx) AlertGroups(tenant string) ([]AlertGroup, error) {
+	out := []AlertGroup{}
+	err := scanJSON(b.tx, k(spAGroup, tenant, ""), func(g AlertGroup) bool { out = append(out, g); return true })
+	return out, err
+}
+
 func (b badgerTx) Tickets(tenant string, fn func(*msp.Ticket) bool) error {
 	return scanJSON(b.tx, k(spTicket, tenant, ""), func(t msp.Ticket) bool { return fn(&t) })
 }
@@ -686,12 +705,47 @@ func (b badgerTx) QueuedEvents(limit int) ([]QueuedEvent, error) {
 
 func (b badgerTx) DeleteQueuedEvent(id string) error { return b.tx.Delete(k(spEventQ, id)) }
 
+func (b badgerTx) Person(tenant, id string) (p msp.Person, err error) {
+	err = b.get(k(spPerson, tenant, id), "person "+id, &p)
+	return p, err
+}
+
+func (b badgerTx) PutPerson(p msp.Person) error {
+	if err := b.tx.PutJSON(k(spPerson, p.Tenant, p.ID), p); err != nil {
+		return err
+	}
+	return b.noteFeed(p.Tenant, FeedPerson, p.ID, "")
+}
+
+func (b badgerTx) DeletePerson(tenant, id string) error {
+	ok, err := b.tx.Has(k(spPerson, tenant, id))
+	if err != nil || !ok {
+		return err
+	}
+	if err := b.tx.Delete(k(spPerson, tenant, id)); err != nil {
+		return err
+	}
+	return b.noteFeed(tenant, FeedPerson, id, "")
+}
+
+func (b badgerTx) People(tenant string) ([]msp.Person, error) {
+	out := []msp.Person{}
+	err := scanJSON(b.tx, k(spPerson, tenant, ""), func(p msp.Person) bool { out = append(out, p); return true })
+	return out, err
+}
+
 func (b badgerTx) User(id string) (u User, err error) {
 	err = b.get(k(spUser, id), "user "+id, &u)
 	return u, err
 }
 
 func (b badgerTx) PutUser(u User) error { return b.tx.PutJSON(k(spUser, u.ID), u) }
+
+func (b badgerTx) Users() ([]User, error) {
+	var out []User
+	err := scanJSON(b.tx, localdb.Prefix(spUser), func(u User) bool { out = append(out, u); return true })
+	return out, err
+}
 
 func (b badgerTx) Secret(hash string) (s Secret, err error) {
 	err = b.get(k(spSecret, hash), "credential", &s)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"tandem/hub"
 	"tandem/msp"
 	"tandem/sync/protocol"
 )
@@ -45,12 +46,18 @@ func TestCrossTenantSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	peopleA, err := h.admin.AddPeople(ctx, a.ID, []hub.PersonInput{{Name: "SECRET-NAME Sipho", Email: "sipho@acme.example", Phone: "+27 82 555 0102",
+		Accounts: []msp.PersonAccount{{Device: "acme-pc", Account: "jane"}}}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	personA := peopleA.People[0]
 	before := h.adminTicket(t, a.ID, ta.ID)
 	if before == nil || len(before.Comments) == 0 {
 		t.Fatal("A's ticket is not on the hub")
 	}
 	commentID := before.Comments[len(before.Comments)-1].ID
-	ids := []string{ta.ID, commentID, sum, da.id.DeviceID, leadA.User.ID, a.ID, ta.Attachments[0].ID}
+	ids := []string{ta.ID, commentID, sum, da.id.DeviceID, leadA.User.ID, a.ID, ta.Attachments[0].ID, personA.ID}
 	markers := regexp.MustCompile(`SECRET-[A-Z]+`)
 
 	// B's credentials.
@@ -185,6 +192,49 @@ func TestCrossTenantSweep(t *testing.T) {
 		}
 	}
 
+	// Dispatch reaching for A from B's own ticket: merged into A's ticket,
+	// assigned to A's IT lead, a phoned-in ticket naming A's computer.
+	tb := draft("Bolt's own ticket")
+	if r := db.push(t, createM(db.next(), tb)).Results; len(r) != 1 || r[0].Outcome != protocol.Applied {
+		t.Fatalf("B's own ticket: %+v", r)
+	}
+	phone := draft("Phoned in naming A's computer")
+	phone.Device, phone.Caller = da.id.DeviceID, &msp.Caller{Name: "Caller"}
+	dispatch := []*msp.Change{
+		change(msp.Change{Kind: msp.ChangeMerge, TicketID: tb.ID, Into: ta.ID}),
+		change(msp.Change{Kind: msp.ChangeMerge, Into: tb.ID}),
+		change(msp.Change{Kind: msp.ChangeAssign, TicketID: tb.ID, Assignee: new(leadA.User.ID)}),
+		{ID: msp.NewID(), Kind: msp.ChangeCreate, TicketID: phone.ID, Ticket: phone, At: now},
+	}
+	for k, c := range creds[1:] {
+		conn := staffConnTo(t, h, c.bearer)
+		var staff []protocol.Mutation
+		for i, ch := range dispatch {
+			cc := *ch
+			cc.ID = msp.NewID()
+			if cc.Kind == msp.ChangeCreate {
+				tk := *cc.Ticket
+				tk.ID = msp.NewTicketID()
+				cc.Ticket, cc.TicketID = &tk, tk.ID
+			}
+			staff = append(staff, protocol.Mutation{Seq: uint64(13 + i), Kind: protocol.KindTicket, Tenant: b.ID, Change: &cc})
+		}
+		resp, err := conn.Push(ctx, staff)
+		if err != nil {
+			t.Fatalf("%s push: %v", c.name, err)
+		}
+		for _, r := range resp.Results {
+			if r.Outcome != protocol.Rejected {
+				t.Errorf("%s (%d): dispatch change %d = %s, want rejected", c.name, k, r.Seq, r.Outcome)
+			} else {
+				rejected++
+			}
+		}
+	}
+	if got := h.adminTicket(t, b.ID, tb.ID); got == nil || got.Status == msp.StatusClosed || got.Assignee != "" {
+		t.Errorf("B's ticket after reaching for A: %+v", got)
+	}
+
 	after := h.adminTicket(t, a.ID, ta.ID)
 	bj, _ := json.Marshal(before)
 	aj, _ := json.Marshal(after)
@@ -197,6 +247,12 @@ func TestCrossTenantSweep(t *testing.T) {
 	ds, err := h.admin.Devices(ctx, a.ID)
 	if err != nil || len(ds) != 1 || !ds[0].RevokedAt.IsZero() {
 		t.Errorf("A's devices after the sweep: %+v, %v", ds, err)
+	}
+	if ps, err := h.admin.People(ctx, a.ID); err != nil || len(ps) != 1 || ps[0].Name != personA.Name {
+		t.Errorf("A's people after the sweep: %+v, %v", ps, err)
+	}
+	if ps, err := h.admin.People(ctx, b.ID); err != nil || len(ps) != 0 {
+		t.Errorf("B's people hold %+v, %v; want none", ps, err)
 	}
 	if status, got, _ := getBlob(t, h.rawClient(t, nil), h.info.URL+protocol.BlobPath(sum)+"?tenant="+a.ID, operatorToken(t, h)); status != http.StatusOK || !bytes.Equal(got, blob) {
 		t.Errorf("A's file after the sweep: %d, %d bytes", status, len(got))

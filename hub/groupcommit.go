@@ -63,7 +63,11 @@ func (s *Server) applyChunk(ctx context.Context, job *chunkJob) {
 		batch, g.queue = g.queue[:i:i], g.queue[i:]
 		g.mu.Unlock()
 
-		if err := s.commitGroup(context.WithoutCancel(ctx), batch); err != nil && len(batch) > 1 {
+		gctx := context.WithoutCancel(ctx)
+		if len(batch) > 1 {
+			gctx = SingleTry(gctx) // on a conflict, each push is committed (and retried) alone below
+		}
+		if err := s.commitGroup(gctx, batch); err != nil && len(batch) > 1 {
 			// One job's trouble (too large a transaction, a bad record)
 			// must not fail the others: commit each on its own.
 			for _, j := range batch {

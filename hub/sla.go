@@ -495,6 +495,13 @@ func (s *Server) sweptBefore(tn string) (sweptTenant, bool) {
 	return st, ok
 }
 
+// forgetSwept makes the next sweep of every tenant a full one.
+func (s *Server) forgetSwept() {
+	s.swept.mu.Lock()
+	defer s.swept.mu.Unlock()
+	s.swept.tenants = nil
+}
+
 func (s *Server) noteSwept(tn string, st sweptTenant) {
 	s.swept.mu.Lock()
 	defer s.swept.mu.Unlock()
@@ -705,7 +712,30 @@ func (s *Server) RunSLA(ctx context.Context, interval time.Duration) {
 	}
 	timer := time.NewTimer(interval)
 	defer timer.Stop()
+	held := false
 	for {
+		// On a store several hubs share, one of them sweeps: the lease
+		// outlives three rounds, so a holder that died is replaced then.
+		if lease := s.holdsLease(ctx, LeaseSLASweep, 3*interval); lease != held {
+			held = lease
+			s.sweeping.Store(held)
+			if held {
+				// Another hub swept meanwhile: read every ticket once.
+				s.forgetSwept()
+			}
+			if _, shared := s.store.(Leaser); shared && ctx.Err() == nil {
+				s.log.Info("the SLA sweep's lease changed hands", "this_hub_sweeps", held, "instance", s.instance)
+			}
+		}
+		if !held {
+			timer.Reset(interval)
+			select {
+			case <-ctx.Done():
+				return
+			case <-timer.C:
+			}
+			continue
+		}
 		st, err := s.SweepSLA(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("SLA sweep", "err", err, "tenants", st.Tenants, "open", st.Open)

@@ -35,6 +35,7 @@ func (s *Server) staffRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+PathStaffDevices, s.syncClient(s.staffOnly(s.staffDevices)))
 	mux.HandleFunc("GET "+PathStaffDevices+"/{id}", s.syncClient(s.staffOnly(s.staffInventory)))
 	s.staffReportRoutes(mux)
+	s.dispatchRoutes(mux)
 }
 
 // staffOnly admits a signed-in person and settles the tenant of the

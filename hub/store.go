@@ -27,6 +27,24 @@ type Store interface {
 	Close() error
 }
 
+// SingleTry marks ctx for an Update whose conflict the caller handles
+// itself: a store that retries transactions that fail to serialize (the
+// PostgreSQL store) runs fn once and returns the failure. The group commit
+// uses it for a merged batch of pushes, which it commits again push by
+// push: a serialization failure is retried for one push, never for a
+// whole merged batch.
+func SingleTry(ctx context.Context) context.Context {
+	return context.WithValue(ctx, singleTryKey{}, true)
+}
+
+// IsSingleTry reports whether ctx was marked by SingleTry.
+func IsSingleTry(ctx context.Context) bool {
+	v, _ := ctx.Value(singleTryKey{}).(bool)
+	return v
+}
+
+type singleTryKey struct{}
+
 // ErrNotFound is returned by Tx getters for a missing object.
 var ErrNotFound = errors.New("not found")
 
@@ -35,11 +53,12 @@ var ErrNotFound = errors.New("not found")
 // another tenant's objects by id.
 type Tx interface {
 	Tenant(id string) (msp.Tenant, error)
-	// PutTenant stores t and gives it a new stamp (TenantStamp).
+	// PutTenant stores t, which moves its stamp (TenantStamp).
 	PutTenant(t msp.Tenant) error
-	// TenantStamp is an opaque value that PutTenant writes anew with every
-	// write of the tenant, never the same twice (not even for a
-	// transaction that did not commit), so a hub process may keep a
+	// TenantStamp is an opaque value that differs whenever the tenant's
+	// stored record differs (a new one with every PutTenant, or a hash of
+	// the record), never that of another record, not even one a
+	// transaction that did not commit wrote: a hub process may keep a
 	// decoded tenant and decode it again only once the stamp moved, in
 	// its own process or in another sharing the store. It is a point read,
 	// far cheaper than Tenant. A tenant not written since the store kept
@@ -114,6 +133,13 @@ type Tx interface {
 	// if it has none yet.
 	DeviceAlerts(tenant, device string) (DeviceAlerts, error)
 	PutDeviceAlerts(a DeviceAlerts) error
+	// AlertGroup is the tenant's record of one problem across its devices
+	// (AlertGroup.Problem, such as "posture/disk_encryption"); ErrNotFound
+	// if no device ever had it. PutAlertGroup stores one; AlertGroups
+	// returns the tenant's, in problem order.
+	AlertGroup(tenant, problem string) (AlertGroup, error)
+	PutAlertGroup(g AlertGroup) error
+	AlertGroups(tenant string) ([]AlertGroup, error)
 
 	// Mark is where a push stream stands: the last sequence number applied
 	// for it and the id of that mutation. A stream the hub never saw has
@@ -161,8 +187,26 @@ type Tx interface {
 	QueuedEvents(limit int) ([]QueuedEvent, error)
 	DeleteQueuedEvent(id string) error
 
+	// Person is one of the tenant's people (tandem-hub person add or
+	// import); ErrNotFound if there is none with this id in the tenant.
+	Person(tenant, id string) (msp.Person, error)
+	// PutPerson stores p and records it in its tenant's change feed (kind
+	// FeedPerson), so staff replicas get it.
+	PutPerson(p msp.Person) error
+	// DeletePerson removes the person, with their personal data, and
+	// records the removal in the tenant's change feed (kind FeedPerson,
+	// whose object then no longer exists). Removing a person who is not
+	// there does nothing and is no error.
+	DeletePerson(tenant, id string) error
+	// People returns the tenant's people in id order; none (not
+	// ErrNotFound) for a tenant without any.
+	People(tenant string) ([]msp.Person, error)
+
 	User(id string) (User, error)
 	PutUser(u User) error
+	// Users returns every person who signs in, removed ones included, in
+	// id order (who may be assigned a ticket is read from it).
+	Users() ([]User, error)
 	// Secrets are sign-in codes and user tokens, stored by their SHA-256.
 	Secret(hash string) (Secret, error)
 	PutSecret(s Secret) error
@@ -240,6 +284,43 @@ type DeviceAlerts struct {
 	Open map[string]string `json:"open,omitempty"`
 }
 
+// AlertGroup is one problem across a tenant's devices: the devices that
+// have it now, the one ticket that lists them, and when each device had it.
+type AlertGroup struct {
+	Tenant string `json:"tenant"`
+	// Problem is an alert condition, or for the security baseline the
+	// condition and the check: "disk-full", "posture/disk_encryption".
+	Problem string `json:"problem"`
+	// Ticket is the ticket that lists the devices; it may have been
+	// resolved by staff meanwhile (a device that joins then raises a new
+	// one). Empty until the first device had the problem.
+	Ticket string `json:"ticket,omitempty"`
+	// Devices are the devices that have the problem now, by device id.
+	Devices map[string]GroupDevice `json:"devices,omitempty"`
+	// Spans are the times devices had the problem that ended, oldest first
+	// (at most MaxGroupSpans), for the monthly report.
+	Spans []GroupSpan `json:"spans,omitempty"`
+}
+
+// MaxGroupSpans bounds AlertGroup.Spans.
+const MaxGroupSpans = 2000
+
+// GroupDevice is a device that has a group's problem.
+type GroupDevice struct {
+	Hostname string    `json:"hostname"`
+	Detail   string    `json:"detail,omitempty"` // "BitLocker on C: off"
+	Since    time.Time `json:"since"`
+	Ticket   string    `json:"ticket,omitempty"` // the group ticket when it joined
+}
+
+// GroupSpan is a time a device had a group's problem.
+type GroupSpan struct {
+	Device string    `json:"device"`
+	Ticket string    `json:"ticket,omitempty"`
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+}
+
 // StreamMark is where one push stream stands on the hub.
 type StreamMark struct {
 	// Seq is the last sequence number applied or refused (or, for a stream
@@ -254,9 +335,14 @@ type StreamMark struct {
 // FeedEntry is one entry of a tenant's change feed.
 type FeedEntry struct {
 	Seq  uint64 `json:"seq"`
-	Kind string `json:"kind"` // "ticket", "tenant" or FeedResponsibilities
+	Kind string `json:"kind"` // "ticket", "tenant", FeedResponsibilities or FeedPerson
 	ID   string `json:"id"`
 }
+
+// FeedPerson is the FeedEntry kind of one of a tenant's people (its ID is
+// the person's); the entry stays when the person is removed, so replicas
+// learn of the removal.
+const FeedPerson = "person"
 
 // FeedResponsibilities is the FeedEntry kind of a tenant's matrix history
 // (its ID is the tenant's).
@@ -282,6 +368,12 @@ type Device struct {
 	// Inventoried is when the last inventory arrived.
 	Inventoried  time.Time `json:"inventoried,omitzero"`
 	AgentVersion string    `json:"agent_version,omitempty"`
+	// AlertsStamp is the alert policy (and grace) the device's inventory
+	// was last checked under, and AlertsRecheck when a condition may turn
+	// by time alone (a grace ending, updates pending past the limit): a
+	// check-in after either changed checks the stored inventory again.
+	AlertsStamp   string    `json:"alerts_stamp,omitempty"`
+	AlertsRecheck time.Time `json:"alerts_recheck,omitzero"`
 	// Streams are the push streams the device's agent has used, oldest
 	// first; the last is the current one. A push on an earlier one means
 	// two computers hold this device's credential (see protocol.CodeCloned).

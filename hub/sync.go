@@ -374,6 +374,10 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 	if err != nil {
 		return nil, err
 	}
+	targetBefore, target, err := checkDispatch(tx, tenant, current, next, c, actor, now)
+	if err != nil {
+		return nil, err
+	}
 	var h TicketHistory
 	if current == nil {
 		h = routeNew(next, tenant, now)
@@ -391,7 +395,15 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 	if err := tx.PutHistory(h); err != nil {
 		return nil, err
 	}
-	return ticketEvents(current, next, now), nil
+	evs := ticketEvents(current, next, now)
+	if target != nil && target.Revision != targetBefore.Revision {
+		more, err := s.storeMergeTarget(tx, tenant, targetBefore, target, now)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, more...)
+	}
+	return evs, nil
 }
 
 // openOnFirstReply moves a new ticket to open when the IT lead or a
@@ -520,20 +532,37 @@ func (s *Server) applyCheckIn(tx Tx, p principal, c protocol.CheckIn, now time.T
 	before := d.LastSeen
 	d.LastSeen = now
 	d.AgentVersion = c.AgentVersion
-	if err := tx.PutDevice(d); err != nil {
-		return nil, err
-	}
 	tenant, err := s.tenant1(tx, p)
 	if err != nil {
 		return nil, err
 	}
-	if pol := tenant.AlertRules(); pol.SilentAfter > 0 && now.Sub(before) <= pol.SilentAfter {
+	pol := tenant.AlertRules()
+	if needsInventoryCheck(pol, d, now) {
+		// The alert policy or the device's grace changed since its
+		// inventory was last checked, or a condition turned by time:
+		// check the inventory the hub holds now, not at the next one sent.
+		inv, err := tx.Inventory(p.tenant, d.ID)
+		switch {
+		case err == nil:
+			evs, err := s.checkAlerts(tx, tenant, &d, &inv, now)
+			if err != nil {
+				return nil, err
+			}
+			return evs, tx.PutDevice(d)
+		case !errors.Is(err, ErrNotFound):
+			return nil, err
+		}
+	}
+	if err := tx.PutDevice(d); err != nil {
+		return nil, err
+	}
+	if pol.SilentAfter > 0 && now.Sub(before) <= pol.SilentAfter {
 		// The sweep raises a silence alert only after SilentAfter without a
 		// check-in, and resolves it itself if the policy changed since, so a
 		// device heard from within that time has none to clear: skip the read.
 		return nil, nil
 	}
-	return s.deviceHeard(tx, p, d, nil, now)
+	return s.checkAlerts(tx, tenant, &d, nil, now)
 }
 
 func (s *Server) applyInventory(tx Tx, p principal, inv msp.Inventory, now time.Time) ([]TicketEvent, error) {
@@ -554,20 +583,15 @@ func (s *Server) applyInventory(tx Tx, p principal, inv msp.Inventory, now time.
 	if err := tx.PutInventory(p.tenant, p.device.ID, inv); err != nil {
 		return nil, err
 	}
-	if err := tx.PutDevice(d); err != nil {
-		return nil, err
-	}
-	return s.deviceHeard(tx, p, d, &inv, now)
-}
-
-// deviceHeard runs the proactive alerts of a device that just checked in
-// (inv nil) or sent its inventory.
-func (s *Server) deviceHeard(tx Tx, p principal, d Device, inv *msp.Inventory, now time.Time) ([]TicketEvent, error) {
 	tenant, err := s.tenant1(tx, p)
 	if err != nil {
 		return nil, err
 	}
-	return s.checkAlerts(tx, tenant, d, inv, now)
+	evs, err := s.checkAlerts(tx, tenant, &d, &inv, now)
+	if err != nil {
+		return nil, err
+	}
+	return evs, tx.PutDevice(d)
 }
 
 // pull returns the changes after the client's cursor that the device may
@@ -765,6 +789,19 @@ func deviceView(tx Tx, p principal, e FeedEntry) (protocol.Change, bool, error) 
 			return protocol.Change{}, false, err
 		}
 		return protocol.Change{Seq: e.Seq, Kind: protocol.ChangeResponsibilities, History: h}, true, nil
+	case FeedPerson:
+		if p.user == nil {
+			return protocol.Change{}, false, nil // people's names and numbers are for staff
+		}
+		c := protocol.Change{Seq: e.Seq, Kind: protocol.ChangePerson, PersonID: e.ID}
+		person, err := tx.Person(p.tenant, e.ID)
+		switch {
+		case err == nil:
+			c.Person = &person
+		case !errors.Is(err, ErrNotFound):
+			return protocol.Change{}, false, err
+		}
+		return c, true, nil
 	}
 	return protocol.Change{}, false, nil
 }

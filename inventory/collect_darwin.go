@@ -87,7 +87,8 @@ func (c *collector) system(ctx context.Context, r *Report) {
 	}
 	r.Hardware.Vendor = "Apple Inc."
 
-	res, err := c.run(ctx, c.cmdTO, "system_profiler", "-json", "SPHardwareDataType", "SPSoftwareDataType")
+	res, err := c.run(ctx, c.cmdTO, "system_profiler", "-xml", "SPHardwareDataType", "SPSoftwareDataType",
+		"SPStorageDataType", "SPNVMeDataType", "SPSerialATADataType")
 	switch {
 	case err != nil:
 		c.warn("hardware details unknown: %v", err)
@@ -96,7 +97,16 @@ func (c *collector) system(ctx context.Context, r *Report) {
 		c.warn("hardware details unknown: system_profiler exited with %d: %s", res.Code, res.stderrLine())
 		return
 	}
-	h, err := parseMacProfile(res.Stdout)
+	d, err := parseSystemProfiler(res.Stdout)
+	if err != nil {
+		c.warn("hardware details unknown: %v", err)
+		return
+	}
+	for _, x := range macDrives(d) {
+		r.Machine.Drives = append(r.Machine.Drives, Drive{Name: x.Name, Model: x.Model, Serial: x.Serial, Device: x.BSDName,
+			Bus: x.Bus, Medium: x.Medium, SizeBytes: x.SizeBytes})
+	}
+	h, err := macProfileOf(d)
 	if err != nil {
 		c.warn("hardware details unknown: %v", err)
 		return
@@ -152,7 +162,7 @@ func (c *collector) disks() []msp.Disk {
 
 // software lists the applications system_profiler finds.
 func (c *collector) software(ctx context.Context) []msp.Software {
-	res, err := c.run(ctx, c.patchTO, "system_profiler", "-json", "-detailLevel", "mini", "SPApplicationsDataType")
+	res, err := c.run(ctx, c.patchTO, "system_profiler", "-xml", "-detailLevel", "mini", "SPApplicationsDataType")
 	switch {
 	case err != nil:
 		c.warn("installed applications unknown: %v", err)
@@ -191,11 +201,30 @@ func (c *collector) patches(ctx context.Context) msp.PatchState {
 // posture runs the four posture checks.
 func (c *collector) posture(ctx context.Context) msp.Posture {
 	return msp.Posture{
-		Firewall:         c.cmdCheck(ctx, macFirewall, "/usr/libexec/ApplicationFirewall/socketfilterfw", "--getglobalstate"),
+		Firewall:         c.firewall(ctx),
 		DiskEncryption:   c.cmdCheck(ctx, macFileVault, "fdesetup", "status"),
 		AutomaticUpdates: c.autoUpdates(ctx),
-		Antivirus:        c.antivirus(),
+		Antivirus:        c.antivirus(ctx),
 	}
+}
+
+// firewall asks socketfilterfw for the Application Firewall's state, and
+// falls back on its preference (com.apple.alf globalstate, before macOS 15)
+// and launchd's job list when socketfilterfw cannot tell.
+func (c *collector) firewall(ctx context.Context) msp.Check {
+	ch := c.cmdCheck(ctx, macFirewall, "/usr/libexec/ApplicationFirewall/socketfilterfw", "--getglobalstate")
+	if ch.State != msp.CheckUnknown {
+		return ch
+	}
+	res, err := c.run(ctx, c.cmdTO, "defaults", "read", "/Library/Preferences/com.apple.alf", "globalstate")
+	if err != nil || res.Code != 0 {
+		return ch
+	}
+	var jobs []byte
+	if l, err := c.run(ctx, c.cmdTO, "launchctl", "list"); err == nil && l.Code == 0 {
+		jobs = l.Stdout
+	}
+	return macALF(res.Stdout, jobs)
 }
 
 // cmdCheck runs a command and judges its output with judge.
@@ -222,10 +251,19 @@ func (c *collector) autoUpdates(ctx context.Context) msp.Check {
 	return macAutoUpdate(parseDefaults(res.Stdout))
 }
 
+// The antivirus tools asked once their product's daemon runs.
+const (
+	mdatpPath  = "/usr/local/bin/mdatp"
+	cytoolPath = "/Library/Application Support/PaloAltoNetworks/Traps/bin/cytool"
+	s1ctlPath  = "/usr/local/bin/sentinelctl"
+)
+
 // antivirus looks for a third-party antivirus daemon and for XProtect, the
-// malware scanner built into macOS.
-func (c *collector) antivirus() msp.Check {
+// malware scanner built into macOS. The products whose tool says more
+// (Defender, Cortex XDR, SentinelOne) are judged by their tool's answer.
+func (c *collector) antivirus(ctx context.Context) msp.Check {
 	var found []string
+	products := map[string]bool{}
 	procs, err := unix.SysctlKinfoProcSlice("kern.proc.all")
 	if err != nil {
 		c.warn("processes not listed for the antivirus check: %v", err)
@@ -234,12 +272,43 @@ func (c *collector) antivirus() msp.Check {
 		name := unix.ByteSliceToString(p.Proc.P_comm[:])
 		for prefix, product := range macAVDaemons {
 			if strings.HasPrefix(name, prefix) {
+				products[product] = true
 				found = append(found, fmt.Sprintf("%s: %s running (pid %d)", product, name, p.Proc.P_pid))
 			}
 		}
 	}
 	slices.Sort(found)
 	found = slices.Compact(found)
+	var reports []avReport
+	ask := func(product string, parse func(...[]byte) (avReport, error), name string, argss ...[]string) {
+		if !products[product] {
+			return
+		}
+		var outs [][]byte
+		for _, args := range argss {
+			res, err := c.run(ctx, c.cmdTO, name, args...)
+			if err != nil || res.Code != 0 {
+				c.warn("%s runs, but %s %s did not answer: %v %s", product, name, strings.Join(args, " "), err, res.stderrLine())
+				return
+			}
+			outs = append(outs, res.Stdout)
+		}
+		a, err := parse(outs...)
+		if err != nil {
+			c.warn("%s: %v", product, err)
+			return
+		}
+		if a.NoState {
+			a.On = true // its daemon runs, and its tool says no more
+		}
+		reports = append(reports, a)
+	}
+	ask("Microsoft Defender for Endpoint", func(b ...[]byte) (avReport, error) { return parseMDATPHealth(b[0]) },
+		mdatpPath, []string{"health", "--output", "json"})
+	ask("Cortex XDR", func(b ...[]byte) (avReport, error) { return parseCytool(b[0], b[1], b[2]) },
+		cytoolPath, []string{"info"}, []string{"info", "query"}, []string{"runtime", "query"})
+	ask("SentinelOne", func(b ...[]byte) (avReport, error) { return parseSentinelCtl(b[0]) },
+		s1ctlPath, []string{"version"})
 	const xp = "/Library/Apple/System/Library/CoreServices/XProtect.bundle/Contents/Info.plist"
 	xprotect := ""
 	if fi, err := os.Stat(xp); err == nil {
@@ -253,6 +322,8 @@ func (c *collector) antivirus() msp.Check {
 		xprotect = fmt.Sprintf("XProtect: %v", err)
 	}
 	switch {
+	case len(reports) > 0:
+		return avChecks(reports, append(found, xprotect)...)
 	case len(found) > 0:
 		return check(msp.CheckOK, "%s", strings.Join(append(found, xprotect), "; "))
 	case xprotect != "":

@@ -397,7 +397,23 @@ func (c *collector) patches(ctx context.Context) msp.PatchState {
 func (c *collector) aptPatches(ctx context.Context, p *msp.PatchState) {
 	p.RebootRequired = c.exists("/run/reboot-required") || c.exists("/var/run/reboot-required")
 	c.aptListsAge()
-	res, err := c.run(ctx, c.patchTO, "apt-get", "-s", "-o", "Debug::NoLocking=1", "dist-upgrade")
+	args := []string{"-s", "-o", "Debug::NoLocking=1", "dist-upgrade"}
+	// The answer is kept while apt's inputs stay as they were: a
+	// collection then costs a walk of their sizes and times, not apt's
+	// dependency resolution.
+	key, err := c.inputsKey(aptInputs, map[string]bool{"partial": true},
+		append([]string{"apt-get", "APT_CONFIG=" + os.Getenv("APT_CONFIG")}, args...)...)
+	if err != nil {
+		c.warn("the update check's answer is not kept: %v", err)
+	}
+	if key != "" {
+		if a, ok := c.cachedPatches(aptCacheFile, key); ok {
+			p.Pending = a.Pending
+			p.LastChecked = c.now() // the answer apt-get would give now: its inputs are unchanged
+			return
+		}
+	}
+	res, err := c.run(ctx, c.patchTO, "apt-get", args...)
 	if err != nil {
 		c.warn("pending updates not checked: %v", err)
 		return
@@ -408,6 +424,25 @@ func (c *collector) aptPatches(ctx context.Context, p *msp.PatchState) {
 	}
 	p.Pending = parseAptSimulate(res.Stdout)
 	p.LastChecked = c.now()
+	if key != "" {
+		if err := c.storePatches(aptCacheFile, cachedAnswer{Key: key, Asked: p.LastChecked, Pending: p.Pending}); err != nil {
+			c.warn("the update check's answer is not kept, so the next collection asks apt again: %v", err)
+		}
+	}
+}
+
+// aptCacheFile is the cached answer of apt-get -s dist-upgrade.
+const aptCacheFile = "apt-dist-upgrade.json"
+
+// aptInputs are what apt-get -s dist-upgrade's answer depends on: the
+// installed packages (dpkg's status, its journal of an interrupted run, its
+// foreign architectures, and which packages apt installed automatically),
+// the package lists of the last apt-get update, apt's configuration
+// (sources, preferences and pinning, apt.conf), the machine id that phased
+// updates are drawn from, and apt itself.
+var aptInputs = []string{
+	dpkgStatus, "/var/lib/dpkg/updates", "/var/lib/dpkg/arch", "/var/lib/apt/extended_states",
+	aptListsDir, "/etc/apt", "/etc/machine-id", "/usr/bin/apt-get",
 }
 
 // aptListsAge warns when the package lists are old: apt-get -s only knows

@@ -2,7 +2,8 @@
 // name, operating system, the machine (vendor, model, serial, BIOS),
 // processor, memory and its modules, disks, network interfaces, installed
 // software with the source of each entry (dpkg, rpm or pacman, and snap
-// and flatpak on Linux), pending updates and the security posture
+// and flatpak on Linux; the applications system_profiler lists on macOS),
+// pending updates and the security posture
 // (firewall, disk encryption, automatic updates, antivirus).
 //
 // [Collect] gathers a full report; [CollectPatches] and [CollectPosture] run
@@ -19,7 +20,18 @@
 // (linuxparse.go, dmiparse.go, winparse.go, macparse.go), so they are
 // tested on every platform against the real tools' output, kept in
 // testdata/: real machines' captures in testdata/captures (dmidecode
-// from many machines; pacman, snap, flatpak), samples elsewhere. [GLPI] exports a report in the GLPI native inventory format.
+// from many machines; pacman, snap, flatpak; /proc/cpuinfo of nine
+// architectures; os-release; system_profiler from Mac OS X 10.4 to macOS
+// 14, with GLPI's expected parse of four application lists; the macOS
+// antivirus tools and firewall state; WMI's processors, memory, disks and
+// BitLocker), samples elsewhere. Each parser also has a fuzz target seeded
+// with its captures. [GLPI] exports a report in the GLPI native inventory
+// format.
+//
+// The package manager's update check (apt-get -s dist-upgrade) is most of
+// a collection's time; with [Options].CacheDir its answer is kept and
+// reused while its inputs (dpkg's status, apt's lists and configuration)
+// keep their sizes and times.
 //
 // On Windows each source is split in two: a query part (wmi_windows.go,
 // wua_windows.go, the registry reads) that returns property sets as text,

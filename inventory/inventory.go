@@ -42,6 +42,18 @@ type Machine struct {
 	SwapBytes     uint64    `json:"swap_bytes,omitempty"`     //
 	PackageFormat string    `json:"package_format,omitempty"` // the system's own package format: "deb", "rpm", "pacman", "registry", "app"
 	InstallDate   time.Time `json:"install_date,omitzero"`    // when the OS was installed, when known
+	Drives        []Drive   `json:"drives,omitempty"`         // physical drives (macOS)
+}
+
+// Drive is one physical drive.
+type Drive struct {
+	Name      string `json:"name"`             // "WDC WD2500AAJS-40VWA1", "APPLE SSD AP0512Q"
+	Model     string `json:"model,omitempty"`  //
+	Serial    string `json:"serial,omitempty"` //
+	Device    string `json:"device,omitempty"` // "disk0"
+	Bus       string `json:"bus,omitempty"`    // "SATA", "NVMe", "USB", "Apple Fabric"
+	Medium    string `json:"medium,omitempty"` // "Solid State", "Rotational", "SSD"
+	SizeBytes uint64 `json:"size_bytes,omitempty"`
 }
 
 // Options tune a collection. The zero value collects from this machine.
@@ -61,6 +73,12 @@ type Options struct {
 	PatchTimeout time.Duration
 	// Logger receives debug lines about each command; nil means slog.Default().
 	Logger *slog.Logger
+	// CacheDir is where the collector keeps the answers that change only
+	// when their inputs do (apt-get -s dist-upgrade's, keyed on the size
+	// and time of dpkg's status, apt's lists and its configuration), so
+	// that a collection runs the slow tool only after a change. "" keeps
+	// none: every collection asks afresh.
+	CacheDir string
 }
 
 // ErrUnsupported is returned on a platform the collectors do not know.
@@ -120,6 +138,7 @@ type collector struct {
 	cmdTO    time.Duration
 	patchTO  time.Duration
 	log      *slog.Logger
+	cacheDir string
 
 	mu    sync.Mutex
 	notes []string
@@ -127,11 +146,12 @@ type collector struct {
 
 func newCollector(o Options) *collector {
 	c := &collector{
-		root:    o.Root,
-		now:     o.Now,
-		cmdTO:   o.CommandTimeout,
-		patchTO: o.PatchTimeout,
-		log:     o.Logger,
+		root:     o.Root,
+		now:      o.Now,
+		cmdTO:    o.CommandTimeout,
+		patchTO:  o.PatchTimeout,
+		log:      o.Logger,
+		cacheDir: o.CacheDir,
 	}
 	// Only a root other than the system's own is fake. Cleaning "/" gives
 	// `\` on Windows, so the check is made on what the caller gave, in

@@ -58,15 +58,40 @@ func unquoteShell(v string) string {
 type cpuInfo struct {
 	Model   string
 	Vendor  string
-	Logical int // "processor" entries
-	Cores   int // distinct (physical id, core id) pairs; 0 when not listed
+	Logical int // logical processors
+	Cores   int // physical cores
 	Sockets int // distinct physical ids; 0 when not listed
 	MHz     int
 }
 
-// parseCPUInfo counts the logical processors in /proc/cpuinfo (one
-// "processor" entry each: the processors the kernel knows, not the ones this
-// process may run on) and reads the model from the first that names it.
+// armParts names the cores of ARM Ltd (implementer 0x41) that arm64
+// kernels describe only by number ("CPU part : 0xd03"), as lscpu names
+// them.
+var armParts = map[string]string{
+	"0xb76": "ARM1176", "0xc07": "Cortex-A7", "0xc08": "Cortex-A8", "0xc09": "Cortex-A9", "0xc0f": "Cortex-A15",
+	"0xd03": "Cortex-A53", "0xd04": "Cortex-A35", "0xd05": "Cortex-A55", "0xd07": "Cortex-A57", "0xd08": "Cortex-A72",
+	"0xd09": "Cortex-A73", "0xd0a": "Cortex-A75", "0xd0b": "Cortex-A76", "0xd0c": "Neoverse-N1", "0xd0d": "Cortex-A77",
+	"0xd40": "Neoverse-V1", "0xd41": "Cortex-A78", "0xd44": "Cortex-X1", "0xd46": "Cortex-A510", "0xd47": "Cortex-A710",
+	"0xd48": "Cortex-X2", "0xd49": "Neoverse-N2", "0xd4f": "Neoverse-V2",
+}
+
+// parseCPUInfo reads /proc/cpuinfo as every architecture's kernel writes it.
+//
+//   - Logical processors: the numbered "processor" entries (the processors
+//     the kernel knows, not the ones this process may run on). Kernels that
+//     write none count them elsewhere: "cpus active" (Alpha), "ncpus
+//     active" (SPARC); an old ARM kernel's single entry has neither, and is
+//     one processor.
+//   - Physical cores: the distinct (physical id, core id) pairs. Where the
+//     kernel lists no topology (ARM, MIPS, PowerPC, Alpha, SPARC, Itanium,
+//     and x86 guests whose hypervisor hides it) each logical processor is a
+//     core of its own, as on every such capture: none of those processors
+//     runs two threads per core.
+//   - Sockets: the distinct physical ids, 0 when not listed.
+//   - Model: "model name" (x86, ARM 32-bit), "cpu model" (MIPS, Alpha),
+//     then "Processor" (old ARM), "cpu" (PowerPC, SPARC), "family"
+//     (Itanium), and last the ARM part number (arm64), never the board
+//     ("Hardware", "Model").
 func parseCPUInfo(b []byte) cpuInfo {
 	var ci cpuInfo
 	cores := map[string]bool{}
@@ -81,7 +106,10 @@ func parseCPUInfo(b []byte) cpuInfo {
 		}
 		phys, core = "", ""
 	}
-	var fallback string // model from "Processor"/"cpu"/"Hardware" on arm, powerpc
+	var fallback, fallbackKey string
+	fallbackRank := map[string]int{"Processor": 1, "cpu": 2, "family": 3}
+	var implementer, part string
+	active, keys := 0, 0
 	for line := range strings.Lines(string(b)) {
 		k, v, ok := strings.Cut(line, ":")
 		if !ok {
@@ -91,6 +119,7 @@ func parseCPUInfo(b []byte) cpuInfo {
 			continue
 		}
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		keys++
 		switch k {
 		case "processor":
 			// On arm64 a "processor" line leads each entry; on older arm
@@ -100,13 +129,21 @@ func parseCPUInfo(b []byte) cpuInfo {
 			}
 		case "model name", "cpu model":
 			if ci.Model == "" {
-				ci.Model = v
+				ci.Model = strings.Join(strings.Fields(v), " ") // "Intel(R) Xeon(R) CPU           E5504  @ 2.00GHz"
 			}
-		case "Processor", "cpu", "Hardware":
-			if fallback == "" {
-				fallback = v
+		case "Processor", "cpu", "family":
+			if r := fallbackRank[k]; fallback == "" || r < fallbackRank[fallbackKey] {
+				if _, err := strconv.Atoi(v); err != nil && v != "" { // x86's "cpu family" is a number and another key
+					fallback, fallbackKey = v, k
+				}
 			}
-		case "vendor_id":
+		case "CPU implementer":
+			implementer = orDefault(implementer, v)
+		case "CPU part":
+			part = orDefault(part, v)
+		case "cpus active", "ncpus active":
+			active, _ = strconv.Atoi(v)
+		case "vendor_id", "vendor":
 			if ci.Vendor == "" {
 				ci.Vendor = v
 			}
@@ -126,7 +163,21 @@ func parseCPUInfo(b []byte) cpuInfo {
 	if ci.Model == "" {
 		ci.Model = fallback
 	}
+	if ci.Model == "" && implementer == "0x41" {
+		ci.Model = armParts[part]
+	}
+	if ci.Logical == 0 {
+		switch {
+		case active > 0:
+			ci.Logical = active
+		case keys > 0:
+			ci.Logical = 1
+		}
+	}
 	ci.Cores = len(cores)
+	if ci.Cores == 0 || ci.Cores > ci.Logical { // a core runs at least one logical processor
+		ci.Cores = ci.Logical
+	}
 	ci.Sockets = len(sockets)
 	return ci
 }

@@ -2,6 +2,8 @@ package inventory
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +17,14 @@ func TestParseOSRelease(t *testing.T) {
 		{"linux/os-release.debian12", "Debian GNU/Linux", "12", "debian", "Debian GNU/Linux 12 (bookworm)"},
 		{"linux/os-release.ubuntu2404", "Ubuntu", "24.04", "ubuntu", "Ubuntu 24.04.1 LTS"},
 		{"linux/os-release.rocky9", "Rocky Linux", "9.4", "rocky", "Rocky Linux 9.4 (Blue Onyx)"},
+		// The real machines' captures (testdata/captures/linux/distro):
+		// quoted and bare values, an empty one, a blank line.
+		{"captures/linux/distro/os-release-centos-7.9", "CentOS Linux", "7", "centos", "CentOS Linux 7 (Core)"},
+		{"captures/linux/distro/os-release-debian-11.2", "Debian GNU/Linux", "11", "debian", "Debian GNU/Linux 11 (bullseye)"},
+		{"captures/linux/distro/os-release-fedora-35", "Fedora Linux", "35", "fedora", "Fedora Linux 35 (Thirty Five)"},
+	}
+	if files, _ := filepath.Glob("testdata/captures/linux/distro/os-release-*"); len(files) != 3 {
+		t.Errorf("%d os-release captures; this test reads 3", len(files))
 	}
 	for _, tc := range cases {
 		m := parseOSRelease(readTestdata(t, tc.file))
@@ -33,10 +43,75 @@ func TestParseCPUInfo(t *testing.T) {
 	if ci != want {
 		t.Errorf("got %+v, want %+v", ci, want)
 	}
-	arm := "processor\t: 0\nBogoMIPS\t: 48.00\nCPU implementer\t: 0x41\n\nprocessor\t: 1\nBogoMIPS\t: 48.00\n\nHardware\t: BCM2835\n"
-	if ci := parseCPUInfo([]byte(arm)); ci.Logical != 2 || ci.Model != "BCM2835" || ci.Sockets != 0 {
-		t.Errorf("arm: %+v", ci)
+}
+
+// TestParseCPUInfoCaptures reads every /proc/cpuinfo capture
+// (testdata/captures/linux/proc/cpuinfo): x86 from a Pentium M to two-socket
+// Xeons with hyper-threading, VMware guests, ARM from an XScale to a
+// Raspberry Pi 3 on arm64, Alpha, Itanium, MIPS, PowerPC and SPARC. The
+// values are read off the files by hand.
+//
+// linux-hp-dl180 lists 3 processors of socket 1 with core ids 0-2 while
+// "cpu cores" says the package has 4: the capture holds only the
+// processors the kernel listed (one was offline, or the dump was cut).
+// Tandem counts the 3 cores listed, what the machine ran with, not the 4
+// of "cpu cores".
+func TestParseCPUInfoCaptures(t *testing.T) {
+	want := map[string]cpuInfo{
+		"cpuinfo-vmware-esx":           {}, // an empty file
+		"esx":                          {Model: "Quad-Core AMD Opteron(tm) Processor 2376", Vendor: "AuthenticAMD", Logical: 1, Cores: 1, MHz: 2300},
+		"linux-2.6.35-1-core-2-thread": {Model: "Intel(R) Atom(TM) CPU N270 @ 1.60GHz", Vendor: "GenuineIntel", Logical: 2, Cores: 1, Sockets: 1, MHz: 800},
+		"linux-686-1":                  {Model: "Intel(R) Pentium(R) M processor 1.73GHz", Vendor: "GenuineIntel", Logical: 1, Cores: 1, MHz: 1729},
+		"linux-686-samsung-nc10-1":     {Model: "Intel(R) Atom(TM) CPU N270 @ 1.60GHz", Vendor: "GenuineIntel", Logical: 2, Cores: 1, Sockets: 1, MHz: 800},
+		"linux-alpha-1":                {Model: "EV68CB", Logical: 3, Cores: 3},                                 // "cpus active : 3"
+		"linux-armel-1":                {Model: "XScale-80219 rev 0 (v5l)", Logical: 1, Cores: 1},               // no "processor" line
+		"linux-armel-2":                {Model: "Feroceon 88FR131 rev 1 (v5l)", Logical: 1, Cores: 1},           // nor here
+		"linux-armel-3":                {Model: "ARMv6-compatible processor rev 7 (v6l)", Logical: 1, Cores: 1}, // not the board, BCM2708
+		"linux-hp-dl180":               {Model: "Intel(R) Xeon(R) CPU E5504 @ 2.00GHz", Vendor: "GenuineIntel", Logical: 3, Cores: 3, Sockets: 1, MHz: 2000},
+		"linux-ia64-1":                 {Model: "Itanium 2", Vendor: "GenuineIntel", Logical: 2, Cores: 2, MHz: 1600},
+		"linux-mips-1":                 {Model: "R4400SC V5.0 FPU V0.0", Logical: 1, Cores: 1},
+		"linux-ppc-1":                  {Model: "604r", Logical: 1, Cores: 1},
+		"linux-ppc-2":                  {Model: "POWER4+ (gq)", Logical: 2, Cores: 2},
+		"linux-ppc-3":                  {Model: "PPC970FX, altivec supported", Logical: 2, Cores: 2}, // not the machine, PowerMac7,3
+		"linux-raspberry-pi-3-model-b": {Model: "ARMv7 Processor rev 4 (v7l)", Logical: 4, Cores: 4},
+		"linux-raspberry-pi-3-model-b-on-bookworm": {Model: "Cortex-A53", Logical: 4, Cores: 4}, // arm64: only "CPU part : 0xd03"
+		"linux-sparc-1":          {Model: "TI UltraSparc IIIi (Jalapeno)", Logical: 2, Cores: 2}, // "ncpus active : 2"
+		"oracle-server-6.7-oda":  {Model: "Intel(R) Xeon(R) CPU E5-2699 v3 @ 2.30GHz", Vendor: "GenuineIntel", Logical: 16, Cores: 8, Sockets: 2, MHz: 2301},
+		"rhel-5.6":               {Model: "Intel(R) Xeon(R) CPU E5620 @ 2.40GHz", Vendor: "GenuineIntel", Logical: 16, Cores: 8, Sockets: 2, MHz: 2394},
+		"rhel-6.2-vmware-2vcpus": {Model: "Intel(R) Xeon(R) CPU E7520 @ 1.87GHz", Vendor: "GenuineIntel", Logical: 2, Cores: 2, MHz: 2694},
+		"rhel-6.3-esx-1vcpu":     {Model: "Intel(R) Core(TM) i5-2500S CPU @ 2.70GHz", Vendor: "GenuineIntel", Logical: 1, Cores: 1, MHz: 2694},
+		"toshiba-r630-2-core":    {Model: "Intel(R) Core(TM) i3 CPU M 350 @ 2.27GHz", Vendor: "GenuineIntel", Logical: 4, Cores: 2, Sockets: 1, MHz: 933},
 	}
+	files, err := filepath.Glob("testdata/captures/linux/proc/cpuinfo/*")
+	if err != nil || len(files) != len(want) {
+		t.Fatalf("%d captures, %d checked (%v)", len(files), len(want), err)
+	}
+	for _, f := range files {
+		w, ok := want[filepath.Base(f)]
+		if !ok {
+			t.Errorf("%s: a capture this test does not check", f)
+			continue
+		}
+		if got := parseCPUInfo(readTestdata(t, strings.TrimPrefix(f, "testdata/"))); got != w {
+			t.Errorf("%s:\n got %+v\nwant %+v", filepath.Base(f), got, w)
+		}
+	}
+}
+
+// FuzzParseCPUInfo feeds the captures, and what the fuzzer makes of them,
+// to parseCPUInfo: it may not panic, and never counts fewer cores than
+// sockets or more cores than logical processors.
+func FuzzParseCPUInfo(f *testing.F) {
+	files, _ := filepath.Glob("testdata/captures/linux/proc/cpuinfo/*")
+	for _, name := range files {
+		f.Add(readTestdata(f, strings.TrimPrefix(name, "testdata/")))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ci := parseCPUInfo(b)
+		if ci.Cores > ci.Logical && ci.Logical > 0 {
+			t.Errorf("%d cores, %d logical processors", ci.Cores, ci.Logical)
+		}
+	})
 }
 
 func TestParseMeminfo(t *testing.T) {
@@ -199,4 +274,32 @@ func TestDMIDate(t *testing.T) {
 	if d := dmiDate("not a date"); d != "" {
 		t.Errorf("got %q", d)
 	}
+}
+
+// FuzzLinuxParsers feeds the Linux samples and captures, and what the
+// fuzzer makes of them, to every Linux parser that reads a file or a
+// tool's output: none may panic or loop.
+func FuzzLinuxParsers(f *testing.F) {
+	for _, g := range []string{"testdata/linux/*", "testdata/captures/linux/distro/*"} {
+		files, _ := filepath.Glob(g)
+		for _, name := range files {
+			if b, err := os.ReadFile(name); err == nil && len(b) < 64<<10 {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_ = parseOSRelease(b)
+		_ = parseShellVars(b)
+		_ = parseMeminfo(b)
+		_, _ = parseBootTime(b)
+		_, _ = parseMountInfo(b)
+		_, _ = parseDpkgStatus(bytes.NewReader(b))
+		_ = parseRPMQuery(b)
+		_ = parseAptSimulate(b)
+		_ = parseDnfCheckUpdate(b)
+		_ = parseDnfUpdateinfo(b)
+		parseAptConf(b, map[string]string{})
+		_ = parseNftRuleset(b)
+	})
 }

@@ -1,18 +1,18 @@
 package inventory
 
 // Parsers for what the macOS collector reads: softwareupdate -l,
-// system_profiler -json, fdesetup status, socketfilterfw --getglobalstate and
+// system_profiler (macprofile.go), fdesetup status, socketfilterfw --getglobalstate and
 // `defaults read` of the software update preferences. They are pure
 // functions with no build tag, tested on every platform against samples in
 // testdata/darwin.
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"tandem/msp"
 )
@@ -113,32 +113,6 @@ func macPatches(ups []macUpdate, osVersion string) []msp.Patch {
 	return out
 }
 
-// macProfile is the part of `system_profiler -json SPHardwareDataType
-// SPSoftwareDataType` the collector uses.
-type macProfile struct {
-	Hardware []struct {
-		MachineName   string          `json:"machine_name"`  // "MacBook Pro"
-		MachineModel  string          `json:"machine_model"` // "Mac14,9"
-		ChipType      string          `json:"chip_type"`     // Apple silicon: "Apple M2 Pro"
-		CPUType       string          `json:"cpu_type"`      // Intel: "Quad-Core Intel Core i7"
-		Speed         string          `json:"current_processor_speed"`
-		Processors    json.RawMessage `json:"number_processors"` // "proc 10:6:4" (Apple silicon) or 4 (Intel cores)
-		Packages      int             `json:"packages"`
-		Memory        string          `json:"physical_memory"` // "16 GB"
-		Serial        string          `json:"serial_number"`
-		UUID          string          `json:"platform_UUID"`
-		BootROM       string          `json:"boot_rom_version"`
-		ModelNumber   string          `json:"model_number"`
-		HyperThreaded string          `json:"platform_cpu_htt"`
-	} `json:"SPHardwareDataType"`
-	Software []struct {
-		OSVersion string `json:"os_version"`     // "macOS 14.4.1 (23E224)"
-		Kernel    string `json:"kernel_version"` // "Darwin 23.4.0"
-		LocalHost string `json:"local_host_name"`
-		BootMode  string `json:"boot_mode"`
-	} `json:"SPSoftwareDataType"`
-}
-
 // macHardware is what parseMacProfile gives.
 type macHardware struct {
 	Name, Model, Serial, UUID, BootROM string
@@ -153,38 +127,44 @@ type macHardware struct {
 	Kernel                             string // "23.4.0"
 }
 
-// parseMacProfile reads `system_profiler -json SPHardwareDataType SPSoftwareDataType`.
+// parseMacProfile reads `system_profiler SPHardwareDataType
+// SPSoftwareDataType` in either of its forms (-xml or text).
 func parseMacProfile(b []byte) (macHardware, error) {
-	var p macProfile
+	d, err := parseSystemProfiler(b)
+	if err != nil {
+		return macHardware{}, err
+	}
+	return macProfileOf(d)
+}
+
+// macProfileOf reads the hardware and software overviews.
+func macProfileOf(d spData) (macHardware, error) {
 	var h macHardware
-	if err := json.Unmarshal(b, &p); err != nil {
-		return h, fmt.Errorf("reading system_profiler's JSON: %w", err)
+	hw, sw := d["SPHardwareDataType"], d["SPSoftwareDataType"]
+	if len(hw) == 0 && len(sw) == 0 {
+		return h, fmt.Errorf("system_profiler's output holds neither SPHardwareDataType nor SPSoftwareDataType")
 	}
-	if len(p.Hardware) > 0 {
-		x := p.Hardware[0]
-		h.Name, h.Model, h.Serial, h.UUID, h.BootROM = x.MachineName, x.MachineModel, x.Serial, x.UUID, x.BootROM
-		h.CPUModel = orDefault(x.ChipType, x.CPUType)
-		h.Sockets = x.Packages
-		var n int
-		var s string
-		switch {
-		case json.Unmarshal(x.Processors, &n) == nil:
-			h.Cores = n
-		case json.Unmarshal(x.Processors, &s) == nil:
-			// "proc 10:6:4": total, performance, efficiency cores.
-			f := strings.Fields(s)
-			if len(f) == 2 {
-				total, _, _ := strings.Cut(f[1], ":")
-				h.Cores, _ = strconv.Atoi(total)
-			}
+	if len(hw) > 0 {
+		x := hw[0]
+		h.Name, h.Model, h.Serial = spString(x, "machine_name"), spString(x, "machine_model"), spString(x, "serial_number")
+		h.UUID, h.BootROM = spString(x, "platform_UUID"), spString(x, "boot_rom_version")
+		h.CPUModel = orDefault(spString(x, "chip_type"), spString(x, "cpu_type"))
+		h.Sockets = spInt(x, "packages")
+		// number_processors counts cores: 4 (Intel), "proc 10:6:4" (Apple
+		// silicon: total, performance, efficiency), "8 (4 performance and
+		// 4 efficiency)" in text. Before 10.5 there is only the number of
+		// processors, one core each (PowerPC G4 and G5).
+		h.Cores = spInt(x, "number_processors")
+		if h.Cores == 0 {
+			h.Cores = h.Sockets
 		}
-		h.MemoryBytes = macSize(x.Memory)
-		h.MHz = macMHz(x.Speed)
+		h.MemoryBytes = macSize(spString(x, "physical_memory"))
+		h.MHz = macMHz(spString(x, "current_processor_speed"))
 	}
-	if len(p.Software) > 0 {
-		x := p.Software[0]
-		h.OSFullName = x.OSVersion
-		f := strings.Fields(x.OSVersion) // "macOS 14.4.1 (23E224)"; "OS X 10.11.6 (15G31)"
+	if len(sw) > 0 {
+		x := sw[0]
+		h.OSFullName = spString(x, "os_version")
+		f := strings.Fields(h.OSFullName) // "macOS 14.4.1 (23E224)"; "Mac OS X Server 10.6.8 (10K549)"
 		for i, w := range f {
 			if len(w) > 0 && w[0] >= '0' && w[0] <= '9' {
 				h.OSVersion = w
@@ -194,7 +174,7 @@ func parseMacProfile(b []byte) (macHardware, error) {
 				break
 			}
 		}
-		h.Kernel = strings.TrimSpace(strings.TrimPrefix(x.Kernel, "Darwin"))
+		h.Kernel = strings.TrimSpace(strings.TrimPrefix(spString(x, "kernel_version"), "Darwin"))
 	}
 	return h, nil
 }
@@ -232,24 +212,67 @@ func macMHz(s string) int {
 	return 0
 }
 
-// macApps reads `system_profiler -json -detailLevel mini SPApplicationsDataType`
-// into software, sorted by name, one entry per name and version.
-func macApps(b []byte) ([]msp.Software, error) {
-	var p struct {
-		Apps []struct {
-			Name    string `json:"_name"`
-			Version string `json:"version"`
-			Path    string `json:"path"`
-		} `json:"SPApplicationsDataType"`
+// macApp is one application system_profiler lists.
+type macApp struct {
+	Name, Version, Path string
+	Info                string // "Get Info String": "1.1, Copyright 2007-2008 Apple Inc."
+	// Modified is the bundle's last modification, which GLPI reports as
+	// the install date; zero when the output has none or its dates cannot
+	// be read without guessing the day and month apart.
+	Modified time.Time
+}
+
+// parseMacApps reads `system_profiler SPApplicationsDataType` in any of its
+// forms, in the order it lists them.
+func parseMacApps(b []byte) ([]macApp, error) {
+	d, err := parseSystemProfiler(b)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(b, &p); err != nil {
+	items, ok := d["SPApplicationsDataType"]
+	if !ok {
+		return nil, fmt.Errorf("system_profiler's output holds no SPApplicationsDataType")
+	}
+	var local []string
+	for _, it := range items {
+		if s, ok := it["lastModified"].(string); ok {
+			local = append(local, s)
+		}
+	}
+	dates := spLocalDates(local)
+	out := make([]macApp, 0, len(items))
+	for _, it := range items {
+		a := macApp{Name: spString(it, "_name"), Version: spString(it, "version"), Path: spString(it, "path"), Info: spString(it, "info")}
+		if t, ok := spTime(it, "lastModified"); ok {
+			a.Modified = t
+		} else if s, ok := it["lastModified"].(string); ok {
+			a.Modified = dates[s]
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// windowsProgram matches the Get Info String of the stubs Parallels Desktop
+// puts in ~/Applications for the programs of a Windows virtual machine:
+// "6.0, C:\\Program Files\\Mozilla Firefox\\firefox.exe".
+var windowsProgram = regexp.MustCompile(`^[^,]*, [A-Za-z]:\\`)
+
+// macApps reads `system_profiler -xml -detailLevel mini SPApplicationsDataType`
+// (or its text form) into software, sorted by name, one entry per
+// name and version. The programs of a Windows virtual machine that
+// Parallels Desktop shows as Mac applications are not the Mac's software
+// and are left out, as GLPI leaves them out.
+func macApps(b []byte) ([]msp.Software, error) {
+	apps, err := parseMacApps(b)
+	if err != nil {
 		return nil, fmt.Errorf("reading system_profiler's application list: %w", err)
 	}
 	out := []msp.Software{}
 	seen := map[msp.Software]bool{}
-	for _, a := range p.Apps {
-		s := msp.Software{Name: strings.TrimSpace(a.Name), Version: strings.TrimSpace(a.Version), Source: msp.SourceApp}
-		if s.Name == "" || seen[s] {
+	for _, a := range apps {
+		s := msp.Software{Name: a.Name, Version: a.Version, Source: msp.SourceApp}
+		if s.Name == "" || seen[s] || windowsProgram.MatchString(a.Info) {
 			continue
 		}
 		seen[s] = true
@@ -262,6 +285,72 @@ func macApps(b []byte) ([]msp.Software, error) {
 		return strings.Compare(a.Version, b.Version)
 	})
 	return out, nil
+}
+
+// localDate matches the text form's dates: "2/20/11 3:34 PM",
+// "17/02/12 10:21", "30/05/2023 14:36" (the locale's order, two- or
+// four-digit years, 12- or 24-hour clock).
+var localDate = regexp.MustCompile(`^(\d{1,2})[/.](\d{1,2})[/.](\d{2}|\d{4})(?:,? (\d{1,2}):(\d{2})(?::\d{2})?(?: ?([AaPp][Mm]))?)?$`)
+
+// spLocalDates reads the text form's dates. The order of day and month is
+// the machine's locale, which the output does not name, so it is taken from
+// the dates themselves: a first field above 12 means day first, a second
+// above 12 month first. When no date settles it, a 12-hour clock means the
+// US order (month first) and a 24-hour one day first. Dates that contradict
+// the order found, or every date when they contradict each other, are left
+// out. Times are the Mac's local time, which the output does not name
+// either; they are kept as if UTC.
+func spLocalDates(ss []string) map[string]time.Time {
+	dayFirst, monthFirst, ampm := false, false, false
+	type parts struct{ a, b, y, h, m int }
+	parsed := map[string]parts{}
+	for _, s := range ss {
+		m := localDate.FindStringSubmatch(strings.TrimSpace(s))
+		if m == nil {
+			continue
+		}
+		var p parts
+		p.a, _ = strconv.Atoi(m[1])
+		p.b, _ = strconv.Atoi(m[2])
+		p.y, _ = strconv.Atoi(m[3])
+		if len(m[3]) == 2 {
+			p.y += 2000
+			if p.y > 2069 {
+				p.y -= 100
+			}
+		}
+		p.h, _ = strconv.Atoi(m[4])
+		p.m, _ = strconv.Atoi(m[5])
+		if m[6] != "" {
+			ampm = true
+			p.h %= 12
+			if strings.EqualFold(m[6], "PM") {
+				p.h += 12
+			}
+		}
+		dayFirst = dayFirst || p.a > 12
+		monthFirst = monthFirst || p.b > 12
+		parsed[s] = p
+	}
+	out := map[string]time.Time{}
+	if dayFirst && monthFirst {
+		return out
+	}
+	if !dayFirst && !monthFirst {
+		monthFirst = ampm
+	}
+	for s, p := range parsed {
+		day, month := p.a, p.b
+		if monthFirst {
+			day, month = p.b, p.a
+		}
+		t := time.Date(p.y, time.Month(month), day, p.h, p.m, 0, 0, time.UTC)
+		if t.Day() != day || int(t.Month()) != month || p.h > 23 || p.m > 59 {
+			continue // 31/02, or a field out of range
+		}
+		out[s] = t
+	}
+	return out
 }
 
 // macFileVault judges `fdesetup status`: "FileVault is On.", "FileVault is
@@ -303,6 +392,48 @@ func macFirewall(b []byte) msp.Check {
 		return check(msp.CheckFailing, "%s", ev)
 	}
 	return check(msp.CheckUnknown, "%s", ev)
+}
+
+// macALF judges `defaults read /Library/Preferences/com.apple.alf
+// globalstate`, where macOS before 15 keeps the Application Firewall's
+// state: 0 off, 1 on, 2 on and blocking all incoming connections but
+// essential services. launchctl is `launchctl list` (nil when not run): the
+// firewall's daemon com.apple.alf must be loaded for the state to hold.
+func macALF(globalstate, launchctl []byte) msp.Check {
+	s := strings.TrimSpace(string(globalstate))
+	ev := "com.apple.alf globalstate " + s
+	loaded := true
+	if launchctl != nil {
+		pid, ok := launchctlJob(launchctl, "com.apple.alf")
+		loaded = ok
+		if ok {
+			ev += ", com.apple.alf loaded (pid " + pid + ")"
+		} else {
+			ev += ", com.apple.alf not loaded"
+		}
+	}
+	switch s {
+	case "1", "2":
+		if !loaded {
+			return check(msp.CheckFailing, "%s", ev)
+		}
+		return check(msp.CheckOK, "%s", ev)
+	case "0":
+		return check(msp.CheckFailing, "%s", ev)
+	}
+	return check(msp.CheckUnknown, "%s", ev)
+}
+
+// launchctlJob finds a job in `launchctl list` (PID, status and label,
+// tab-separated; "-" for the PID of a job that is loaded but not running).
+func launchctlJob(b []byte, label string) (pid string, ok bool) {
+	for line := range strings.Lines(string(b)) {
+		f := strings.Split(strings.TrimRight(line, "\r\n"), "\t")
+		if len(f) == 3 && f[2] == label {
+			return f[0], true
+		}
+	}
+	return "", false
 }
 
 // parseDefaults reads the top-level "Key = value;" pairs of `defaults read`
@@ -369,6 +500,7 @@ var macAVDaemons = map[string]string{
 	"com.crowdstrike.": "CrowdStrike Falcon",
 	"sentineld":        "SentinelOne",
 	"SentinelAgent":    "SentinelOne",
+	"cortex xdr":       "Cortex XDR", // its agent, as cytool lists its processes
 	"SophosScanD":      "Sophos",
 	"esets_daemon":     "ESET",
 	"clamd":            "ClamAV",

@@ -57,49 +57,6 @@ func TestParseSoftwareUpdateNone(t *testing.T) {
 	}
 }
 
-func TestParseMacProfile(t *testing.T) {
-	h, err := parseMacProfile(readTestdata(t, "darwin/system_profiler.m2.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := macHardware{
-		Name: "MacBook Pro", Model: "Mac14,9", Serial: "C02XK1ABCDEF", UUID: "6D3A1F52-0B8E-5C47-9F21-7E4B2C8D9A10",
-		BootROM: "10151.121.1", CPUModel: "Apple M2 Pro", Cores: 10, MemoryBytes: 16 << 30,
-		OSFullName: "macOS 14.4.1 (23E224)", OSVersion: "14.4.1", Build: "23E224", Kernel: "23.4.0",
-	}
-	if h != want {
-		t.Errorf("M2:\n%+v\nwant\n%+v", h, want)
-	}
-	h, err = parseMacProfile(readTestdata(t, "darwin/system_profiler.intel.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.CPUModel != "Quad-Core Intel Core i7" || h.Cores != 4 || h.Sockets != 1 || h.MHz != 2300 || h.MemoryBytes != 32<<30 || h.OSVersion != "13.6.9" {
-		t.Errorf("Intel: %+v", h)
-	}
-	if _, err := parseMacProfile([]byte("system_profiler: unknown data type")); err == nil {
-		t.Error("no error for output that is not JSON")
-	}
-}
-
-func TestMacApps(t *testing.T) {
-	got, err := macApps(readTestdata(t, "darwin/apps.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []msp.Software{
-		{Name: "Google Chrome", Version: "131.0.6778.86", Source: msp.SourceApp},
-		{Name: "Helper", Source: msp.SourceApp},
-		{Name: "Install macOS Sequoia", Version: "20.0.18", Source: msp.SourceApp},
-		{Name: "Microsoft Word", Version: "16.91", Source: msp.SourceApp},
-		{Name: "Safari", Version: "17.4.1", Source: msp.SourceApp},
-		{Name: "zoom.us", Version: "6.2.5 (42305)", Source: msp.SourceApp},
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("got\n%+v\nwant\n%+v", got, want)
-	}
-}
-
 func TestMacPostureJudges(t *testing.T) {
 	cases := []struct {
 		file  string
@@ -157,14 +114,18 @@ func TestPlistVersion(t *testing.T) {
 	}
 }
 
-// TestGLPIMacSamples exports a report built from the macOS samples and
+// TestGLPIMacSamples exports a report built from the macOS captures (an M1
+// MacBook Air's hardware, a 14.4 Mac's applications) and samples, and
 // validates it against the GLPI schema.
 func TestGLPIMacSamples(t *testing.T) {
-	h, err := parseMacProfile(readTestdata(t, "darwin/system_profiler.m2.json"))
+	h, err := parseMacProfile(readTestdata(t, "captures/macos/system_profiler/11.0-apple-M1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	apps, err := macApps(readTestdata(t, "darwin/apps.json"))
+	if _, err := parseMacProfile([]byte("system_profiler: unknown data type")); err == nil {
+		t.Error("no error for output that holds no overview")
+	}
+	apps, err := macApps(readTestdata(t, "captures/macos/system_profiler/sample5.SPApplicationsDataType-xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,4 +161,21 @@ func TestGLPIMacSamples(t *testing.T) {
 	if err := validateGLPI(t, glpiSchema(t), b); err != nil {
 		t.Fatalf("GLPI export of the macOS samples does not validate: %v\n%s", err, b)
 	}
+}
+
+// FuzzMacPosture feeds the macOS samples (no capture of these tools exists)
+// and what the fuzzer makes of them to the softwareupdate, FileVault,
+// firewall and defaults parsers: none may panic or loop.
+func FuzzMacPosture(f *testing.F) {
+	for _, name := range []string{"softwareupdate-l.sonoma.txt", "softwareupdate-l.mojave.txt", "fdesetup.on.txt",
+		"socketfilterfw.on.txt", "defaults-softwareupdate.txt", "xprotect-Info.plist"} {
+		f.Add(readTestdata(f, "darwin/"+name))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_ = macPatches(parseSoftwareUpdate(b), "14.4")
+		_ = macFileVault(b)
+		_ = macFirewall(b)
+		_ = macAutoUpdate(parseDefaults(b))
+		_ = plistVersion(b)
+	})
 }

@@ -27,7 +27,7 @@ const psPrelude = "[Console]::OutputEncoding = [Text.Encoding]::UTF8\n$ProgressP
 // block: one failing query is an entry in Errors, not a failed script.
 // Dates are ISO 8601 strings so Windows PowerShell 5.1 and PowerShell 7
 // print them alike; enums are strings.
-const winSystemScript = psPrelude + `$o = [ordered]@{ OS = $null; ComputerSystem = $null; Processors = @(); BIOS = $null; Product = $null; CurrentVersion = $null; Disks = @(); Errors = @() }
+const winSystemScript = psPrelude + `$o = [ordered]@{ OS = $null; ComputerSystem = $null; Processors = @(); BIOS = $null; Product = $null; CurrentVersion = $null; Disks = @(); MemoryModules = @(); MemorySlots = 0; Errors = @() }
 try {
   $x = Get-CimInstance Win32_OperatingSystem -ErrorAction Stop
   $o.OS = [pscustomobject]@{ Caption = $x.Caption; Version = $x.Version; BuildNumber = $x.BuildNumber; OSArchitecture = $x.OSArchitecture
@@ -59,6 +59,12 @@ try {
 try {
   $o.Disks = @(Get-CimInstance Win32_LogicalDisk -Filter 'DriveType=3' -ErrorAction Stop | ForEach-Object { [pscustomobject]@{ DeviceID = $_.DeviceID; FileSystem = $_.FileSystem; Size = $_.Size; FreeSpace = $_.FreeSpace; VolumeName = $_.VolumeName } })
 } catch { $o.Errors += "Win32_LogicalDisk: $($_.Exception.Message)" }
+try {
+  $o.MemoryModules = @(Get-CimInstance Win32_PhysicalMemory -ErrorAction Stop | ForEach-Object { [pscustomobject]@{ BankLabel = $_.BankLabel; DeviceLocator = $_.DeviceLocator
+    Capacity = $_.Capacity; MemoryType = $_.MemoryType; SMBIOSMemoryType = $_.SMBIOSMemoryType; FormFactor = $_.FormFactor; Speed = $_.Speed
+    Manufacturer = $_.Manufacturer; PartNumber = $_.PartNumber; SerialNumber = $_.SerialNumber } })
+  $o.MemorySlots = [int](@(Get-CimInstance Win32_PhysicalMemoryArray -ErrorAction Stop | Where-Object { $_.Use -eq 3 } | Measure-Object -Property MemoryDevices -Sum).Sum)
+} catch { $o.Errors += "Win32_PhysicalMemory: $($_.Exception.Message)" }
 [pscustomobject]$o | ConvertTo-Json -Depth 5 -Compress
 `
 
@@ -256,7 +262,68 @@ type winSystem struct {
 	Product        *winProduct
 	CurrentVersion *winCurrentVersion
 	Disks          psList[winLogicalDisk]
+	MemoryModules  psList[winMemoryModule]
+	MemorySlots    int // Win32_PhysicalMemoryArray.MemoryDevices of the system memory
 	Errors         psList[string]
+}
+
+// winMemoryModule is Win32_PhysicalMemory: one filled memory socket, as
+// the firmware's SMBIOS table describes it.
+type winMemoryModule struct {
+	BankLabel, DeviceLocator string
+	Capacity                 uint64 // bytes
+	MemoryType               int    // CIM's numbering; 0 for anything after DDR2 before Windows 10
+	SMBIOSMemoryType         int    // SMBIOS's numbering (Windows 10 on)
+	FormFactor               int
+	Speed                    int // MT/s, as SMBIOS rates the module
+	Manufacturer, PartNumber string
+	SerialNumber             string
+}
+
+// winMemoryTypes names Win32_PhysicalMemory.MemoryType (CIM's numbering).
+var winMemoryTypes = map[int]string{
+	2: "DRAM", 3: "Synchronous DRAM", 4: "Cache DRAM", 5: "EDO", 6: "EDRAM", 7: "VRAM", 8: "SRAM", 9: "RAM", 10: "ROM",
+	11: "Flash", 12: "EEPROM", 13: "FEPROM", 14: "EPROM", 15: "CDRAM", 16: "3DRAM", 17: "SDRAM", 18: "SGRAM",
+	19: "RDRAM", 20: "DDR", 21: "DDR2", 22: "DDR2 FB-DIMM", 24: "DDR3", 25: "FBD2",
+}
+
+// smbiosMemoryTypes names SMBIOSMemoryType (the SMBIOS type 17 Memory Type
+// byte), as dmidecode names them.
+var smbiosMemoryTypes = map[int]string{
+	0x03: "DRAM", 0x04: "EDRAM", 0x05: "VRAM", 0x06: "SRAM", 0x07: "RAM", 0x08: "ROM", 0x09: "Flash", 0x0A: "EEPROM",
+	0x0B: "FEPROM", 0x0C: "EPROM", 0x0D: "CDRAM", 0x0E: "3DRAM", 0x0F: "SDRAM", 0x10: "SGRAM", 0x11: "RDRAM",
+	0x12: "DDR", 0x13: "DDR2", 0x14: "DDR2 FB-DIMM", 0x18: "DDR3", 0x19: "FBD2", 0x1A: "DDR4", 0x1B: "LPDDR",
+	0x1C: "LPDDR2", 0x1D: "LPDDR3", 0x1E: "LPDDR4", 0x1F: "Logical non-volatile device", 0x20: "HBM", 0x21: "HBM2",
+	0x22: "DDR5", 0x23: "LPDDR5", 0x24: "HBM3",
+}
+
+// winFormFactors names Win32_PhysicalMemory.FormFactor as dmidecode names
+// the same SMBIOS form factors.
+var winFormFactors = map[int]string{
+	2: "SIP", 3: "DIP", 4: "ZIP", 5: "SOJ", 6: "Proprietary Card", 7: "SIMM", 8: "DIMM", 9: "TSOP", 10: "PGA",
+	11: "RIMM", 12: "SODIMM", 13: "SRIMM", 14: "SMD", 15: "SSMP", 16: "QFP", 17: "TQFP", 18: "SOIC", 19: "LCC",
+	20: "PLCC", 21: "BGA", 22: "FPBGA", 23: "LGA",
+}
+
+// module turns the instance into the report's module, its strings judged
+// as dmiparse judges the same SMBIOS strings ("Undefined", "0000000" and
+// template text are no value; a JEDEC code is the maker's name).
+func (m winMemoryModule) module() msp.MemoryModule {
+	maker := dmiValue(m.Manufacturer)
+	if dmiHexID.MatchString(maker) {
+		maker = jedecName(maker)
+	}
+	return msp.MemoryModule{
+		Slot:         dmiValue(m.DeviceLocator),
+		Bank:         dmiValue(m.BankLabel),
+		SizeBytes:    m.Capacity,
+		Type:         orDefault(smbiosMemoryTypes[m.SMBIOSMemoryType], winMemoryTypes[m.MemoryType]),
+		SpeedMTs:     m.Speed,
+		FormFactor:   winFormFactors[m.FormFactor],
+		Manufacturer: maker,
+		PartNumber:   dmiPartNumber(m.PartNumber),
+		Serial:       dmiValue(m.SerialNumber),
+	}
 }
 
 // winOS is Win32_OperatingSystem.
@@ -425,6 +492,16 @@ func applyWinSystem(s winSystem, r *Report) {
 		r.Machine.UUID = p.UUID
 	}
 	r.Disks = []msp.Disk{}
+	for _, m := range s.MemoryModules {
+		if m.Capacity == 0 {
+			continue // an empty socket, as some firmware lists it
+		}
+		r.Memory.Modules = append(r.Memory.Modules, m.module())
+	}
+	r.Memory.Slots = s.MemorySlots
+	if r.Memory.Slots > 0 && r.Memory.Slots < len(r.Memory.Modules) {
+		r.Memory.Slots = len(r.Memory.Modules) // an array that undercounts its sockets
+	}
 	for _, d := range s.Disks {
 		if d.Size == 0 {
 			continue

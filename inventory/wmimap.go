@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -40,7 +41,16 @@ var wmiSystemClasses = []wmiClass{
 	{"Win32_BIOS", []string{"Manufacturer", "SMBIOSBIOSVersion", "SerialNumber", "ReleaseDate"}},
 	{"Win32_ComputerSystemProduct", []string{"UUID", "Vendor", "Name"}},
 	{"Win32_LogicalDisk", []string{"DeviceID", "DriveType", "FileSystem", "Size", "FreeSpace", "VolumeName"}},
+	// SMBIOSMemoryType exists from Windows 10 on; before, MemoryType says
+	// 0 (unknown) for any DDR3 or later module.
+	{"Win32_PhysicalMemory", []string{"BankLabel", "DeviceLocator", "Capacity", "MemoryType", "SMBIOSMemoryType", "FormFactor", "Speed",
+		"Manufacturer", "PartNumber", "SerialNumber"}},
+	{"Win32_PhysicalMemoryArray", []string{"MemoryDevices", "Use"}},
 }
+
+// systemMemoryArray is Win32_PhysicalMemoryArray.Use for the system's
+// memory (not video or flash memory).
+const systemMemoryArray = "3"
 
 // fixedDisk is Win32_LogicalDisk.DriveType for a local disk.
 const fixedDisk = "3"
@@ -100,6 +110,20 @@ func winSystemFromWMI(rows map[string][]propSet) winSystem {
 		p := ps[0]
 		s.Product = &winProduct{UUID: strings.TrimSpace(p["UUID"]), Vendor: strings.TrimSpace(p["Vendor"]), Name: strings.TrimSpace(p["Name"])}
 	}
+	for _, p := range rows["Win32_PhysicalMemory"] {
+		const c = "Win32_PhysicalMemory"
+		s.MemoryModules = append(s.MemoryModules, winMemoryModule{
+			BankLabel: p["BankLabel"], DeviceLocator: p["DeviceLocator"], Capacity: num(c, p, "Capacity"),
+			MemoryType: small(num(c, p, "MemoryType")), SMBIOSMemoryType: small(num(c, p, "SMBIOSMemoryType")),
+			FormFactor: small(num(c, p, "FormFactor")), Speed: small(num(c, p, "Speed")),
+			Manufacturer: p["Manufacturer"], PartNumber: p["PartNumber"], SerialNumber: p["SerialNumber"],
+		})
+	}
+	for _, p := range rows["Win32_PhysicalMemoryArray"] {
+		if u := strings.TrimSpace(p["Use"]); u == "" || u == systemMemoryArray {
+			s.MemorySlots += small(num("Win32_PhysicalMemoryArray", p, "MemoryDevices"))
+		}
+	}
 	for _, p := range rows["Win32_LogicalDisk"] {
 		const c = "Win32_LogicalDisk"
 		if strings.TrimSpace(p["DriveType"]) != fixedDisk {
@@ -109,4 +133,13 @@ func winSystemFromWMI(rows map[string][]propSet) winSystem {
 			Size: num(c, p, "Size"), FreeSpace: num(c, p, "FreeSpace"), VolumeName: p["VolumeName"]})
 	}
 	return s
+}
+
+// small returns n as an int, 0 when it is beyond what a count or a code
+// of these classes can be (a uint64 would turn negative).
+func small(n uint64) int {
+	if n > math.MaxInt32 {
+		return 0
+	}
+	return int(n)
 }

@@ -5,10 +5,13 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"tandem/msp"
 )
 
 // loadWMI reads a `wmic path CLASS get /format:list` dump, as recorded on
@@ -168,4 +171,152 @@ func TestWMIBadValueIsNamed(t *testing.T) {
 	if len(s.Errors) != 1 || !strings.Contains(s.Errors[0], "Win32_LogicalDisk.Size") || len(s.Disks) != 1 || s.Disks[0].FreeSpace != 10 {
 		t.Errorf("errors %q, disks %+v", s.Errors, s.Disks)
 	}
+}
+
+// TestWMIMemoryCaptures maps every Win32_PhysicalMemory and
+// Win32_PhysicalMemoryArray capture through the collector's own path
+// (winSystemFromWMI, applyWinSystem). Where GLPI's set also has a dmidecode
+// run of the machine (generic/dmidecode/windows-7, and windows-xp, which
+// has the same sockets and sizes), WMI and dmidecode read the same SMBIOS
+// table and must agree:
+//
+//   - Windows 7: they agree module for module. WMI says MemoryType 0
+//     (Windows 7 has no number for DDR3), dmidecode "<OUT OF SPEC>": both
+//     leave the type empty.
+//   - Windows XP: XP's WMI leaves the maker, part number and serial empty
+//     and knows no DDR2 (MemoryType 0), which dmidecode reads (Elpida
+//     EBE21UE8ACUA-8G-E, DDR2); slots, sockets, sizes and speed agree.
+func TestWMIMemoryCaptures(t *testing.T) {
+	type want struct {
+		slots   int
+		modules []msp.MemoryModule
+	}
+	dimm := func(slot, bank string, size uint64, typ string, speed int, part string) msp.MemoryModule {
+		return msp.MemoryModule{Slot: slot, Bank: bank, SizeBytes: size, Type: typ, SpeedMTs: speed, FormFactor: "DIMM", PartNumber: part}
+	}
+	wants := map[string]want{
+		"2003": {4, []msp.MemoryModule{dimm("DIMM 01", "", 1<<30, "", 266, ""), dimm("DIMM 02", "", 1<<30, "", 266, "")}},
+		// A VMware guest: 15 sockets, MemoryType 2 (DRAM), no speed.
+		"2003SP2": {15, []msp.MemoryModule{dimm("RAM slot #0", "RAM slot #0", 1<<30, "DRAM", 0, "")}},
+		"7":       {4, []msp.MemoryModule{dimm("DIMM1", "BANK1", 2<<30, "", 1600, "F3-12800CL9-2GBXL"), dimm("DIMM3", "BANK3", 2<<30, "", 1600, "F3-12800CL9-2GBXL")}},
+		"xp":      {2, []msp.MemoryModule{dimm("DIMM_A", "", 2<<30, "", 800, ""), dimm("DIMM_B", "", 2<<30, "", 800, "")}},
+	}
+	files := captures(t, "Win32_PhysicalMemory")
+	if len(files) != len(wants) {
+		t.Errorf("%d captures, %d checked", len(files), len(wants))
+	}
+	for _, f := range files {
+		set := strings.TrimSuffix(filepath.Base(f), "-Win32_PhysicalMemory.wmi")
+		w, ok := wants[set]
+		if !ok {
+			t.Errorf("%s: not checked", f)
+			continue
+		}
+		rows := map[string][]propSet{
+			"Win32_PhysicalMemory":      loadWMI(t, f),
+			"Win32_PhysicalMemoryArray": loadWMI(t, strings.Replace(f, "Win32_PhysicalMemory", "Win32_PhysicalMemoryArray", 1)),
+		}
+		r, s := fromWMI(rows)
+		if len(s.Errors) > 0 {
+			t.Errorf("%s: %q", set, s.Errors)
+		}
+		if r.Memory.Slots != w.slots || !slices.Equal(r.Memory.Modules, w.modules) {
+			t.Errorf("%s: %d slots %+v\nwant %d slots %+v", set, r.Memory.Slots, r.Memory.Modules, w.slots, w.modules)
+		}
+	}
+	for set, dump := range map[string]string{"7": "windows-7", "xp": "windows-xp"} {
+		dmi := dmiInventory(parseDMIDecode(readTestdata(t, "captures/generic/dmidecode/"+dump)))
+		w := wants[set]
+		if dmi.Slots != w.slots || len(dmi.Modules) != len(w.modules) {
+			t.Fatalf("%s: dmidecode has %d slots, %d modules", dump, dmi.Slots, len(dmi.Modules))
+		}
+		for i, m := range dmi.Modules {
+			wm := w.modules[i]
+			if set == "xp" {
+				m.Manufacturer, m.PartNumber, m.Serial, m.Type = "", "", "", "" // what XP's WMI does not give
+			}
+			if m != wm {
+				t.Errorf("%s module %d: dmidecode %+v, WMI %+v", set, i, m, wm)
+			}
+		}
+	}
+	// Windows 10 and later name the type through SMBIOSMemoryType, and a
+	// JEDEC code where the maker belongs is the maker's name.
+	r, _ := fromWMI(map[string][]propSet{"Win32_PhysicalMemory": {{"Capacity": "17179869184", "DeviceLocator": "DIMM A", "MemoryType": "0",
+		"SMBIOSMemoryType": "34", "FormFactor": "12", "Speed": "4800", "Manufacturer": "80CE000080CE", "PartNumber": "M425R2GA3BB0-CQKOD "}}})
+	w10 := msp.MemoryModule{Slot: "DIMM A", SizeBytes: 16 << 30, Type: "DDR5", SpeedMTs: 4800, FormFactor: "SODIMM", Manufacturer: "Samsung", PartNumber: "M425R2GA3BB0-CQKOD"}
+	if len(r.Memory.Modules) != 1 || r.Memory.Modules[0] != w10 {
+		t.Errorf("Windows 10 module: %+v, want %+v", r.Memory.Modules, w10)
+	}
+}
+
+// FuzzWMIMemory maps fuzzed property values of the memory classes: no
+// panic, no negative count, never more modules than slots.
+func FuzzWMIMemory(f *testing.F) {
+	f.Add("2147483648", "0", "24", "8", "1600", "Undefined", "F3-12800CL9-2GBXL ", "4")
+	f.Add("", "", "", "", "", "", "", "")
+	f.Fuzz(func(t *testing.T, capacity, memType, smbiosType, form, speed, maker, part, slots string) {
+		r, _ := fromWMI(map[string][]propSet{
+			"Win32_PhysicalMemory":      {{"Capacity": capacity, "MemoryType": memType, "SMBIOSMemoryType": smbiosType, "FormFactor": form, "Speed": speed, "Manufacturer": maker, "PartNumber": part}},
+			"Win32_PhysicalMemoryArray": {{"MemoryDevices": slots, "Use": "3"}},
+		})
+		m := r.Memory
+		if m.Slots < 0 || (m.Slots > 0 && len(m.Modules) > m.Slots) || (len(m.Modules) > 0 && m.Modules[0].SpeedMTs < 0) {
+			t.Errorf("%+v", m)
+		}
+	})
+}
+
+// propSetsFromText reads `Name=Value` lines, instances apart by blank
+// lines, as loadWMI does but without failing: the fuzzer's input.
+func propSetsFromText(s string) []propSet {
+	var out []propSet
+	cur := propSet{}
+	for line := range strings.Lines(s) {
+		line = strings.TrimRight(line, "\r\n")
+		if strings.TrimSpace(line) == "" {
+			if len(cur) > 0 {
+				out = append(out, cur)
+				cur = propSet{}
+			}
+			continue
+		}
+		if k, v, ok := strings.Cut(line, "="); ok {
+			cur[k] = v
+		}
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// FuzzWMIClasses feeds every WMI capture (decoded to text), and what the
+// fuzzer makes of them, to every mapping from WMI instances to the report:
+// the system classes, the antivirus and BitLocker. None may panic.
+func FuzzWMIClasses(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "captures", "windows", "wmi", "*.wmi"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		b = bytes.TrimPrefix(b, []byte{0xff, 0xfe})
+		u := make([]uint16, len(b)/2)
+		for i := range u {
+			u[i] = binary.LittleEndian.Uint16(b[2*i:])
+		}
+		f.Add(string(utf16.Decode(u)))
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		rows := propSetsFromText(s)
+		all := map[string][]propSet{}
+		for _, c := range wmiSystemClasses {
+			all[c.Name] = rows
+		}
+		var r Report
+		applyWinSystem(winSystemFromWMI(all), &r)
+		_, _, _ = winAVFromWMI(rows, rows)
+		_, _, _ = winBitLockerFromWMI(rows, "C:")
+	})
 }

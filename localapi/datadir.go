@@ -23,8 +23,8 @@ func DefaultDataDir() string {
 	return "/var/lib/tandem-agent"
 }
 
-// programData is %ProgramData%, with Windows' usual default.
-func programData() string {
+// programDataFromEnv is %ProgramData%, with Windows' usual default.
+func programDataFromEnv() string {
 	if p := os.Getenv("ProgramData"); p != "" {
 		return p
 	}

@@ -92,6 +92,7 @@ func (s *Server) Serve(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
+	s.log.Info("local API listening", "address", ln.Addr().String())
 	hs := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,

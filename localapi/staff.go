@@ -17,7 +17,10 @@ import (
 //	GET  /v1/staff/session             → StaffSession (404 when not signed in)
 //	GET  /v1/staff/tickets             → TicketPage (TicketQuery as query parameters)
 //	GET  /v1/staff/tickets/{id}        → StaffTicket
-//	POST /v1/staff/tickets/{id}/changes msp.Change → StaffTicket
+//	POST /v1/staff/tickets/{id}/changes msp.Change → StaffTicket; a create
+//	                                   (a ticket logged for a caller: {id} is the new ticket's)
+//	                                   and a merge (the duplicate is {id}) too
+//	GET  /v1/staff/assignees?tenant=ID    → []Assignee, who may be assigned the organisation's tickets
 //	GET  /v1/staff/tickets/{id}/attachments/{att} → the attached file's bytes
 //	                                   (fetched from the hub the first time and kept; 503 offline before that)
 //	GET  /v1/staff/overview?tenant=ID  → Overview
@@ -63,6 +66,21 @@ const (
 	StatusFilterAll  = "all"
 )
 
+// Values of TicketQuery.Assignee besides a person's id.
+const (
+	AssigneeMe   = "me"
+	AssigneeNone = "none"
+)
+
+// Assignee is someone a ticket of an organisation may be assigned to: a
+// technician who serves it or its IT lead (GET /v1/staff/assignees?tenant=ID,
+// from the replica; the hub refuses anyone else).
+type Assignee struct {
+	ID   string   `json:"id"`
+	Name string   `json:"name"`
+	Role msp.Role `json:"role"`
+}
+
 // Values of TicketQuery.Sort.
 const (
 	SortDue      = "due"      // SLA due time, soonest first (the default); tickets without a clock last
@@ -88,9 +106,12 @@ type TicketQuery struct {
 	Owner  string `json:"owner,omitempty"`  // msp | internal | shared
 	Pillar string `json:"pillar,omitempty"`
 	Tenant string `json:"tenant,omitempty"`
-	Sort   string `json:"sort,omitempty"` // due (default) | updated | priority
-	Limit  int    `json:"limit,omitempty"`
-	Offset int    `json:"offset,omitempty"`
+	// Assignee: "" anyone's, AssigneeMe the caller's, AssigneeNone nobody's,
+	// or a person's id.
+	Assignee string `json:"assignee,omitempty"`
+	Sort     string `json:"sort,omitempty"` // due (default) | updated | priority
+	Limit    int    `json:"limit,omitempty"`
+	Offset   int    `json:"offset,omitempty"`
 }
 
 // TicketPage is one page of the filtered list; Total counts every match.
@@ -114,6 +135,14 @@ type StaffTicket struct {
 	// knows it (its Devices entry); nil in lists, for a ticket raised
 	// without a device, and before the fleet was fetched.
 	DeviceInfo *DeviceRow `json:"device_info,omitempty"`
+	// RequesterName, RequesterPhone and RequesterEmail are the person whose
+	// OS account raised the ticket (Ticket.Requester), matched by device
+	// and account to the organisation's people on the hub; empty when no
+	// person matches, and the account is all there is to show.
+	RequesterName  string `json:"requester_name,omitempty"`
+	RequesterPhone string `json:"requester_phone,omitempty"`
+	RequesterEmail string `json:"requester_email,omitempty"`
+	RequesterID    string `json:"requester_id,omitempty"`
 }
 
 // AttachmentFile is a file attached to a ticket, with its bytes.

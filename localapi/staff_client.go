@@ -43,6 +43,7 @@ func (q TicketQuery) Values() url.Values {
 	set("owner", q.Owner)
 	set("pillar", q.Pillar)
 	set("tenant", q.Tenant)
+	set("assignee", q.Assignee)
 	set("sort", q.Sort)
 	if q.Limit > 0 {
 		v.Set("limit", strconv.Itoa(q.Limit))
@@ -123,4 +124,16 @@ func (c *Client) StaffDevice(ctx context.Context, id string) (DeviceDetail, erro
 	var d DeviceDetail
 	err := c.do(ctx, http.MethodGet, "/v1/staff/devices/"+url.PathEscape(id), nil, &d)
 	return d, err
+}
+
+// StaffAssignees returns who may be assigned the tickets of tenant ("" for
+// the only one), from the replica.
+func (c *Client) StaffAssignees(ctx context.Context, tenant string) ([]Assignee, error) {
+	var out []Assignee
+	path := "/v1/staff/assignees"
+	if tenant != "" {
+		path += "?tenant=" + url.QueryEscape(tenant)
+	}
+	err := c.do(ctx, http.MethodGet, path, nil, &out)
+	return out, err
 }

@@ -34,6 +34,9 @@ type StaffBackend interface {
 	StaffOverview(user, tenant string) (Overview, error)
 	StaffDevices(user, tenant, q string) ([]DeviceRow, error)
 	StaffDevice(ctx context.Context, user, id string) (DeviceDetail, error)
+	// StaffAssignees is who may be assigned tenant's tickets ("" for the only
+	// one), as last fetched from the hub.
+	StaffAssignees(user, tenant string) ([]Assignee, error)
 	StaffMatrixBackend // the Responsibilities tab (staff_matrix.go)
 	// StaffService is the Service tab of tenant ("" for the only one) with
 	// the report of month (YYYY-MM, "" for this month); StaffReportPDF is
@@ -118,6 +121,14 @@ func (s *Server) staffRoutes(mux *http.ServeMux, b StaffBackend) {
 			s.log.Debug("sending an attached file", "err", err)
 		}
 	}))
+	mux.HandleFunc("GET /v1/staff/assignees", s.withUser(func(w http.ResponseWriter, r *http.Request, u string) {
+		ps, err := b.StaffAssignees(u, r.URL.Query().Get("tenant"))
+		if err != nil {
+			s.staffFail(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, ps)
+	}))
 	mux.HandleFunc("GET /v1/staff/overview", s.withUser(func(w http.ResponseWriter, r *http.Request, u string) {
 		o, err := b.StaffOverview(u, r.URL.Query().Get("tenant"))
 		if err != nil {
@@ -164,7 +175,7 @@ func (s *Server) staffFail(w http.ResponseWriter, err error) {
 func parseTicketQuery(r *http.Request) (TicketQuery, error) {
 	v := r.URL.Query()
 	q := TicketQuery{Q: v.Get("q"), Status: v.Get("status"), Owner: v.Get("owner"), Pillar: v.Get("pillar"),
-		Tenant: v.Get("tenant"), Sort: v.Get("sort")}
+		Tenant: v.Get("tenant"), Assignee: v.Get("assignee"), Sort: v.Get("sort")}
 	for name, dst := range map[string]*int{"limit": &q.Limit, "offset": &q.Offset} {
 		if s := v.Get(name); s != "" {
 			n, err := strconv.Atoi(s)

@@ -46,6 +46,7 @@ const (
 	ChangeReprioritise ChangeKind = "reprioritise" // set Impact and Urgency; Priority follows
 	ChangeAttach       ChangeKind = "attach"       // add Change.Attachment
 	ChangeSLA          ChangeKind = "sla"          // the hub records Change.SLA, the SLA state it computed
+	ChangeMerge        ChangeKind = "merge"        // close this ticket as a duplicate of Change.Into (see MergeInto)
 )
 
 // Change is one mutation of one ticket, made by an actor on some replica and
@@ -66,9 +67,22 @@ type Change struct {
 
 	Owner    Party   `json:"owner,omitempty"`    // assign
 	Assignee *string `json:"assignee,omitempty"` // assign; "" unassigns
+	// AssigneeWas is the assignee the person saw when they assigned
+	// (assign; optional): when someone else assigned the ticket meanwhile,
+	// the assignment is not applied and a conflict note says so.
+	AssigneeWas *string `json:"assignee_was,omitempty"`
 
 	Impact  Level `json:"impact,omitempty"`  // reprioritise
 	Urgency Level `json:"urgency,omitempty"` // reprioritise
+	// PriorityWas is the priority the person saw (reprioritise; optional):
+	// when someone else changed it meanwhile, the change is not applied
+	// and a conflict note says so.
+	PriorityWas Priority `json:"priority_was,omitempty"`
+	// Reason says why (reprioritise: required of people; merge: optional).
+	// It is kept in the ticket's history as a note.
+	Reason string `json:"reason,omitempty"`
+
+	Into string `json:"into,omitempty"` // merge: the ticket this one duplicates
 
 	SLA *SLAState `json:"sla,omitempty"` // sla
 
@@ -91,8 +105,12 @@ var changeFields = []struct {
 	{"base_revision", []ChangeKind{ChangeEdit}, func(c *Change) bool { return c.BaseRevision != 0 }},
 	{"owner", []ChangeKind{ChangeAssign}, func(c *Change) bool { return c.Owner != "" }},
 	{"assignee", []ChangeKind{ChangeAssign}, func(c *Change) bool { return c.Assignee != nil }},
+	{"assignee_was", []ChangeKind{ChangeAssign}, func(c *Change) bool { return c.AssigneeWas != nil }},
 	{"impact", []ChangeKind{ChangeReprioritise}, func(c *Change) bool { return c.Impact != 0 }},
 	{"urgency", []ChangeKind{ChangeReprioritise}, func(c *Change) bool { return c.Urgency != 0 }},
+	{"priority_was", []ChangeKind{ChangeReprioritise}, func(c *Change) bool { return c.PriorityWas != 0 }},
+	{"reason", []ChangeKind{ChangeReprioritise, ChangeMerge}, func(c *Change) bool { return c.Reason != "" }},
+	{"into", []ChangeKind{ChangeMerge}, func(c *Change) bool { return c.Into != "" }},
 	{"sla", []ChangeKind{ChangeSLA}, func(c *Change) bool { return c.SLA != nil }},
 }
 
@@ -157,6 +175,15 @@ func (c Change) Validate() error {
 		if c.Assignee != nil {
 			add(checkRef("assignee", *c.Assignee, false))
 		}
+		if c.AssigneeWas != nil {
+			add(checkRef("assignee_was", *c.AssigneeWas, false))
+		}
+	case ChangeMerge:
+		add(ValidateID("into", c.Into))
+		if c.Into == c.TicketID && c.Into != "" {
+			add(invalid("into", "names the ticket itself; merge a duplicate into another ticket"))
+		}
+		add(checkText("reason", c.Reason, false, MaxCommentRunes, true))
 	case ChangeReprioritise:
 		if !c.Impact.Valid() {
 			add(invalid("impact", "must be 1 (high), 2 (medium) or 3 (low), not %d", int(c.Impact)))
@@ -164,6 +191,10 @@ func (c Change) Validate() error {
 		if !c.Urgency.Valid() {
 			add(invalid("urgency", "must be 1 (high), 2 (medium) or 3 (low), not %d", int(c.Urgency)))
 		}
+		if c.PriorityWas != 0 && !c.PriorityWas.Valid() {
+			add(invalid("priority_was", "must be 1 to 4, not %d", int(c.PriorityWas)))
+		}
+		add(checkText("reason", c.Reason, false, MaxCommentRunes, true))
 	case ChangeAttach:
 		if c.Attachment == nil {
 			add(invalid("attachment", "is missing"))
@@ -181,7 +212,7 @@ func (c Change) Validate() error {
 		}
 	default:
 		known = false
-		add(invalid("kind", "%q is not a kind of change; use create, comment, status, edit, assign, reprioritise, attach or sla", clip(string(c.Kind))))
+		add(invalid("kind", "%q is not a kind of change; use create, comment, status, edit, assign, reprioritise, attach, merge or sla", clip(string(c.Kind))))
 	}
 	if c.Comment != nil {
 		add(prefixField("comment", c.Comment.draftValidate()))
@@ -261,6 +292,15 @@ func (cm Comment) draftValidate() error {
 //     the ticket already holds, computed at another time, is a no-op.
 //   - An assignment may carry a comment (the hub's routing and escalation
 //     notes, or a person's reason).
+//   - An assignment or a new priority made on what the person saw
+//     (AssigneeWas, PriorityWas) that someone else changed meanwhile is
+//     not applied: it is kept as an internal conflict note. A person's new
+//     priority needs a Reason, kept as an internal note of kind priority.
+//   - A merge (staff only) closes the ticket as a duplicate of Into with a
+//     note its requester sees; MergeInto records it on the target, which
+//     the caller applies in the same transaction.
+//   - Only staff create a ticket for a caller (Ticket.Caller); LoggedBy is
+//     the actor, and the requester the caller (CallerRef) unless named.
 //   - The result passes Validate.
 //
 // Errors wrap ErrInvalid (malformed change or a result that would not be
@@ -316,7 +356,9 @@ func Apply(t *Ticket, c Change, a Actor, now time.Time) (*Ticket, error) {
 	case ChangeAssign:
 		changed, err = applyAssign(out, c, a, now)
 	case ChangeReprioritise:
-		changed, err = applyReprioritise(out, c, a)
+		changed, err = applyReprioritise(out, c, a, now)
+	case ChangeMerge:
+		changed, err = applyMerge(out, c, a, now)
 	case ChangeAttach:
 		changed, err = addAttachment(out, *c.Attachment, c, now)
 	case ChangeSLA:
@@ -388,6 +430,9 @@ func create(c Change, a Actor, now time.Time) (*Ticket, error) {
 	}
 	if out.Alert != nil && a.Role != RoleSystem {
 		return nil, forbidden("only the hub raises alert tickets")
+	}
+	if err := takeCall(out, a); err != nil {
+		return nil, err
 	}
 	out.SLA = SLAState{} // the hub computes it
 	out.Status = StatusNew
@@ -557,43 +602,4 @@ func conflictBody(title, description *string) string {
 		}
 	}
 	return b.String()
-}
-
-func applyAssign(out *Ticket, c Change, a Actor, now time.Time) (bool, error) {
-	if !a.Role.IsStaff() && a.Role != RoleSystem {
-		return false, forbidden("only the IT lead, technicians and the hub can choose who owns or works a ticket")
-	}
-	if out.Status.Terminal() {
-		return false, errClosed("owner and assignee")
-	}
-	changed := false
-	if c.Owner != "" && c.Owner != out.Owner {
-		out.Owner, changed = c.Owner, true
-	}
-	if c.Assignee != nil && *c.Assignee != out.Assignee {
-		out.Assignee, changed = *c.Assignee, true
-	}
-	if c.Comment != nil {
-		added, err := addComment(out, *c.Comment, c, a, now)
-		if err != nil {
-			return false, err
-		}
-		changed = changed || added
-	}
-	return changed, nil
-}
-
-func applyReprioritise(out *Ticket, c Change, a Actor) (bool, error) {
-	if !a.Role.IsStaff() && a.Role != RoleSystem {
-		return false, forbidden("only the IT lead, technicians and the hub can change a ticket's priority")
-	}
-	if out.Status.Terminal() {
-		return false, errClosed("priority")
-	}
-	if c.Impact == out.Impact && c.Urgency == out.Urgency {
-		return false, nil
-	}
-	out.Impact, out.Urgency = c.Impact, c.Urgency
-	out.Priority, _ = PriorityFor(c.Impact, c.Urgency) // checked by Change.Validate
-	return true, nil
 }

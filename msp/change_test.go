@@ -550,7 +550,7 @@ func TestApplyAssignAndReprioritise(t *testing.T) {
 	}
 	reprioritise := func(impact, urgency Level) func(tk *Ticket) Change {
 		return func(tk *Ticket) Change {
-			return Change{ID: NewID(), Kind: ChangeReprioritise, TicketID: tk.ID, Impact: impact, Urgency: urgency, At: t0}
+			return Change{ID: NewID(), Kind: ChangeReprioritise, TicketID: tk.ID, Impact: impact, Urgency: urgency, Reason: "Affects payroll today", At: t0}
 		}
 	}
 	assigned := func(t *testing.T) *Ticket {

@@ -70,6 +70,15 @@ type Ticket struct {
 	// Alert marks a ticket the hub raised for a proactive alert; nil for
 	// tickets people raise.
 	Alert *AlertRef `json:"alert,omitempty"`
+	// Caller is the person who phoned the MSP, for a ticket the IT lead or
+	// a technician logged on their behalf; nil for tickets raised on a
+	// device or by the hub.
+	Caller *Caller `json:"caller,omitempty"`
+	// MergedInto is the ticket this one was merged into as a duplicate
+	// (it is then closed); empty otherwise.
+	MergedInto string `json:"merged_into,omitempty"`
+	// Merged lists the duplicates merged into this ticket, oldest first.
+	Merged []MergedTicket `json:"merged,omitempty"`
 }
 
 // Comment is one entry in a ticket's conversation. Comments are append-only and
@@ -102,11 +111,14 @@ const (
 	CommentKindRouting    = "routing"    // who the ticket went to and why
 	CommentKindEscalation = "escalation" // an SLA escalation
 	CommentKindStatus     = "status"     // a status change explained
+	CommentKindPriority   = "priority"   // a new priority and the reason given for it
+	CommentKindMerge      = "merge"      // a duplicate merged, on both tickets
 )
 
 func validCommentKind(k string) bool {
 	switch k {
-	case CommentKindReply, CommentKindConflict, CommentKindRouting, CommentKindEscalation, CommentKindStatus:
+	case CommentKindReply, CommentKindConflict, CommentKindRouting, CommentKindEscalation, CommentKindStatus,
+		CommentKindPriority, CommentKindMerge:
 		return true
 	}
 	return false
@@ -160,6 +172,7 @@ func (t *Ticket) Validate() error {
 	if t.Alert != nil {
 		add(prefixField("alert", t.Alert.Validate()))
 	}
+	errs = append(errs, t.dispatchProblems()...)
 	if t.Revision < 1 {
 		errs = append(errs, invalid("revision", "must be at least 1, not %d", t.Revision))
 	}
@@ -264,6 +277,11 @@ func (t *Ticket) Clone() *Ticket {
 		a := *t.Alert
 		c.Alert = &a
 	}
+	if t.Caller != nil {
+		cl := *t.Caller
+		c.Caller = &cl
+	}
+	c.Merged = slices.Clone(t.Merged)
 	return &c
 }
 
@@ -275,6 +293,7 @@ func (t *Ticket) VisibleTo(role Role) *Ticket {
 		return c
 	}
 	c.Comments = slices.DeleteFunc(c.Comments, func(cm Comment) bool { return cm.Internal })
+	c.Merged = nil // who else reported the problem is for staff
 	return c
 }
 
@@ -312,7 +331,7 @@ func (c Comment) shapeProblems() []error {
 		errs = append(errs, invalid("kind", "%q is not a comment kind", clip(c.Kind)))
 	}
 	limit := MaxCommentRunes
-	if c.Kind == CommentKindConflict {
+	if c.Kind == CommentKindConflict || c.Kind == CommentKindMerge {
 		limit = maxConflictRunes
 	}
 	if err := checkText("body", c.Body, true, limit, true); err != nil {

@@ -7,6 +7,11 @@ fuzztime=${1:-10s}
 maxcount() {
 	case $1 in
 	FuzzPushDecode) echo 10000 ;;
+	# inventory: parsers fed whole captures (system_profiler's up to 64 KB)
+	FuzzParseSystemProfiler) echo 3000 ;;
+	FuzzAntivirusTools) echo 20000 ;;
+	FuzzLinuxParsers) echo 30000 ;;
+	FuzzWMIClasses) echo 30000 ;;
 	*) echo 0 ;;
 	esac
 }

@@ -309,6 +309,25 @@ if abs(len(software) - want_pkgs) > 2:
     sys.exit(f"the report lists {len(software)} packages; the root has {want_pkgs}")
 EOF
 
+# The update check inside the root: apt-get -s dist-upgrade's answer, package
+# for package, from the first collection (apt asked) and the second (the
+# answer kept in the agent's data directory, apt not asked again).
+in_root apt-get -s -o Debug::NoLocking=1 dist-upgrade >"$work/apt-s.txt" 2>&1 || true
+in_root tandem-agent collect --json >"$work/collect2.json" 2>"$work/collect2.err" || true
+python3 - "$work/apt-s.txt" "$work/collect.json" "$work/collect2.json" "$root/var/lib/tandem-agent/cache/apt-dist-upgrade.json" <<'EOF' && pass "collect's pending updates equal apt-get -s dist-upgrade's in the root, asked and kept" || fail "collect's pending updates differ from apt-get -s dist-upgrade's in the root"
+import json, re, sys
+apt = open(sys.argv[1]).read()
+want = sorted((m[0], m[1] or "", m[2]) for m in re.findall(r'^Inst (\S+) (?:\[([^\]]*)\] )?\((\S+) ', apt, re.M))
+for f in sys.argv[2:4]:
+    got = sorted((p["name"], p["installed_version"], p["candidate_version"]) for p in json.load(open(f))["patches"]["pending"])
+    if got != want:
+        sys.exit(f"{f}: {len(got)} pending updates, apt-get -s says {len(want)}: {sorted(set(got) ^ set(want))[:10]}")
+kept = json.load(open(sys.argv[4]))
+if sorted((p["name"], p["installed_version"], p["candidate_version"]) for p in kept["pending"]) != want:
+    sys.exit("the kept answer differs from apt-get -s")
+print(f"      {len(want)} pending updates, asked and kept")
+EOF
+
 # Upgrade: the same programs as a higher version; data and identity kept.
 t2=$SECONDS
 updist=$work/updist

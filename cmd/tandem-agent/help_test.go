@@ -10,7 +10,7 @@ import (
 // Every command's --help prints that command's flags and succeeds (it
 // used to fail with "flag: help requested").
 func TestCommandHelp(t *testing.T) {
-	for _, args := range [][]string{{"ticket", "new", "--help"}, {"enroll", "-h"}, {"status", "--help"}, {"collect", "--help"}} {
+	for _, args := range [][]string{{"ticket", "new", "--help"}, {"ticket", "call", "--help"}, {"enroll", "-h"}, {"status", "--help"}, {"collect", "--help"}} {
 		var out bytes.Buffer
 		if err := run(t.Context(), args, &out, io.Discard); err != nil {
 			t.Errorf("%v: %v, want success", args, err)

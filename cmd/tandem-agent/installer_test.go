@@ -111,3 +111,20 @@ func TestSameHub(t *testing.T) {
 		}
 	}
 }
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no standard error") }
+
+// A Windows service has no standard error: the log file must still get
+// every line.
+func TestFanOutWritesPastAFailingWriter(t *testing.T) {
+	var file bytes.Buffer
+	w := fanOut{failingWriter{}, &file}
+	if _, err := w.Write([]byte("agent running\n")); err == nil {
+		t.Error("fanOut hid the failing writer's error")
+	}
+	if file.String() != "agent running\n" {
+		t.Errorf("the writer after a failing one got %q", file.String())
+	}
+}

@@ -51,6 +51,10 @@ const usage = `tandem-agent: the Tandem endpoint agent
   tandem-agent ticket new --title T --description D [--pillar P] [--category C]
                           [--impact high|medium|low] [--urgency high|medium|low]
                           [--attach FILE]... [--json]
+  tandem-agent ticket call --caller NAME [--phone P] [--device HOST|ID] [--org ID]
+                          --title T [--description D] [--pillar P] [--impact ..] [--urgency ..]
+                          a phoned-in ticket, logged for the caller by the IT lead or
+                          technician signed in to the dashboard on this computer
   tandem-agent ticket list [--json]
   tandem-agent ticket show ID [--json]
   tandem-agent ticket reply ID --message M
@@ -258,7 +262,7 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 func agentLogger(dir string, w io.Writer) (*slog.Logger, func()) {
 	if err := os.MkdirAll(dir, 0o700); err == nil {
 		if f, err := logfile.Open(filepath.Join(dir, "agent.log"), 5<<20); err == nil {
-			return logger(io.MultiWriter(w, f)), func() { f.Close() }
+			return logger(fanOut{f, w}), func() { f.Close() }
 		}
 	}
 	return logger(w), func() {}
@@ -316,7 +320,7 @@ func serveAgent(ctx context.Context, data string, log *slog.Logger) error {
 	done := make(chan struct{}, 2)
 	go func() {
 		defer func() { done <- struct{}{} }()
-		a.Collect(ctx, collector{log}, agent.Schedule{})
+		a.Collect(ctx, collector{log: log, cacheDir: filepath.Join(data, "cache")}, agent.Schedule{})
 	}()
 	go func() {
 		defer func() { done <- struct{}{} }()
@@ -329,8 +333,12 @@ func serveAgent(ctx context.Context, data string, log *slog.Logger) error {
 	return a.Run(ctx)
 }
 
-// collector is the agent's Collector over package inventory.
-type collector struct{ log *slog.Logger }
+// collector is the agent's Collector over package inventory. cacheDir keeps
+// the answers that change only when their inputs do (the update check's).
+type collector struct {
+	log      *slog.Logger
+	cacheDir string
+}
 
 func (c collector) note(warnings []string) {
 	for _, w := range warnings {
@@ -339,13 +347,13 @@ func (c collector) note(warnings []string) {
 }
 
 func (c collector) Inventory(ctx context.Context) (msp.Inventory, error) {
-	rep, err := inventory.Collect(ctx, inventory.Options{Logger: c.log})
+	rep, err := inventory.Collect(ctx, inventory.Options{Logger: c.log, CacheDir: c.cacheDir})
 	c.note(rep.Warnings)
 	return rep.Inventory, err
 }
 
 func (c collector) Patches(ctx context.Context) (msp.PatchState, error) {
-	p, w, err := inventory.CollectPatches(ctx, inventory.Options{Logger: c.log})
+	p, w, err := inventory.CollectPatches(ctx, inventory.Options{Logger: c.log, CacheDir: c.cacheDir})
 	c.note(w)
 	return p, err
 }
@@ -419,6 +427,19 @@ func when(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04:05")
 }
 
+// collectCache is where collect keeps the update check's answer: beside
+// the agent's, in its data directory, when it runs as root (as the agent
+// does), else in the user's own cache directory; "" when there is none.
+func collectCache(data string) string {
+	if os.Geteuid() == 0 {
+		return filepath.Join(data, "cache")
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "tandem-agent")
+	}
+	return ""
+}
+
 func collect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, data := newFlags("collect")
 	asJSON := fs.Bool("json", false, "print the report as JSON (the default)")
@@ -429,7 +450,7 @@ func collect(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *asJSON && *glpi {
 		return usageError{"collect: choose --json or --glpi"}
 	}
-	rep, err := inventory.Collect(ctx, inventory.Options{Logger: logger(stderr)})
+	rep, err := inventory.Collect(ctx, inventory.Options{Logger: logger(stderr), CacheDir: collectCache(*data)})
 	if err != nil {
 		return err
 	}
@@ -451,4 +472,19 @@ func collect(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
+}
+
+// fanOut writes to every one of its writers, even after one fails:
+// io.MultiWriter stops at the first failure, and a Windows service has no
+// standard error, so agent.log and the Event Log got nothing on Windows.
+type fanOut []io.Writer
+
+func (f fanOut) Write(p []byte) (int, error) {
+	var first error
+	for _, w := range f {
+		if _, err := w.Write(p); err != nil && first == nil {
+			first = err
+		}
+	}
+	return len(p), first
 }

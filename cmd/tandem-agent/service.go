@@ -78,7 +78,7 @@ func runAsService(data string) error {
 	}
 	var w io.Writer = os.Stderr // the journal under systemd
 	if sl, err := s.SystemLogger(nil); err == nil {
-		w = io.MultiWriter(w, systemLogWriter{sl})
+		w = fanOut{systemLogWriter{sl}, w}
 	}
 	p.log, p.close = agentLogger(data, w)
 	return runService(s, p)

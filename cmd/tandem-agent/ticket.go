@@ -17,7 +17,7 @@ import (
 
 func ticket(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"ticket: say new, list, show, reply, fixed or reopen"}
+		return usageError{"ticket: say new, call, list, show, reply, fixed or reopen"}
 	}
 	sub, rest := args[0], args[1:]
 	fs, data := newFlags("ticket " + sub)
@@ -61,6 +61,8 @@ func ticket(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintln(stdout, t.ID)
 		return nil
+	case "call":
+		return ticketCall(ctx, fs, data, asJSON, rest, stdout)
 	case "list":
 		if err := parse(fs, rest); err != nil {
 			return err

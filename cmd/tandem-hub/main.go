@@ -1,6 +1,7 @@
 // Command tandem-hub is the MSP's server and its operator commands.
 //
 //	tandem-hub serve --data DIR --listen ADDR      run the hub
+//	tandem-hub migrate --from DIR --to postgres://...  copy a hub into PostgreSQL
 //	tandem-hub tenant create --name N --mode M     create a tenant (prints its id)
 //	tandem-hub tenant list                         list tenants
 //	tandem-hub tenant show --id ID                 SLA, hours, holidays, alerts
@@ -8,6 +9,7 @@
 //	tandem-hub sla sweep                           run the SLA sweep now
 //	tandem-hub token create --tenant ID [--ttl D]  one-time enrollment token
 //	tandem-hub user add --tenant ID --role R --name N   prints a sign-in code
+//	tandem-hub person add|list|remove|import           the organisation's people
 //	tandem-hub tickets --tenant ID [--json]        the tenant's tickets
 //	tandem-hub devices --tenant ID [--json]        its devices, last seen
 //	tandem-hub simulate --tenant ID --devices N --duration D
@@ -43,7 +45,9 @@ import (
 const usage = `tandem-hub: the MSP's Tandem server
 
   tandem-hub serve    --data DIR [--listen :8443] [--name HOST] [--msp NAME] [--sla-interval 1m]
-                      [--device-attachment-quota 2GB]
+                      [--device-attachment-quota 2GB] [--store postgres://user@host/db]
+  tandem-hub migrate  --from DIR --to postgres://user@host/db
+                      copy a stopped hub's embedded store into an empty PostgreSQL database
   tandem-hub tenant create --name NAME --mode co-managed|fully-managed
                       [--support-name N --support-phone P --support-email E]
   tandem-hub tenant list
@@ -55,7 +59,9 @@ const usage = `tandem-hub: the MSP's Tandem server
                       [--holiday-work YYYY-MM-DD]... [--overflow 30m]
                       [--alert-silent 24h] [--alert-disk-percent 90] [--alert-security-days 14]
                       [--alert-restart-days 7] [--alert-posture on|off]
-                      [--attachment-quota 20GB|default]
+                      [--alert-grace 24h|none] [--attachment-quota 20GB|default]
+                      [--price 450 --currency ZAR] [--billing seats|devices|active-users]
+                      [--contract-months 12] [--contract-start YYYY-MM-DD]
   tandem-hub sla sweep
   tandem-hub token create --tenant ID [--ttl 24h]
   tandem-hub user add --tenant ID --role it-lead|technician --name NAME
@@ -64,6 +70,12 @@ const usage = `tandem-hub: the MSP's Tandem server
                                       the organisations a person works for (signed-in agents follow)
   tandem-hub user signout --id USER   end every sign-in of a person, at once (a lost laptop)
   tandem-hub user remove --id USER    remove a person: no sign-in or code of theirs works again
+  tandem-hub person add --tenant ID --name N [--email E] [--phone P] [--account DEVICE:ACCOUNT]...
+                                      one of the organisation's people: tickets show their name and number
+  tandem-hub person import --tenant ID FILE.csv
+                                      people from a CSV file (name,email,phone,accounts): all or none
+  tandem-hub person list --tenant ID [--json]
+  tandem-hub person remove --tenant ID --id PERSON
   tandem-hub tickets  --tenant ID [--json]
   tandem-hub devices  --tenant ID [--json]
   tandem-hub device revoke --tenant ID --id DEVICE
@@ -117,12 +129,14 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{"no command given"}
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "tenant" || cmd == "token" || cmd == "user" || cmd == "sla" || cmd == "device") && len(rest) > 0 {
+	if (cmd == "tenant" || cmd == "token" || cmd == "user" || cmd == "sla" || cmd == "device" || cmd == "person") && len(rest) > 0 {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, rest, stdout, stderr)
 	case "tenant create":
 		return tenantCreate(ctx, rest, stdout)
 	case "tenant list":
@@ -147,6 +161,14 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return userRemove(ctx, rest, stdout)
 	case "device revoke":
 		return deviceRevoke(ctx, rest, stdout)
+	case "person add":
+		return personAdd(ctx, rest, stdout)
+	case "person list":
+		return personList(ctx, rest, stdout)
+	case "person remove":
+		return personRemove(ctx, rest, stdout)
+	case "person import":
+		return personImport(ctx, rest, stdout)
 	case "tickets":
 		return tickets(ctx, rest, stdout)
 	case "devices":
@@ -198,6 +220,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mspName := fs.String("msp", "", "the MSP's name, for the CA (first start only)")
 	metricsListen := fs.String("metrics-listen", "", "also serve GET /metrics without a credential on this address, such as 127.0.0.1:9464")
 	slaEvery := fs.Duration("sla-interval", hub.DefaultSLAInterval, "how often the SLA sweep runs (escalations, overflow, silent devices)")
+	storeSpec := fs.String("store", envOr("TANDEM_HUB_STORE", ""), storeHelp)
 	deviceQuota := fs.String("device-attachment-quota", "2GB", "how much of attached files one device (or signed-in person) may have the hub keep, such as 500MB or 2GB (none: no limit)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -218,8 +241,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *name != "" {
 		names = []string{*name}
 	}
+	store, err := openStore(ctx, *storeSpec, log)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		defer store.Close()
+	}
 	return hub.Serve(ctx, hub.Config{
-		Dir: *data, Listen: *listen, Names: names, Name: *mspName, Profile: localdb.Server, Logger: log,
+		Dir: *data, Listen: *listen, Names: names, Name: *mspName, Profile: localdb.Server, Logger: log, Store: store,
 		MetricsListen:         *metricsListen,
 		SLAInterval:           max(*slaEvery, time.Second),
 		DeviceAttachmentQuota: perDevice,

@@ -187,6 +187,24 @@ func (m *msiBed) installed(args ...string) string {
 	return out
 }
 
+// waitServicePipe waits until the service's agent answers `health` on the
+// default data directory's pipe (probes are cut after a few seconds: see
+// bed.waitPipe for wine's first pipe client).
+func (m *msiBed) waitServicePipe() {
+	m.t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		out, code := m.wineRun(6*time.Second, `C:\Program Files\Tandem\tandem-agent.exe`, "health")
+		if code == 0 && strings.Contains(out, "Computer") {
+			return
+		}
+		if time.Now().After(deadline) {
+			m.t.Fatalf("the service's agent did not answer on its pipe within 90 s: exit %d\n%s", code, out)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
 // serviceState is the tandem-agent service's state by sc.exe: RUNNING,
 // STOPPED, or "" when there is no such service.
 func (m *msiBed) serviceState() string {
@@ -377,6 +395,12 @@ func TestMSIUnderWine(t *testing.T) {
 		if strings.Contains(line, token) && !strings.HasPrefix(strings.TrimSpace(line), "Property(S): TOKEN = ") {
 			t.Errorf("the installer's log shows the enrollment token: %q", line)
 		}
+	}
+	// The service answers on the default pipe, where the tray and the
+	// windows look: a second Windows process asks it for the health.
+	m.waitServicePipe()
+	if b, err := os.ReadFile(m.drive("ProgramData", "Tandem", "agent", "agent.log")); err != nil || !strings.Contains(string(b), "agent running") {
+		t.Errorf("the service wrote nothing to agent.log (%v): %q", err, b)
 	}
 	if out := m.installed("version"); !strings.Contains(out, "v1.2.3") {
 		t.Errorf("the installed agent says %q, want v1.2.3", out)

@@ -49,6 +49,9 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"HistoryAndAlerts", testHistoryAndAlerts},
 		{"MatrixHistory", testMatrixHistory},
 		{"EventQueue", testEventQueue},
+		{"People", testPeople},
+		{"AlertGroups", testAlertGroups},
+		{"IteratorCallsStore", testIterCallsStore},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -197,6 +200,9 @@ func testRoundTrip(t *testing.T, s hub.Store) {
 		gotU, err := tx.User(u.ID)
 		if err != nil || gotU.Name != u.Name || gotU.Role != u.Role || !slices.Equal(gotU.Tenants, u.Tenants) {
 			t.Errorf("User = %+v, %v; want %+v", gotU, err, u)
+		}
+		if us, err := tx.Users(); err != nil || len(us) != 1 || us[0].ID != u.ID || us[0].Name != u.Name {
+			t.Errorf("Users = %+v, %v; want [%+v]", us, err, u)
 		}
 		gotSec, err := tx.Secret(sec.Hash)
 		if err != nil || gotSec.User != u.ID || gotSec.Kind != sec.Kind {
@@ -849,9 +855,9 @@ func testDeviceFeedPaging(t *testing.T, s hub.Store) {
 	}
 }
 
-// TenantStamp moves with every PutTenant, holds between writes, is never
-// the value of a transaction that did not commit, and is empty for a
-// tenant that does not exist.
+// TenantStamp moves with every change of the tenant, holds between
+// writes, is never the value of a transaction that did not commit, and is
+// empty for a tenant that does not exist.
 func testTenantStamp(t *testing.T, s hub.Store) {
 	a, b := tenant("Acme"), tenant("Bolt")
 	stamp := func(id string) string {
@@ -897,6 +903,7 @@ func testTenantStamp(t *testing.T, s hub.Store) {
 	if got := stamp(a.ID); got != s1 {
 		t.Errorf("TenantStamp after a rolled-back PutTenant = %q, want %q", got, s1)
 	}
+	a.Name = "Acme Holdings"
 	update(t, s, func(tx hub.Tx) error { return tx.PutTenant(a) })
 	s2 := stamp(a.ID)
 	if s2 == s1 || s2 == inside || s2 == "" {

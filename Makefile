@@ -27,7 +27,7 @@ RUN_DEBS   := xvfb xauth x11-utils x11-xserver-utils xdotool trayer dbus-x11 dun
 # Pure-Go binaries: these must cross-build with CGO_ENABLED=0 for every OS.
 PURE_CMDS := tandem-agent tandem-hub
 
-.PHONY: test-wine all run test deps check-go build build-pure cross lint test-go fuzz bench footprint agent-footprint clean
+.PHONY: test-wine all run test deps check-go build build-pure cross lint test-go fuzz bench bench-all footprint agent-footprint clean
 
 all: build
 
@@ -83,8 +83,14 @@ test-wine: check-go
 	@scripts/debs.sh $(WINE_DEBS)
 	@scripts/wine.sh $(DIST)/.cache/wine
 
-# Benchmarks (figures, not pass/fail). See README "Measuring".
+# Benchmarks (figures, not pass/fail). See README "Measuring". `make bench`
+# prints the figures of the performance table beside their references and
+# ratios (ROUNDS=n for the median of n runs); `make bench-all` runs every
+# benchmark of the module.
 bench: deps
+	@GO=$(GO) scripts/bench.sh
+
+bench-all: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 footprint: deps

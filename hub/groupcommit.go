@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 
 	"tandem/sync/protocol"
@@ -14,8 +13,8 @@ type chunkJob struct {
 	p      principal
 	stream string // the stream's key (principal.streamKey)
 	base   uint64 // where a stream the hub has not seen starts
-	raws   []json.RawMessage
-	size   int
+	muts   []pushed
+	size   int // the bytes of the mutations as they arrived
 
 	// Set by the commit that carried the job.
 	results []protocol.Result
@@ -105,8 +104,8 @@ func (s *Server) commitGroup(ctx context.Context, batch []*chunkJob) error {
 			if !mark.Known {
 				mark = StreamMark{Seq: j.base, Known: true}
 			}
-			for _, raw := range j.raws {
-				res, id, stop, err := s.applyOne(tx, j.p, mark, raw, &j.events)
+			for _, d := range j.muts {
+				res, id, stop, err := s.applyOne(tx, j.p, mark, d, &j.events)
 				if err != nil {
 					return err
 				}

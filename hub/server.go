@@ -39,6 +39,8 @@ type Server struct {
 	codes    limiter       // tries of sign-in codes per code's first group (codeGroup)
 	tlsLog   *handshakeLog // the http.Server's error log
 	group    groupCommit
+	tenants  tenantCache         // decoded tenant records of the ingest path
+	swept    sweepState          // what the SLA sweep read last
 	events   EventSink           // nil: no events
 	metrics  *metrics.Hub        // nil: no metrics
 	webhooks *webhook.Dispatcher // nil: no webhook admin API, no webhooks

@@ -53,7 +53,17 @@ var ErrNotFound = errors.New("not found")
 // another tenant's objects by id.
 type Tx interface {
 	Tenant(id string) (msp.Tenant, error)
+	// PutTenant stores t, which moves its stamp (TenantStamp).
 	PutTenant(t msp.Tenant) error
+	// TenantStamp is an opaque value that differs whenever the tenant's
+	// stored record differs (a new one with every PutTenant, or a hash of
+	// the record), never that of another record, not even one a
+	// transaction that did not commit wrote: a hub process may keep a
+	// decoded tenant and decode it again only once the stamp moved, in
+	// its own process or in another sharing the store. It is a point read,
+	// far cheaper than Tenant. A tenant not written since the store kept
+	// stamps has the empty stamp, as does a tenant that does not exist.
+	TenantStamp(id string) (string, error)
 	Tenants() ([]msp.Tenant, error)
 
 	// Enrollment tokens are stored by the SHA-256 of their secret.
@@ -69,6 +79,10 @@ type Tx interface {
 	PutInventory(tenant, device string, inv msp.Inventory) error
 
 	Ticket(tenant, id string) (*msp.Ticket, error)
+	// TicketJSON is Ticket without decoding: the ticket as JSON
+	// (msp.Ticket's encoding), a copy the caller keeps; ErrNotFound if
+	// there is none.
+	TicketJSON(tenant, id string) ([]byte, error)
 	// PutTicket stores t and records it in the tenant's change feed.
 	PutTicket(t *msp.Ticket) error
 	// TicketTenants returns the tenants that hold a ticket with this id, in
@@ -80,12 +94,34 @@ type Tx interface {
 	// Tickets calls fn for each of the tenant's tickets, in id order (which
 	// is creation order for UUIDv7 ids), until fn returns false.
 	Tickets(tenant string, fn func(*msp.Ticket) bool) error
+	// TicketsJSON is Tickets without decoding: fn gets each ticket as JSON
+	// (msp.Ticket's encoding), valid only during the call, so a listing
+	// can stream the tickets without holding them.
+	TicketsJSON(tenant string, fn func(raw []byte) bool) error
 
 	// OpenTickets calls fn for each of the tenant's tickets whose status
 	// is open (msp.Status.IsOpen: new, open, in progress, waiting on the
 	// customer, reopened), in id order, until fn returns false. The SLA
 	// sweep reads it, so it must not scan resolved and closed tickets.
 	OpenTickets(tenant string, fn func(*msp.Ticket) bool) error
+
+	// DueTickets calls fn with the ids of the tenant's tickets whose SLA
+	// sweep falls due from from to until (both included), earliest first,
+	// until fn returns false. A ticket PutTicket stored open (or
+	// PutHistory changed while open) with no SetTicketDue after is due at
+	// once, at the zero time: among them only when from is zero. A ticket
+	// PutTicket stored not open is in none. The sweep reads it instead of
+	// every open ticket, so it must cost what it returns (and not what it
+	// held before from).
+	DueTickets(tenant string, from, until time.Time, fn func(id string) bool) error
+	// SetTicketDue records when the SLA sweep next has work on a ticket;
+	// the zero time takes the ticket out of DueTickets until its next
+	// PutTicket or PutHistory.
+	SetTicketDue(tenant, id string, at time.Time) error
+	// NextDue is the earliest due time at or after from that DueTickets
+	// holds for the tenant (the zero time for a ticket due at once), and
+	// false when it holds none.
+	NextDue(tenant string, from time.Time) (time.Time, bool, error)
 
 	// History is the hub's record beside a ticket that feeds its SLA
 	// clocks; ErrNotFound if there is none (a ticket stored before the
@@ -132,6 +168,15 @@ type Tx interface {
 	// order, and the tenant's last feed sequence. Each object appears at
 	// most once in the feed, at its latest change.
 	Feed(tenant string, after uint64, limit int) (entries []FeedEntry, last uint64, err error)
+	// DeviceFeed is Feed narrowed to what the users of one device see:
+	// the entries of the tenant's tickets whose Device is device and that
+	// are not the hub's alerts (Alert nil), and the tenant's own entry
+	// (kind "tenant"), in order, up to limit, with the tenant's last feed
+	// sequence. It costs what it returns, not the size of the tenant's
+	// feed: a device's pull must not read the other devices' tickets. A
+	// ticket that moves to another device (or becomes an alert) leaves
+	// its former device's feed at its next PutTicket.
+	DeviceFeed(tenant, device string, after uint64, limit int) (entries []FeedEntry, last uint64, err error)
 
 	// QueueEvent keeps a ticket event in the store's event outbox, in the
 	// transaction of the change that made it, for the webhook relay to

@@ -20,6 +20,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -437,12 +439,73 @@ func printCode(w io.Writer, u hub.UserResponse) {
 		u.User.ID, u.User.Name, u.User.Role.Label(), u.ExpiresAt.Local().Format("2006-01-02 15:04"), u.Code)
 }
 
+// tickets lists a tenant's tickets as the hub streams them: --json copies
+// each to stdout as it arrives, so memory stays flat however many there
+// are.
 func tickets(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("tickets")
+	dial := operatorFlags(fs)
+	tenant := fs.String("tenant", "", "tenant id")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *tenant == "" {
+		return usageError{"tickets: --tenant ID is required"}
+	}
+	c, err := dial()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return streamJSON(ctx, c, *tenant, stdout)
+	}
 	now := time.Now()
-	return listing(ctx, "tickets", args, stdout, (*hub.AdminClient).Tickets,
-		"ID\tPRIORITY\tSTATUS\tOWNER\tSLA\tTITLE", func(t msp.Ticket) string {
-			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", t.ID, t.Priority, t.Status.Label(), t.Owner.Label(), slaText(t, now), t.Title)
-		})
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tPRIORITY\tSTATUS\tOWNER\tSLA\tTITLE")
+	err = c.EachTicket(ctx, *tenant, func(raw json.RawMessage) error {
+		var t msp.Ticket
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return fmt.Errorf("the hub's answer is not what this program expects: %w", err)
+		}
+		_, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Priority, t.Status.Label(), t.Owner.Label(), slaText(t, now), t.Title)
+		return err
+	})
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// streamJSON prints the tenant's tickets as printJSON prints a list, one
+// ticket at a time.
+func streamJSON(ctx context.Context, c *hub.AdminClient, tenant string, stdout io.Writer) error {
+	w := bufio.NewWriterSize(stdout, 64<<10)
+	n := 0
+	var buf bytes.Buffer
+	err := c.EachTicket(ctx, tenant, func(raw json.RawMessage) error {
+		sep := ",\n  "
+		if n == 0 {
+			sep = "[\n  "
+		}
+		n++
+		buf.Reset()
+		if err := json.Indent(&buf, raw, "  ", "  "); err != nil {
+			return fmt.Errorf("the hub's answer is not what this program expects: %w", err)
+		}
+		w.WriteString(sep)
+		_, err := w.Write(buf.Bytes())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		w.WriteString("[]\n")
+	} else {
+		w.WriteString("\n]\n")
+	}
+	return w.Flush()
 }
 
 func devices(ctx context.Context, args []string, stdout io.Writer) error {

@@ -158,13 +158,21 @@ func (t *tx) PutTicket(tk *msp.Ticket) error {
 	if err != nil {
 		return fmt.Errorf("saving ticket %s: %w", tk.ID, err)
 	}
-	return t.exec("saving ticket "+tk.ID, `WITH saved AS (
+	if err := t.exec("saving ticket "+tk.ID, `WITH saved AS (
 			INSERT INTO tickets (tenant, id, open, doc) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (tenant, id) DO UPDATE SET open = EXCLUDED.open, doc = EXCLUDED.doc
 		), `+nextSeq+`
 		INSERT INTO feed (tenant, kind, id, seq) SELECT $1, 'ticket', $2, last FROM counter
 		ON CONFLICT (tenant, kind, id) DO UPDATE SET seq = EXCLUDED.seq`,
-		tk.Tenant, tk.ID, tk.Status.IsOpen(), string(b))
+		tk.Tenant, tk.ID, tk.Status.IsOpen(), string(b)); err != nil {
+		return err
+	}
+	// An open ticket is due at once for the SLA sweep; one not open is not.
+	if !tk.Status.IsOpen() {
+		return t.exec("clearing the due time of ticket "+tk.ID, `DELETE FROM ticket_due WHERE tenant = $1 AND id = $2`, tk.Tenant, tk.ID)
+	}
+	return t.exec("marking ticket "+tk.ID+" due", `INSERT INTO ticket_due (tenant, id, due) VALUES ($1, $2, 0)
+		ON CONFLICT (tenant, id) DO UPDATE SET due = 0`, tk.Tenant, tk.ID)
 }
 
 // nextSeq is the CTE that takes the next feed sequence of tenant $1.
@@ -242,8 +250,13 @@ func (t *tx) History(tenant, ticket string) (h hub.TicketHistory, err error) {
 }
 
 func (t *tx) PutHistory(h hub.TicketHistory) error {
-	return t.put("saving the history of ticket "+h.Ticket, `INSERT INTO histories (tenant, ticket, doc) VALUES ($1, $2, $3)
-		ON CONFLICT (tenant, ticket) DO UPDATE SET doc = EXCLUDED.doc`, h, h.Tenant, h.Ticket)
+	if err := t.put("saving the history of ticket "+h.Ticket, `INSERT INTO histories (tenant, ticket, doc) VALUES ($1, $2, $3)
+		ON CONFLICT (tenant, ticket) DO UPDATE SET doc = EXCLUDED.doc`, h, h.Tenant, h.Ticket); err != nil {
+		return err
+	}
+	return t.exec("marking ticket "+h.Ticket+" due", `INSERT INTO ticket_due (tenant, id, due)
+		SELECT tenant, id, 0 FROM tickets WHERE tenant = $1 AND id = $2 AND open
+		ON CONFLICT (tenant, id) DO UPDATE SET due = 0`, h.Tenant, h.Ticket)
 }
 
 func (t *tx) DeviceAlerts(tenant, device string) (a hub.DeviceAlerts, err error) {

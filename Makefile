@@ -22,12 +22,12 @@ RUNDIR  ?= $(CURDIR)/.run
 BUILD_DEBS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libxkbcommon-dev libwayland-dev \
 	libayatana-appindicator3-dev
-RUN_DEBS   := xvfb xauth x11-utils x11-xserver-utils xdotool trayer dbus-x11 dunst imagemagick
+RUN_DEBS   := xvfb xauth x11-utils x11-xserver-utils xdotool trayer dbus-x11 dunst imagemagick poppler-utils
 
 # Pure-Go binaries: these must cross-build with CGO_ENABLED=0 for every OS.
 PURE_CMDS := tandem-agent tandem-hub
 
-.PHONY: test-wine all run test deps check-go build build-pure cross lint test-go fuzz bench footprint agent-footprint clean
+.PHONY: test-wine all run test deps check-go build build-pure cross lint test-go fuzz bench bench-all footprint agent-footprint clean
 
 all: build
 
@@ -60,7 +60,12 @@ lint: check-go
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 
+# The hub's PostgreSQL store is tested on a throwaway cluster that the tests
+# start themselves (internal/pgtest) from Debian's server binaries.
+PG_DEBS := postgresql
+
 test-go: deps
+	@scripts/debs.sh $(PG_DEBS)
 	TANDEM_E2E=require $(GO) test -race -timeout 20m ./...
 
 # Short fuzzing runs of the decoders and the merge function (longer runs: FUZZTIME=5m; counts avoid a Go 1.26 fuzz-coordinator stall at the deadline, golang/go#75804).
@@ -78,8 +83,14 @@ test-wine: check-go
 	@scripts/debs.sh $(WINE_DEBS)
 	@scripts/wine.sh $(DIST)/.cache/wine
 
-# Benchmarks (figures, not pass/fail). See README "Measuring".
+# Benchmarks (figures, not pass/fail). See README "Measuring". `make bench`
+# prints the figures of the performance table beside their references and
+# ratios (ROUNDS=n for the median of n runs); `make bench-all` runs every
+# benchmark of the module.
 bench: deps
+	@GO=$(GO) scripts/bench.sh
+
+bench-all: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 footprint: deps

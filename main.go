@@ -14,11 +14,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -26,6 +28,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"tandem/app"
+	"tandem/internal/single"
 	"tandem/internal/version"
 	"tandem/localapi"
 )
@@ -118,30 +121,53 @@ func open(args []string) error {
 	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	req := append([]string{what}, pos...)
+	// One window process per person and agent: a second "open" (a menu
+	// click, a notification click) hands its request to the running one,
+	// which shows or focuses the window, instead of starting another.
+	key := windowsKey(*data)
+	holder, handed := claimWindows(key, req, log)
+	if handed {
+		return nil
+	}
+
 	a := fyneapp.NewWithID(app.AppID)
 	a.SetIcon(app.IconResource)
 	ctx, cancel := context.WithCancel(context.Background())
-	var followers sync.WaitGroup // one event follower per "My tickets" window
+	var owned sync.WaitGroup // event followers, one per window, and the holder's server
 	defer func() {
 		cancel()
-		followers.Wait()
+		if holder != nil {
+			if err := holder.Close(); err != nil {
+				log.Warn("giving up the window socket", "err", err)
+			}
+		}
+		owned.Wait()
 	}()
 	client := localapi.NewClient(*data)
-	env := app.Env{Agent: client}
-	var w fyne.Window
-	env.OpenTickets = func(id string) { showTickets(ctx, a, env, id, &followers).Show() }
-	switch what {
-	case "new-ticket":
-		w = a.NewWindow("Raise a ticket — Tandem")
-		app.NewTicketWindow(w, env)
-		w.Resize(fyne.NewSize(640, 760))
-	case "tickets":
-		w = showTickets(ctx, a, env, "", &followers)
-	case "dashboard":
-		w = showDashboard(ctx, a, env, client, &followers)
-	default:
-		w = showTickets(ctx, a, env, pos[0], &followers)
+	m := &windows{ctx: ctx, a: a, staff: client, owned: &owned}
+	m.env = app.Env{Agent: client, OpenTickets: func(id string) { m.open("ticket", id) }}
+	if holder != nil {
+		owned.Go(func() {
+			err := holder.Serve(ctx, log, func(r single.Request) {
+				what, id, err := parseRequest(r.Args)
+				if err != nil {
+					log.Warn("a request from another window process", "err", err)
+					return
+				}
+				log.Info("window asked for by another process", "window", what)
+				fyne.Do(func() { m.open(what, id) })
+			})
+			if err != nil {
+				log.Warn("the window socket stopped", "err", err)
+			}
+		})
 	}
+	id := ""
+	if len(pos) == 1 {
+		id = pos[0]
+	}
+	w := m.open(what, id)
 	a.Lifecycle().SetOnStarted(func() {
 		log.Info("window shown", "window", what, "since_start_ms", time.Since(started).Milliseconds(), "at_unix_ms", time.Now().UnixMilli())
 	})
@@ -149,26 +175,122 @@ func open(args []string) error {
 	return nil
 }
 
+// windowsKey tells window processes of different agents apart (a test or
+// development agent beside the service): the agent's data directory.
+func windowsKey(data string) string {
+	if abs, err := filepath.Abs(data); err == nil {
+		data = abs
+	}
+	return single.Key(data)
+}
+
+// claimWindows takes this person's window socket for key, or hands req to
+// the process that holds it (handed true: nothing more to do). When
+// neither works the window opens in this process, without the socket.
+func claimWindows(key string, req []string, log *slog.Logger) (holder *single.Holder, handed bool) {
+	for range 3 {
+		h, err := single.Claim("windows", key)
+		if err == nil {
+			return h, false
+		}
+		if !errors.Is(err, single.ErrHeld) {
+			log.Warn("cannot keep one window process per person; opening a window of its own", "err", err)
+			return nil, false
+		}
+		err = single.Send(context.Background(), "windows", key, single.Request{Args: req})
+		if err == nil {
+			log.Info("handed to the running window process", "window", req[0])
+			return nil, true
+		}
+		// The holder may have just closed its last window: claim again.
+		log.Warn("the running window process did not take the request", "err", err)
+	}
+	log.Warn("cannot reach the running window process; opening a window of its own")
+	return nil, false
+}
+
+// parseRequest checks what another process asks for, as "open" does.
+func parseRequest(args []string) (what, id string, err error) {
+	switch {
+	case len(args) == 1 && (args[0] == "new-ticket" || args[0] == "tickets" || args[0] == "dashboard"):
+		return args[0], "", nil
+	case len(args) == 2 && args[0] == "ticket" && args[1] != "":
+		return args[0], args[1], nil
+	}
+	return "", "", fmt.Errorf("cannot open %q", args)
+}
+
+// windows keeps one window of each kind: asked again, it shows and
+// focuses the one it has. Only the UI goroutine uses it.
+type windows struct {
+	ctx   context.Context
+	a     fyne.App
+	env   app.Env
+	staff app.Staff
+	owned *sync.WaitGroup
+
+	newTicket, tickets, dashboard fyne.Window
+	ticketsView                   *app.Tickets
+}
+
+// open shows the window of kind what (for "ticket", "My tickets" on
+// ticket id), making it when there is none, and returns it.
+func (m *windows) open(what, id string) fyne.Window {
+	var w fyne.Window
+	switch what {
+	case "new-ticket":
+		if m.newTicket == nil {
+			w = m.a.NewWindow("Raise a ticket — Tandem")
+			app.NewTicketWindow(w, m.env)
+			app.FitNewTicket(w)
+			w.SetOnClosed(func() { m.newTicket = nil })
+			m.newTicket = w
+		}
+		w = m.newTicket
+	case "dashboard":
+		if m.dashboard == nil {
+			m.dashboard = showDashboard(m.ctx, m.a, m.env, m.staff, m.owned, func() { m.dashboard = nil })
+		}
+		w = m.dashboard
+	default: // tickets, ticket
+		if m.tickets == nil {
+			m.tickets, m.ticketsView = showTickets(m.ctx, m.a, m.env, id, m.owned, func() { m.tickets, m.ticketsView = nil, nil })
+		} else if id != "" {
+			m.ticketsView.Select(id)
+		}
+		w = m.tickets
+	}
+	w.Show()
+	w.RequestFocus()
+	return w
+}
+
 // showTickets makes a "My tickets" window that follows the agent's events
 // until it closes or ctx ends.
-func showTickets(ctx context.Context, a fyne.App, env app.Env, id string, followers *sync.WaitGroup) fyne.Window {
+func showTickets(ctx context.Context, a fyne.App, env app.Env, id string, followers *sync.WaitGroup, closed func()) (fyne.Window, *app.Tickets) {
 	w := a.NewWindow("My tickets — Tandem")
 	v := app.TicketsWindow(w, env, id)
 	w.Resize(fyne.NewSize(980, 680))
 	ctx, cancel := context.WithCancel(ctx)
-	w.SetOnClosed(cancel)
+	w.SetOnClosed(func() {
+		cancel()
+		closed()
+	})
 	followers.Go(func() { v.Follow(ctx) })
-	return w
+	return w, v
 }
 
 // showDashboard makes the dashboard window for IT leads and technicians;
 // it follows the agent until it closes or ctx ends.
-func showDashboard(ctx context.Context, a fyne.App, env app.Env, staff app.Staff, followers *sync.WaitGroup) fyne.Window {
+func showDashboard(ctx context.Context, a fyne.App, env app.Env, staff app.Staff, followers *sync.WaitGroup, closed func()) fyne.Window {
 	w := a.NewWindow("Dashboard — Tandem")
 	d := app.DashboardWindow(w, env, staff)
-	w.Resize(fyne.NewSize(1280, 800))
+	w.Resize(app.DashboardSize)
 	ctx, cancel := context.WithCancel(ctx)
-	w.SetOnClosed(cancel)
+	w.SetOnClosed(func() {
+		cancel()
+		closed()
+	})
 	followers.Go(func() { d.Follow(ctx, 30*time.Second) })
 	return w
 }

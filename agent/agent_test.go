@@ -31,11 +31,18 @@ type runningHub struct {
 
 func startHub(tb testing.TB, dir, listen string) *runningHub {
 	tb.Helper()
+	return startHubProfile(tb, dir, listen, localdb.Desktop)
+}
+
+// startHubProfile is startHub with the store's profile: benchmarks run the
+// hub on localdb.Server, as `tandem-hub serve` does.
+func startHubProfile(tb testing.TB, dir, listen string, profile localdb.Profile) *runningHub {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &runningHub{dir: dir, cancel: cancel, done: make(chan error, 1)}
 	ready := make(chan hub.Info, 1)
 	go func() {
-		h.done <- hub.Serve(ctx, hub.Config{Dir: dir, Listen: listen, Logger: quiet, Ready: func(i hub.Info) { ready <- i }})
+		h.done <- hub.Serve(ctx, hub.Config{Dir: dir, Listen: listen, Profile: profile, Logger: quiet, Ready: func(i hub.Info) { ready <- i }})
 	}()
 	select {
 	case h.info = <-ready:

@@ -21,6 +21,7 @@ import (
 
 	"tandem/agent"
 	"tandem/hub"
+	"tandem/localdb"
 	"tandem/msp"
 	"tandem/sync/client"
 )
@@ -37,8 +38,14 @@ type enrolledDir struct {
 
 func enrollDir(tb testing.TB, mode msp.ServiceMode) *enrolledDir {
 	tb.Helper()
+	return enrollDirOn(tb, mode, localdb.Desktop)
+}
+
+// enrollDirOn is enrollDir with a hub whose store has the given profile.
+func enrollDirOn(tb testing.TB, mode msp.ServiceMode, profile localdb.Profile) *enrolledDir {
+	tb.Helper()
 	ctx := context.Background()
-	h := startHub(tb, tb.TempDir(), "127.0.0.1:0")
+	h := startHubProfile(tb, tb.TempDir(), "127.0.0.1:0", profile)
 	admin, err := hub.DialAdmin(h.dir, "")
 	if err != nil {
 		tb.Fatal(err)

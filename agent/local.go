@@ -88,3 +88,13 @@ func (a *Agent) LocalAPI(log *slog.Logger) *localapi.Server {
 }
 
 var _ localapi.StaffBackend = localBackend{}
+
+// Ticket returns one ticket of the device's replica, or nil when there is
+// none of that id.
+func (b localBackend) Ticket(id string) (*msp.Ticket, error) {
+	t, err := b.Agent.Ticket(id)
+	if errors.Is(err, localdb.ErrNotFound) {
+		return nil, nil
+	}
+	return t, err
+}

@@ -323,7 +323,7 @@ func (a *Agent) StaffSession(user string) (localapi.StaffSession, error) {
 			ref := localapi.TenantRef{ID: id, Name: id}
 			var t msp.Tenant
 			if err := tx.GetJSON(staffKey(user, "tenant/"+id), &t); err == nil {
-				ref.Name, ref.Mode = t.Name, t.Mode
+				ref.Name, ref.Mode, ref.TimeZone = t.Name, t.Mode, t.TimeZone
 			} else if !errors.Is(err, localdb.ErrNotFound) {
 				return err
 			}
@@ -673,8 +673,13 @@ func (a *Agent) staffApplyPage(ctx context.Context, s *staffSession, tenant stri
 func (a *Agent) staffApplyChunk(ctx context.Context, s *staffSession, tenant string, actor msp.Actor, chunk []protocol.Change, last bool, cursor uint64) error {
 	var changed []*msp.Ticket
 	var tenants []msp.Tenant
+	type personChange struct {
+		id string
+		p  *msp.Person
+	}
+	var people []personChange
 	err := a.db.Update(ctx, func(tx *localdb.Tx) error {
-		changed, tenants = changed[:0], tenants[:0]
+		changed, tenants, people = changed[:0], tenants[:0], people[:0]
 		if ok, err := tx.Has(staffKey(s.OSUser, "session")); err != nil || !ok {
 			return cmp.Or(err, localapi.ErrNotSignedIn) // signed out meanwhile
 		}
@@ -730,6 +735,14 @@ func (a *Agent) staffApplyChunk(ctx context.Context, s *staffSession, tenant str
 				if err := tx.PutJSON(staffKey(s.OSUser, "history/"+tenant), c.History); err != nil {
 					return err
 				}
+			case protocol.ChangePerson:
+				id, p, err := applyStaffPerson(tx, s.OSUser, tenant, c)
+				if err != nil {
+					return err
+				}
+				if id != "" {
+					people = append(people, personChange{id, p})
+				}
 			}
 		}
 		if !last {
@@ -743,6 +756,9 @@ func (a *Agent) staffApplyChunk(ctx context.Context, s *staffSession, tenant str
 	if ix := a.staffIndexIfOpen(s.OSUser); ix != nil {
 		for _, t := range tenants {
 			ix.setTenant(t)
+		}
+		for _, pc := range people {
+			ix.setPerson(tenant, pc.id, pc.p)
 		}
 		for _, t := range changed {
 			ix.upsert(t)

@@ -28,7 +28,8 @@ type staffIndex struct {
 	pos     map[string]int // ticket id → index in rows
 	tenants map[string]msp.Tenant
 	locs    map[string]*time.Location
-	hosts   map[string]string // device id → hostname, lower case (from the fleet summary)
+	hosts   map[string]string       // device id → hostname, lower case (from the fleet summary)
+	people  map[string][]msp.Person // tenant → its people (staff_people.go)
 }
 
 // ixRow is what a search and the filters look at. The text fields are
@@ -245,6 +246,10 @@ func (a *Agent) staffIndex(user string) (*staffIndex, error) {
 		}); err != nil {
 			return err
 		}
+		var err error
+		if ix.people, err = readStaffPeople(tx, user); err != nil {
+			return err
+		}
 		tenantIDs := map[string]string{}
 		prefix := len(staffKey(user, "row/"))
 		return tx.Scan(staffKey(user, "row/"), nil, func(k, v []byte) error {
@@ -287,6 +292,7 @@ func (a *Agent) staffIndex(user string) (*staffIndex, error) {
 type match struct {
 	words          []string
 	hosts          map[string]string // the index's, read under its lock
+	names          map[string]string // msp.RequesterKey → the person's name, lower case (staff_people.go)
 	open, all      bool
 	status         msp.Status
 	owner          msp.Party
@@ -367,6 +373,7 @@ func (m *match) hit(r *ixRow, w string) bool {
 	}
 	return strings.Contains(r.title, w) || strings.Contains(r.requester, w) || strings.Contains(r.thread, w) ||
 		(r.device != "" && strings.Contains(m.hosts[r.device], w)) ||
+		(m.names != nil && strings.Contains(m.names[requesterKey(r.requester)], w)) ||
 		r.number == w || (len(w) >= minNumberPrefix && strings.HasPrefix(r.number, w)) ||
 		strings.HasPrefix(r.id, w)
 }
@@ -395,29 +402,37 @@ func (ix *staffIndex) query(q localapi.TicketQuery, tenants []string) ([]ixRow, 
 		limit = localapi.DefaultTicketLimit
 	}
 	limit = min(limit, localapi.MaxTicketLimit)
-	ix.mu.RLock()
-	m.hosts = ix.hosts
-	hits := make([]ixRow, 0, 256)
-	for i := range ix.rows {
-		if m.ok(&ix.rows[i]) {
-			hits = append(hits, ix.rows[i])
-		}
-	}
-	ix.mu.RUnlock()
-	var less func(a, b ixRow) int
+	var less func(a, b *ixRow) int
 	switch q.Sort {
 	case "", localapi.SortDue:
-		less = func(a, b ixRow) int {
+		less = func(a, b *ixRow) int {
 			return cmp.Or(cmp.Compare(a.due, b.due), cmp.Compare(a.priority, b.priority), cmp.Compare(b.updated, a.updated), cmp.Compare(a.id, b.id))
 		}
 	case localapi.SortUpdated:
-		less = func(a, b ixRow) int { return cmp.Or(cmp.Compare(b.updated, a.updated), cmp.Compare(a.id, b.id)) }
+		less = func(a, b *ixRow) int { return cmp.Or(cmp.Compare(b.updated, a.updated), cmp.Compare(a.id, b.id)) }
 	case localapi.SortPriority:
-		less = func(a, b ixRow) int {
+		less = func(a, b *ixRow) int {
 			return cmp.Or(cmp.Compare(a.priority, b.priority), cmp.Compare(a.due, b.due), cmp.Compare(a.id, b.id))
 		}
 	default:
 		return nil, 0, fmt.Errorf("%w: sort %q is not due, updated or priority", msp.ErrInvalid, q.Sort)
+	}
+	// The matches are pointers into the index, sorted under the read lock;
+	// only the page's rows are copied out. (Copying every matching row, as
+	// large as it is, was most of a query's time at 100,000.)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	m.hosts = ix.hosts
+	if len(m.words) > 0 {
+		if names := ix.requesterNames(); len(names) > 0 {
+			m.names = names
+		}
+	}
+	hits := make([]*ixRow, 0, 1024)
+	for i := range ix.rows {
+		if m.ok(&ix.rows[i]) {
+			hits = append(hits, &ix.rows[i])
+		}
 	}
 	total := len(hits)
 	from := min(q.Offset, total)
@@ -428,16 +443,20 @@ func (ix *staffIndex) query(q localapi.TicketQuery, tenants []string) ([]ixRow, 
 	} else {
 		slices.SortFunc(hits, less)
 	}
-	return hits[from:to], total, nil
+	page := make([]ixRow, 0, to-from)
+	for _, r := range hits[from:to] {
+		page = append(page, *r)
+	}
+	return page, total, nil
 }
 
 // topK returns the k smallest of rows, sorted, by a bounded insertion
 // (k is a page: at most MaxTicketLimit).
-func topK(rows []ixRow, k int, less func(a, b ixRow) int) []ixRow {
+func topK[T any](rows []T, k int, less func(a, b T) int) []T {
 	if k == 0 {
 		return rows[:0]
 	}
-	out := make([]ixRow, 0, k+1)
+	out := make([]T, 0, k+1)
 	for _, r := range rows {
 		if len(out) == k && less(r, out[k-1]) >= 0 {
 			continue
@@ -554,6 +573,7 @@ func (a *Agent) staffView(user string, t *msp.Ticket, undelivered map[string]boo
 	if out.SLAText == "paused: waiting for you" {
 		out.SLAText = "paused: waiting for the requester"
 	}
+	a.withRequester(user, &out)
 	return out
 }
 
@@ -643,6 +663,29 @@ func (a *Agent) StaffOverview(user, tenant string) (localapi.Overview, error) {
 		return o, err
 	}
 	o.DevicesKnown = known
+	// Patch compliance has one definition, the monthly report's: no
+	// security update waiting more than the tenant's alert rule's days.
+	after := map[string]int{}
+	err = a.db.View(func(tx *localdb.Tx) error {
+		for _, id := range s.Tenants {
+			var t msp.Tenant
+			if err := tx.GetJSON(staffKey(user, "tenant/"+id), &t); err != nil && !errors.Is(err, localdb.ErrNotFound) {
+				return fmt.Errorf("reading organisation %s: %w", id, err)
+			}
+			after[id] = t.AlertRules().SecurityUpdatesDays
+			if after[id] <= 0 {
+				after[id] = msp.DefaultSecurityUpdatesDays
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return o, err
+	}
+	o.PatchAfterDays = msp.DefaultSecurityUpdatesDays
+	if tenant != "" {
+		o.PatchAfterDays = after[tenant]
+	}
 	for _, d := range devs {
 		if !d.RevokedAt.IsZero() {
 			continue // retired: not part of the fleet
@@ -654,6 +697,9 @@ func (a *Agent) StaffOverview(user, tenant string) (localapi.Overview, error) {
 		if d.SecurityPending > 0 {
 			o.SecurityPending++
 			o.OldestPendingDays = max(o.OldestPendingDays, d.OldestPendingDays)
+			if d.OldestPendingDays > cmp.Or(after[d.Tenant], msp.DefaultSecurityUpdatesDays) {
+				o.PatchOverdue++
+			}
 		}
 		if d.RestartNeeded {
 			o.RestartNeeded++

@@ -67,13 +67,13 @@ func (a *Agent) staffFollowScope(ctx context.Context, conn *client.Conn, s *staf
 var errSignedOutMeanwhile = errors.New("signed out meanwhile")
 
 // dropStaffTenant removes one organisation from the OS user's replica: its
-// settings, history, cursor, fleet, reports, fetched attachments and
+// settings, history, cursor, fleet, reports, fetched attachments, people and
 // tickets. The person's
 // queued changes stay; the hub refuses those of an organisation out of
 // scope, and the refusals are shown.
 func (a *Agent) dropStaffTenant(ctx context.Context, user, tenant string) error {
 	for _, p := range []string{"tenant/" + tenant, "history/" + tenant, "cursor/" + tenant, "device/" + tenant + "/", "report/" + tenant + "/",
-		"blob/" + tenant + "/", "blob-at/" + tenant + "/"} {
+		"blob/" + tenant + "/", "blob-at/" + tenant + "/", "person/" + tenant + "/"} {
 		if err := a.deleteStaffKeys(ctx, staffKey(user, p), nil); err != nil {
 			return err
 		}

@@ -333,7 +333,7 @@ func (a *Agent) pullAll(ctx context.Context, conn *client.Conn) error {
 		if fromStart && page == 0 {
 			cursor = 0
 		}
-		resp, err := conn.Pull(ctx, cursor, protocol.DefaultPullLimit)
+		resp, err := conn.Pull(ctx, cursor, protocol.MaxPullLimit)
 		if err != nil {
 			return fmt.Errorf("pulling changes: %w", err)
 		}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -191,6 +192,11 @@ func (d *Dashboard) build() {
 	d.root = container.NewStack(d.signInBox, d.mainBox)
 	d.signInBox.Hide()
 }
+
+// DashboardSize is the dashboard's size when it opens: it fits a
+// 1280×720 screen with a title bar and a panel (TestDashboardFitsSmallScreen
+// holds its content to that).
+var DashboardSize = fyne.NewSize(1264, 650)
 
 // stacked lays out its objects on top of each other, each filling the
 // whole area; minWidth and maxWidth differ in the size they ask for.
@@ -400,7 +406,40 @@ func load[T any](d *Dashboard, gen *int, fetch func(context.Context) (T, error),
 	})
 }
 
-func (d *Dashboard) loc() *time.Location { return time.Local }
+// tenantLoc is the zone an organisation's due times are said in: its own
+// (the hub's SLA clocks, the user's windows and the report use it too),
+// never the viewer's alone.
+func (d *Dashboard) tenantLoc(tenant string) *time.Location {
+	zone := msp.DefaultTimeZone
+	for _, t := range d.session.Tenants {
+		if t.ID == tenant && t.TimeZone != "" {
+			zone = t.TimeZone
+		}
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// zones are the organisation's zone and the viewer's, for due times.
+// With tenant "", the zone is the first organisation's; headed says
+// whether every organisation in scope has that zone.
+func (d *Dashboard) zones(tenant string) zones {
+	z := zones{viewer: time.Local, headed: true}
+	first := ""
+	for _, t := range d.session.Tenants {
+		if first == "" {
+			first = t.ID
+		}
+		if cmp.Or(t.TimeZone, msp.DefaultTimeZone) != cmp.Or(d.session.Tenants[0].TimeZone, msp.DefaultTimeZone) {
+			z.headed = false
+		}
+	}
+	z.tenant = d.tenantLoc(cmp.Or(tenant, first))
+	return z
+}
 
 // supportName is the MSP's name from the tenant's branding.
 func (d *Dashboard) supportName() string {

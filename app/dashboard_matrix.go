@@ -305,7 +305,7 @@ func (v *matrixTab) showHistory() {
 		if ev.ByRole.IsStaff() {
 			who += " (" + roleWords(ev.ByRole) + ")"
 		}
-		head := widget.NewLabelWithStyle(ev.At.In(v.d.loc()).Format("Mon 2 Jan 2006 15:04")+" · "+who, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		head := widget.NewLabelWithStyle(ev.At.In(v.d.tenantLoc(v.resp.Tenant.ID)).Format("Mon 2 Jan 2006 15:04 MST")+" · "+who, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		head.Wrapping = fyne.TextWrapWord
 		head.SizeName = theme.SizeNameCaptionText
 		what := widget.NewLabel(v.eventWords(ev))

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -119,12 +120,19 @@ func (v *overviewTab) set(ov localapi.Overview) {
 	seen := ov.Devices - ov.DevicesSilent
 	v.online.Set(seen, ov.Devices, fmt.Sprintf("Online: %d of %d devices checked in within the last %s; %d silent",
 		seen, ov.Devices, durationWords(localapi.SilentAfter), ov.DevicesSilent), ov.DevicesSilent == 0)
-	current := ov.Devices - ov.SecurityPending
-	text := fmt.Sprintf("Patch compliance: %d of %d devices have no security updates waiting", current, ov.Devices)
+	// One definition of patch compliance, the monthly report's and the
+	// Service tab's: no security update waiting more than N days.
+	current := ov.Devices - ov.PatchOverdue
+	text := fmt.Sprintf("Patch compliance: %d of %d devices have no security update waiting more than %s",
+		current, ov.Devices, plural(cmp.Or(ov.PatchAfterDays, msp.DefaultSecurityUpdatesDays), "day"))
 	if ov.SecurityPending > 0 {
-		text += "; the oldest has waited " + daysWords(ov.OldestPendingDays)
+		have := "1 device has"
+		if ov.SecurityPending != 1 {
+			have = fmt.Sprintf("%d devices have", ov.SecurityPending)
+		}
+		text += fmt.Sprintf("; %s updates waiting, the oldest for %s", have, daysWords(ov.OldestPendingDays))
 	}
-	v.patched.Set(current, ov.Devices, text, ov.SecurityPending == 0)
+	v.patched.Set(current, ov.Devices, text, ov.PatchOverdue == 0)
 	v.fleet.SetText(fmt.Sprintf("Restart needed: %d\nFailing a security check (firewall, disk encryption, antivirus, automatic updates): %d",
 		ov.RestartNeeded, ov.PostureFailures))
 }
@@ -140,7 +148,7 @@ func (v *overviewTab) ticketLinks(box *fyne.Container, ts []localapi.StaffTicket
 	for _, t := range ts {
 		id := t.ID
 		_, imp := slaCell(t, now)
-		sla := longSLA(t, now, v.d.loc())
+		sla := longSLA(t, now, v.d.zones(t.Tenant))
 		label := fmt.Sprintf("%s P%d %s", TicketNumber(t.ID), t.Priority, t.Title)
 		if v.d.multiOrg() && v.d.tenant == "" && t.TenantName != "" {
 			label += " · " + t.TenantName

@@ -612,10 +612,18 @@ func (v *serviceTab) setReport(sv localapi.ServiceView) {
 	v.alerts.Set(barsOf(r.Alerts, theme.ColorNameWarning))
 
 	// billing
+	unit := r.Unit
+	if unit == "" {
+		unit = "user"
+	}
 	if r.PricePerUser.Minor == 0 {
-		v.billing.SetText(fmt.Sprintf("%s; no price per user is set for this organisation yet.", plural(r.Users, "user")))
+		v.billing.SetText(fmt.Sprintf("%s (%s); no price is set for this organisation yet.", plural(r.Users, unit), r.UsersSource))
 	} else {
-		v.billing.SetText(fmt.Sprintf("%s excl. VAT: %s × %s per user (%s).", r.Total, plural(r.Users, "user"), r.PricePerUser, r.UsersSource))
+		text := fmt.Sprintf("%s excl. VAT: %s × %s per %s per month (%s)", r.Total, plural(r.Users, unit), r.PricePerUser, unit, r.UsersSource)
+		if r.Contract != "" {
+			text += ", " + r.Contract
+		}
+		v.billing.SetText(text + ". The PDF lists each by name.")
 	}
 }
 

@@ -81,19 +81,21 @@ type ticketsTab struct {
 }
 
 // ticket list columns: SLA, priority, number and title (flexible),
-// organisation, status, owner, updated.
+// requester (the person, or the OS account nobody has), organisation,
+// status, owner, updated.
 const (
 	colPick = iota // the box that selects the row for bulk actions
 	colSLA
 	colPri
 	colTitle
+	colRequester
 	colOrg
 	colStatus
 	colOwner
 	colUpdated
 )
 
-var ticketColumnWidths = []float32{28, 150, 40, 0, 130, 120, 100, 80}
+var ticketColumnWidths = []float32{28, 136, 40, 0, 100, 92, 80, 76, 64}
 
 func newTicketsTab(d *Dashboard) *ticketsTab {
 	v := &ticketsTab{d: d, thumbs: map[string]*thumb{}}
@@ -105,7 +107,12 @@ func newTicketsTab(d *Dashboard) *ticketsTab {
 	v.owner = widget.NewSelect(nil, func(string) { v.reload() })
 	v.pillar = widget.NewSelect(pillarFilterLabels(), func(string) { v.reload() })
 	v.pillar.SetSelectedIndex(0)
-	v.sort = widget.NewSelect([]string{"Sort: SLA due", "Sort: updated", "Sort: priority"}, func(string) { v.reload() })
+	v.sort = widget.NewSelect([]string{"Sort: SLA due", "Sort: updated", "Sort: priority"}, func(string) {
+		if v.header != nil {
+			v.fitColumns()
+		}
+		v.reload()
+	})
 	v.sort.SetSelectedIndex(0)
 	v.count = widget.NewLabel("")
 	v.count.SizeName = theme.SizeNameCaptionText
@@ -113,7 +120,7 @@ func newTicketsTab(d *Dashboard) *ticketsTab {
 	v.more.Hide()
 
 	v.cols = &columns{widths: slices.Clone(ticketColumnWidths), flex: colTitle}
-	v.header = v.cols.header("", "SLA", "Pri", "Ticket", "Organisation", "Status", "With", "Updated")
+	v.header = v.cols.header("", "SLA", "Pri", "Ticket", "Requester", "Organisation", "Status", "With", "Updated")
 	v.list = widget.NewList(func() int { return len(v.rows) }, v.newRow, v.updateRow)
 	v.list.OnSelected = func(i widget.ListItemID) {
 		if i < len(v.rows) {
@@ -175,7 +182,7 @@ func (v *ticketsTab) content() fyne.CanvasObject {
 	left := container.NewBorder(top, container.NewCenter(v.more), nil, nil, container.NewStack(v.list, container.NewPadded(v.empty)))
 	right := container.NewStack(container.NewPadded(v.pick), container.NewPadded(v.detail))
 	split := container.NewHSplit(left, right)
-	split.Offset = 0.64
+	split.Offset = 0.66
 	return split
 }
 
@@ -190,6 +197,13 @@ func (v *ticketsTab) sessionChanged() {
 		v.owner.Selected = v.owner.Options[i]
 		v.owner.Refresh()
 	}
+	sla := "SLA"
+	if z := v.d.zones(""); z.headed {
+		sla = "SLA (" + v.d.env.Now().In(z.tenant).Format("MST") + ")"
+	}
+	if l := v.header.Objects[colSLA].(*widget.Label); l.Text != sla {
+		l.SetText(sla)
+	}
 	w := float32(0)
 	if v.d.multiOrg() && v.d.tenant == "" {
 		w = ticketColumnWidths[colOrg]
@@ -203,6 +217,23 @@ func (v *ticketsTab) sessionChanged() {
 	if v.cols.widths[colOrg] != w {
 		v.cols.widths[colOrg] = w
 		setVisible(v.header.Objects[colOrg], w > 0)
+		v.header.Refresh()
+		v.list.Refresh()
+	}
+	v.fitColumns()
+}
+
+// fitColumns shows the "Updated" column only when the queue is sorted by
+// it: nine columns beside a ticket leave a title too little room at
+// 1280 px.
+func (v *ticketsTab) fitColumns() {
+	w := float32(0)
+	if v.sort.SelectedIndex() == 1 {
+		w = ticketColumnWidths[colUpdated]
+	}
+	if v.cols.widths[colUpdated] != w {
+		v.cols.widths[colUpdated] = w
+		setVisible(v.header.Objects[colUpdated], w > 0)
 		v.header.Refresh()
 		v.list.Refresh()
 	}
@@ -341,7 +372,7 @@ func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	set := v.cols.setter(o)
 	v.bindPick(o, t)
 	_, imp := slaCell(t, now)
-	set(colSLA, shortSLA(t, now, v.d.loc()), imp)
+	set(colSLA, shortSLA(t, now, v.d.zones(t.Tenant)), imp)
 	pri := widget.MediumImportance
 	if t.Priority == msp.P1 {
 		pri = widget.DangerImportance
@@ -352,6 +383,11 @@ func (v *ticketsTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		title = "Not sent · " + title // not at the hub yet
 	}
 	set(colTitle, title, widget.MediumImportance)
+	who := RequesterWords(t)
+	if t.Alert != nil {
+		who = "Monitoring" // Tandem's own alert: short, the column is narrow
+	}
+	set(colRequester, who, widget.MediumImportance)
 	set(colOrg, t.TenantName, widget.MediumImportance)
 	set(colStatus, capitalise(t.Status.Label()), widget.MediumImportance)
 	set(colOwner, v.withWords(t), widget.MediumImportance)
@@ -373,9 +409,9 @@ func slaCell(t localapi.StaffTicket, now time.Time) (string, widget.Importance) 
 	return text, widget.MediumImportance
 }
 
-// shortSLA is the SLA column's few words: "Reply by 15:20", "Fix by Tue
-// 17:00", "Reply 25 min late", "Paused", "Resolved in time".
-func shortSLA(t localapi.StaffTicket, now time.Time, loc *time.Location) string {
+// shortSLA is the SLA column's few words: "Reply 15:20 SAST", "Fix Tue
+// 17:00 SAST", "Reply 25 min late", "Paused", "Resolved in time".
+func shortSLA(t localapi.StaffTicket, now time.Time, z zones) string {
 	s := t.SLA
 	late := s.ResponseBreached || s.ResolutionBreached
 	if !t.Status.IsOpen() {
@@ -406,7 +442,7 @@ func shortSLA(t localapi.StaffTicket, now time.Time, loc *time.Location) string 
 	if !now.Before(due) {
 		return what + " " + lateWords(now.Sub(due)) + " late"
 	}
-	out := what + " by " + dueClock(due, now, loc)
+	out := what + " " + dueClock(due, now, z, false)
 	if s.AtRisk {
 		out += " ⚠"
 	}
@@ -415,7 +451,7 @@ func shortSLA(t localapi.StaffTicket, now time.Time, loc *time.Location) string 
 
 // longSLA is the SLA line of the detail pane, in the same clock as the
 // list: "First response due by 13:20 (in 5 min)".
-func longSLA(t localapi.StaffTicket, now time.Time, loc *time.Location) string {
+func longSLA(t localapi.StaffTicket, now time.Time, z zones) string {
 	s := t.SLA
 	if !t.Status.IsOpen() || s.State == msp.SLAPaused {
 		return staffSLAWords(t)
@@ -428,9 +464,9 @@ func longSLA(t localapi.StaffTicket, now time.Time, loc *time.Location) string {
 		return staffSLAWords(t)
 	}
 	if !now.Before(due) {
-		return fmt.Sprintf("%s %s late (was due %s)", what, lateWords(now.Sub(due)), dueClock(due, now, loc))
+		return fmt.Sprintf("%s %s late (was due %s)", what, lateWords(now.Sub(due)), dueClock(due, now, z, true))
 	}
-	out := fmt.Sprintf("%s due by %s (in %s)", what, dueClock(due, now, loc), lateWords(due.Sub(now)))
+	out := fmt.Sprintf("%s due by %s (in %s)", what, dueClock(due, now, z, true), lateWords(due.Sub(now)))
 	if s.AtRisk {
 		out += ", at risk"
 	}
@@ -466,16 +502,40 @@ func lateWords(d time.Duration) string {
 	return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
 }
 
-// dueClock says a due time: "15:20" today, "Tue 17:00" this week, "3 Dec" later.
-func dueClock(t, now time.Time, loc *time.Location) string {
-	t, now = t.In(loc), now.In(loc)
-	switch {
-	case msp.DateOf(t) == msp.DateOf(now):
-		return t.Format("15:04")
-	case t.Sub(now) < 6*24*time.Hour:
-		return t.Format("Mon 15:04")
+// zones are the two zones a due time is said in: the organisation's, and
+// the viewer's, shown beside it where the two differ.
+// headed: the queue's SLA header names the zone (every organisation in
+// scope shares it), so the column's short times leave it out.
+type zones struct {
+	tenant, viewer *time.Location
+	headed         bool
+}
+
+// dueClock says a due time in the organisation's zone with its
+// abbreviation: "15:20 SAST" today, "Tue 17:00 SAST" this week, "3 Dec"
+// later. long adds the viewer's clock where their zone differs:
+// "15:20 SAST (14:20 CET for you)".
+func dueClock(t, now time.Time, z zones, long bool) string {
+	one := func(loc *time.Location) string {
+		t, now := t.In(loc), now.In(loc)
+		switch {
+		case msp.DateOf(t) == msp.DateOf(now):
+			return t.Format("15:04 MST")
+		case t.Sub(now) < 6*24*time.Hour:
+			return t.Format("Mon 15:04 MST")
+		}
+		return t.Format("2 Jan")
 	}
-	return t.Format("2 Jan")
+	s := one(z.tenant)
+	if !long && z.headed {
+		s = strings.TrimSuffix(s, " "+t.In(z.tenant).Format("MST"))
+	}
+	_, to := t.In(z.tenant).Zone()
+	_, vo := t.In(z.viewer).Zone()
+	if long && to != vo {
+		s += " (" + one(z.viewer) + " for you)"
+	}
+	return s
 }
 
 // staffSLAWords is the SLA text in a technician's words: the agent's text,
@@ -550,14 +610,19 @@ type columns struct {
 	flex   int
 }
 
-func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	pad := theme.Padding()
+// flexWidth is the flexible column's width in a row of width total.
+func (c *columns) flexWidth(total float32) float32 {
 	fixed := float32(0)
 	for i, w := range c.widths {
 		if i != c.flex && w > 0 {
-			fixed += w + pad
+			fixed += w + theme.Padding()
 		}
 	}
+	return max(total-fixed, 80)
+}
+
+func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
 	x := float32(0)
 	for i, o := range objs {
 		if i >= len(c.widths) {
@@ -565,7 +630,7 @@ func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		}
 		w := c.widths[i]
 		if i == c.flex {
-			w = max(size.Width-fixed, 80)
+			w = c.flexWidth(size.Width)
 		}
 		if w == 0 {
 			o.Resize(fyne.NewSize(0, 0))
@@ -617,16 +682,16 @@ func (v *ticketsTab) buildDetail() {
 	v.deviceBox.Hide()
 	v.conv = container.NewVBox()
 	v.convScroll = container.NewVScroll(container.NewPadded(v.conv))
-	v.convScroll.SetMinSize(fyne.NewSize(300, 160))
+	v.convScroll.SetMinSize(fyne.NewSize(300, 44))
 
 	v.compose = newKeyEntry(true)
-	v.compose.SetMinRowsVisible(3)
+	v.compose.SetMinRowsVisible(2)
 	v.compose.SetPlaceHolder("Write a reply to the requester, or an internal note… (Ctrl+Enter replies)")
 	v.compose.onSubmit = v.Reply
 	v.composeMsg = newMessage("")
-	v.replyBtn = widget.NewButtonWithIcon("Reply to requester", theme.MailReplyIcon(), v.Reply)
+	v.replyBtn = widget.NewButtonWithIcon("Reply", theme.MailReplyIcon(), v.Reply)
 	v.replyBtn.Importance = widget.HighImportance
-	v.noteBtn = widget.NewButtonWithIcon("Add internal note", theme.DocumentCreateIcon(), v.Note)
+	v.noteBtn = widget.NewButtonWithIcon("Internal note", theme.DocumentCreateIcon(), v.Note)
 	v.resolveBtn = widget.NewButtonWithIcon("Resolve", theme.ConfirmIcon(), v.Resolve)
 	v.resolveBtn.Importance = widget.SuccessImportance
 	v.escalate = widget.NewButtonWithIcon("Escalate…", theme.UploadIcon(), func() { v.openHandoff(msp.PartyMSP) })
@@ -659,10 +724,12 @@ func (v *ticketsTab) buildDetail() {
 		container.NewBorder(nil, nil, nil, container.NewHBox(cancel, v.handGo)))
 	v.handoff.Hide()
 
+	// Two rows of actions under the reply box, so that a ticket's detail
+	// fits a 1280×720 screen with room for the conversation.
 	v.composeBox = container.NewVBox(v.compose, v.composeMsg,
-		container.NewHBox(v.replyBtn, v.noteBtn), widget.NewSeparator(),
+		container.NewBorder(nil, nil, container.NewHBox(v.replyBtn, v.noteBtn), v.resolveBtn),
 		v.assignRow(),
-		container.NewBorder(nil, nil, container.NewHBox(v.escalate, v.handBack), v.resolveBtn, v.moveTo))
+		container.NewBorder(nil, nil, container.NewHBox(v.escalate, v.handBack), nil, v.moveTo))
 	compose := container.NewVBox(widget.NewSeparator(), v.composeBox, v.handoff)
 	v.detail = container.NewBorder(container.NewVBox(v.head, v.meta, v.dispatchLine, v.deviceBox, v.undeliv, widget.NewSeparator()), compose, nil, nil, v.convScroll)
 	v.detail.Hide()
@@ -719,8 +786,11 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 	if org != "" {
 		first = append(first, org)
 	}
-	first = append(first, "raised by "+t.Reporter()+" "+Ago(t.CreatedAt, now))
+	first = append(first, "raised by "+RequesterWords(t)+" "+Ago(t.CreatedAt, now))
 	lines = append(lines, capitalise(strings.Join(first, " · ")))
+	if cb := CallBackWords(t); cb != "" {
+		lines = append(lines, cb)
+	}
 	lines = append(lines, fmt.Sprintf("Status: %s · Priority: %s · With: %s",
 		capitalise(t.Status.Label()), PriorityWords(t.Priority), v.partyWords(t.Owner)+assigneeWords(v.personName(t.Assignee))))
 	if info, ok := msp.LookupPillar(t.Pillar); ok {
@@ -730,7 +800,7 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 		}
 		lines = append(lines, fmt.Sprintf("Pillar: %s · %s", info.Name, cat))
 	}
-	lines = append(lines, "SLA: "+longSLA(t, now, v.d.loc()))
+	lines = append(lines, "SLA: "+longSLA(t, now, v.d.zones(t.Tenant)))
 	v.meta.SetText(strings.Join(lines, "\n"))
 	if t.Delivered {
 		v.undeliv.Hide()
@@ -743,7 +813,7 @@ func (v *ticketsTab) render(t localapi.StaffTicket) {
 
 	v.conv.Objects = nil
 	withTicket, later := attachmentGroups(t.Comments, t.Attachments, func(c msp.Comment) bool { return c.Kind == msp.CommentKindReply })
-	requester := t.Reporter() + " (requester)"
+	requester := requesterLabel(t)
 	if t.Description != "" {
 		v.conv.Add(staffBubble(requester, t.CreatedAt, now, t.Description, false))
 	} else if len(withTicket) > 0 {
@@ -859,7 +929,7 @@ func setVisible(o fyne.CanvasObject, on bool) {
 func (v *ticketsTab) authorWords(t localapi.StaffTicket, c msp.Comment) string {
 	switch {
 	case c.Role == msp.RoleEndUser || c.Author == t.Requester:
-		return t.Reporter() + " (requester)"
+		return requesterLabel(t)
 	case c.Role == msp.RoleITLead:
 		return "IT lead"
 	case c.Role == msp.RoleTechnician:

@@ -581,3 +581,11 @@ func (n *NewTicket) showDevice(dev localapi.Device, err error) {
 	}
 	n.details.Refresh()
 }
+
+// NewTicketSize is the new-ticket window's size when it opens: it fits a
+// 1280×720 screen with a title bar and a panel, so that the buttons at
+// the bottom are always on screen; the form above them scrolls.
+var NewTicketSize = fyne.NewSize(640, 620)
+
+// FitNewTicket gives a new-ticket window its opening size.
+func FitNewTicket(w fyne.Window) { w.Resize(NewTicketSize) }

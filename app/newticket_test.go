@@ -46,7 +46,7 @@ func TestNewTicketFillAndSubmitReachesAgentAndHub(t *testing.T) {
 		t.Errorf("the title does not have the focus when the window opens")
 	}
 	fill(n, "Printer on the 2nd floor is offline")
-	wantText(t, w.Content(), "High (P2)")
+	wantText(t, w.Content(), "P2 high")
 	n.TakeScreenshot()
 	n.AddFile("printer-error.txt", []byte("SMTP error 554"))
 	test.Tap(n.submit)

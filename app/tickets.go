@@ -30,7 +30,7 @@ type Tickets struct {
 	banner     *fyne.Container
 	bannerIcon *widget.Icon
 	bannerMsg  *widget.Label
-	list       *widget.List
+	list       *keyList
 	empty      *widget.Label
 
 	detail     *fyne.Container
@@ -87,7 +87,7 @@ func (v *Tickets) build() {
 	v.banner = container.NewBorder(nil, widget.NewSeparator(), v.bannerIcon, nil, v.bannerMsg)
 	v.banner.Hide()
 
-	v.list = widget.NewList(func() int { return len(v.tickets) }, func() fyne.CanvasObject {
+	v.list = newKeyList(func() int { return len(v.tickets) }, func() fyne.CanvasObject {
 		title := widget.NewLabelWithStyle("title", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		title.Truncation = fyne.TextTruncateEllipsis
 		line := widget.NewLabel("status")
@@ -114,6 +114,7 @@ func (v *Tickets) build() {
 		line.Refresh()
 		box.Objects[2].(*widget.Label).SetText(ownerLine(t, v.env.Now()))
 	})
+	v.list.onEscape = v.win.Close
 	v.list.OnSelected = func(i widget.ListItemID) {
 		if i < len(v.tickets) {
 			v.show(v.tickets[i].ID)

@@ -237,3 +237,39 @@ func TestAgentNotRunningIsSaid(t *testing.T) {
 	}
 	wantText(t, w2.Content(), "Your ticket is not saved yet; the form stays filled in.", "[Send ticket]")
 }
+
+// Esc closes "My tickets" wherever the focus is: on the list (where the
+// window opens it), in the reply box, and with nothing focused.
+func TestTicketsEscapeClosesFromAnywhere(t *testing.T) {
+	r := newRig(t)
+	raise(t, r, "Printer offline")
+	for _, where := range []string{"list", "reply", "nothing"} {
+		t.Run(where, func(t *testing.T) {
+			test.NewTempApp(t)
+			w := test.NewWindow(nil) // closed by Esc, or below
+			v := TicketsWindow(w, Env{Agent: r.client, Async: inline}, "")
+			closed := false
+			w.SetOnClosed(func() { closed = true })
+			c := w.Canvas()
+			switch where {
+			case "list":
+				if c.Focused() != v.list {
+					t.Fatalf("the window opens with %T focused, want the list", c.Focused())
+				}
+			case "reply":
+				c.Focus(v.reply)
+			case "nothing":
+				c.Unfocus()
+			}
+			if f := c.Focused(); f != nil {
+				f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+			} else {
+				c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+			}
+			if !closed {
+				t.Errorf("Esc with the focus on the %s left the window open", where)
+				w.Close()
+			}
+		})
+	}
+}

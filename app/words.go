@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"tandem/localapi"
 	"tandem/msp"
 )
 
@@ -85,17 +86,15 @@ func levelOf(cs []Choice, label string) (msp.Level, bool) {
 	return 0, false
 }
 
-// PriorityWords says a priority the way a person reads it.
+// PriorityWords says a priority the way a person reads it: the one name
+// the CLI, the report and the tray use too (msp.Priority.String, "P2
+// high"), with what it means for the person where it says something.
 func PriorityWords(p msp.Priority) string {
 	switch p {
 	case msp.P1:
-		return "Urgent (P1): handled first"
+		return p.String() + ": handled first"
 	case msp.P2:
-		return "High (P2): handled soon"
-	case msp.P3:
-		return "Normal (P3)"
-	case msp.P4:
-		return "Low (P4)"
+		return p.String() + ": handled soon"
 	}
 	return p.String()
 }
@@ -154,4 +153,62 @@ func capitalise(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// RequesterWords names who raised a ticket for staff: the person the hub
+// matched to the OS account ("Thandi Nkosi"), or the account itself
+// ("thandi@reception-pc") when no person of the organisation has it;
+// "Tandem's monitoring" for a ticket the hub raised itself (an alert).
+func RequesterWords(t localapi.StaffTicket) string {
+	if t.RequesterName != "" {
+		return t.RequesterName
+	}
+	if t.Caller != nil && t.Caller.Name != "" {
+		return t.Caller.Name
+	}
+	if t.Alert != nil {
+		return "Tandem's monitoring"
+	}
+	return t.Requester
+}
+
+// requesterLabel names the author of the ticket's first message.
+func requesterLabel(t localapi.StaffTicket) string {
+	if t.Alert != nil {
+		return RequesterWords(t)
+	}
+	return RequesterWords(t) + " (requester)"
+}
+
+// CallBackWords is the ticket pane's call-back line: "Call back: +27 82
+// 555 0101 · thandi@example.co.za (thandi on reception-pc)", or, when no
+// person matches the account, what the MSP can do about it; empty for an
+// alert, which nobody raised.
+func CallBackWords(t localapi.StaffTicket) string {
+	if t.Alert != nil {
+		return ""
+	}
+	if t.Caller != nil && t.RequesterName == "" {
+		if t.Caller.Phone != "" {
+			return "Call back: " + t.Caller.Phone + " (phoned in)"
+		}
+		return "Call back: no number given on the call"
+	}
+	if t.RequesterName == "" {
+		return "Call back: no person on record for " + t.Requester + " (the MSP adds them with tandem-hub person add)"
+	}
+	var parts []string
+	for _, s := range []string{t.RequesterPhone, t.RequesterEmail} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "no phone or e-mail on record")
+	}
+	account, host := msp.SplitRequester(t.Requester)
+	if host != "" {
+		account += " on " + host
+	}
+	return "Call back: " + strings.Join(parts, " · ") + " (" + account + ")"
 }

@@ -1,8 +1,11 @@
 package hub
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -255,24 +258,60 @@ func (s *Server) newCode(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, UserResponse{User: u, Code: code, ExpiresAt: now.Add(signInCodeTTL)})
 }
 
+// listTickets streams the tenant's tickets as a JSON array, as the store
+// holds them, one ticket a line: the hub keeps none of them in memory,
+// however many there are. A failure after the first ticket was sent cuts the connection, so
+// the client sees an error, never a shorter list.
 func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
 	tenant := r.URL.Query().Get("tenant")
-	out := []*msp.Ticket{}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	started := false
+	var werr error
 	err := s.store.View(r.Context(), func(tx Tx) error {
 		if _, err := tx.Tenant(tenant); err != nil {
 			return err
 		}
-		return tx.Tickets(tenant, func(t *msp.Ticket) bool { out = append(out, t); return true })
+		var compact bytes.Buffer
+		return tx.TicketsJSON(tenant, func(raw []byte) bool {
+			sep := ",\n"
+			if !started {
+				started, sep = true, "[\n"
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set(protocol.Header, protocol.Version)
+				w.WriteHeader(http.StatusOK)
+			}
+			if bytes.IndexByte(raw, '\n') >= 0 {
+				// One ticket a line (AdminClient.EachTicket reads lines).
+				compact.Reset()
+				if werr = json.Compact(&compact, raw); werr != nil {
+					return false
+				}
+				raw = compact.Bytes()
+			}
+			_, _ = bw.WriteString(sep)
+			_, werr = bw.Write(raw)
+			return werr == nil
+		})
 	})
-	if errors.Is(err, ErrNotFound) {
+	switch {
+	case errors.Is(err, ErrNotFound) && !started:
 		writeError(w, http.StatusNotFound, &protocol.ErrorBody{Code: protocol.CodeNotFound, Message: "no tenant " + tenant})
 		return
-	}
-	if err != nil {
+	case err != nil && !started:
 		s.internal(w, r, "listing tickets", err)
 		return
+	case err != nil || werr != nil:
+		if err != nil {
+			s.log.Error("listing tickets failed after the first were sent; cutting the answer short", "tenant", tenant, "err", err)
+		}
+		panic(http.ErrAbortHandler) // the client went away, or must not take a shorter list for the whole
+	case !started:
+		writeJSON(w, http.StatusOK, []*msp.Ticket{})
+		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	if _, err := bw.WriteString("\n]\n"); err == nil {
+		_ = bw.Flush() // the client went away; nothing more to do
+	}
 }
 
 func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {

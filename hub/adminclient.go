@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -61,39 +62,14 @@ func NewAdminClient(hubURL, token string, caPEM []byte) (*AdminClient, error) {
 }
 
 func (c *AdminClient) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("encoding the request: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.URL+path, body)
+	resp, err := c.send(ctx, method, path, in)
 	if err != nil {
-		return fmt.Errorf("building the request: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", version.UserAgent("tandem-hub"))
-	req.Header.Set(protocol.Header, protocol.Version)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("the hub at %s did not answer: %w (is tandem-hub serve running?)", c.URL, err)
+		return err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 	if err != nil {
 		return fmt.Errorf("reading the hub's answer: %w", err)
-	}
-	if resp.StatusCode >= 300 {
-		var e struct {
-			Error *protocol.ErrorBody `json:"error"`
-		}
-		if json.Unmarshal(b, &e) == nil && e.Error != nil {
-			return &AdminError{Status: resp.StatusCode, Body: e.Error}
-		}
-		return &AdminError{Status: resp.StatusCode, Body: &protocol.ErrorBody{Message: "the hub answered " + resp.Status}}
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
@@ -101,6 +77,46 @@ func (c *AdminClient) do(ctx context.Context, method, path string, in, out any) 
 		}
 	}
 	return nil
+}
+
+// send makes the request and returns the hub's answer when it is a
+// success; the caller closes its body. A refusal is an *AdminError.
+func (c *AdminClient) send(ctx context.Context, method, path string, in any) (*http.Response, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, fmt.Errorf("encoding the request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.URL+path, body)
+	if err != nil {
+		return nil, fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", version.UserAgent("tandem-hub"))
+	req.Header.Set(protocol.Header, protocol.Version)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("the hub at %s did not answer: %w (is tandem-hub serve running?)", c.URL, err)
+	}
+	if resp.StatusCode < 300 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("reading the hub's answer: %w", err)
+	}
+	var e struct {
+		Error *protocol.ErrorBody `json:"error"`
+	}
+	if json.Unmarshal(b, &e) == nil && e.Error != nil {
+		return nil, &AdminError{Status: resp.StatusCode, Body: e.Error}
+	}
+	return nil, &AdminError{Status: resp.StatusCode, Body: &protocol.ErrorBody{Message: "the hub answered " + resp.Status}}
 }
 
 // CreateTenant creates a tenant.
@@ -144,9 +160,87 @@ func (c *AdminClient) NewSignInCode(ctx context.Context, user string) (UserRespo
 
 // Tickets returns a tenant's tickets.
 func (c *AdminClient) Tickets(ctx context.Context, tenant string) ([]msp.Ticket, error) {
-	var out []msp.Ticket
-	err := c.do(ctx, http.MethodGet, PathAdminTickets+"?tenant="+url.QueryEscape(tenant), nil, &out)
+	out := []msp.Ticket{}
+	err := c.EachTicket(ctx, tenant, func(raw json.RawMessage) error {
+		var t msp.Ticket
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return fmt.Errorf("the hub's answer is not what this program expects: %w", err)
+		}
+		out = append(out, t)
+		return nil
+	})
 	return out, err
+}
+
+// EachTicket calls fn with each of a tenant's tickets (its JSON) as the
+// hub streams them, without holding the list, until fn returns an error,
+// which it returns. raw is valid only during the call, and is what the
+// hub sent: fn decodes it (json.Unmarshal, json.Indent), which checks it.
+// An answer cut short is an error, after fn saw the tickets that arrived.
+func (c *AdminClient) EachTicket(ctx context.Context, tenant string, fn func(raw json.RawMessage) error) error {
+	resp, err := c.send(ctx, http.MethodGet, PathAdminTickets+"?tenant="+url.QueryEscape(tenant), nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReaderSize(resp.Body, 256<<10)
+	bad := func(err error) error {
+		return fmt.Errorf("reading the hub's list of tickets: %w (the answer was cut short or is not a list)", err)
+	}
+	// The hub writes one ticket a line: "[", then each ticket followed by
+	// a comma but the last, then "]". Another layout is read as JSON.
+	first, err := br.Peek(2)
+	if err != nil && len(first) == 0 {
+		return bad(err)
+	}
+	if string(first) != "[\n" {
+		return eachElement(json.NewDecoder(br), fn, bad)
+	}
+	var line []byte
+	for n := 0; ; n++ {
+		part, err := br.ReadSlice('\n')
+		line = append(line[:0], part...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			part, err = br.ReadSlice('\n')
+			line = append(line, part...)
+		}
+		if err != nil {
+			return bad(err)
+		}
+		line = bytes.TrimSuffix(line, []byte("\n"))
+		switch {
+		case n == 0:
+			continue // "["
+		case string(line) == "]":
+			return nil
+		}
+		if err := fn(bytes.TrimSuffix(line, []byte(","))); err != nil {
+			return err
+		}
+	}
+}
+
+// eachElement calls fn with each element of the JSON array dec reads.
+func eachElement(dec *json.Decoder, fn func(json.RawMessage) error, bad func(error) error) error {
+	if tok, err := dec.Token(); err != nil {
+		return bad(err)
+	} else if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return bad(fmt.Errorf("it starts with %v", tok))
+	}
+	var raw json.RawMessage
+	for dec.More() {
+		raw = raw[:0]
+		if err := dec.Decode(&raw); err != nil {
+			return bad(err)
+		}
+		if err := fn(raw); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return bad(err)
+	}
+	return nil
 }
 
 // Devices returns a tenant's devices.

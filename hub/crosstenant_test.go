@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"tandem/hub"
 	"tandem/msp"
 	"tandem/sync/protocol"
 )
@@ -45,12 +46,18 @@ func TestCrossTenantSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	peopleA, err := h.admin.AddPeople(ctx, a.ID, []hub.PersonInput{{Name: "SECRET-NAME Sipho", Email: "sipho@acme.example", Phone: "+27 82 555 0102",
+		Accounts: []msp.PersonAccount{{Device: "acme-pc", Account: "jane"}}}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	personA := peopleA.People[0]
 	before := h.adminTicket(t, a.ID, ta.ID)
 	if before == nil || len(before.Comments) == 0 {
 		t.Fatal("A's ticket is not on the hub")
 	}
 	commentID := before.Comments[len(before.Comments)-1].ID
-	ids := []string{ta.ID, commentID, sum, da.id.DeviceID, leadA.User.ID, a.ID, ta.Attachments[0].ID}
+	ids := []string{ta.ID, commentID, sum, da.id.DeviceID, leadA.User.ID, a.ID, ta.Attachments[0].ID, personA.ID}
 	markers := regexp.MustCompile(`SECRET-[A-Z]+`)
 
 	// B's credentials.
@@ -240,6 +247,12 @@ func TestCrossTenantSweep(t *testing.T) {
 	ds, err := h.admin.Devices(ctx, a.ID)
 	if err != nil || len(ds) != 1 || !ds[0].RevokedAt.IsZero() {
 		t.Errorf("A's devices after the sweep: %+v, %v", ds, err)
+	}
+	if ps, err := h.admin.People(ctx, a.ID); err != nil || len(ps) != 1 || ps[0].Name != personA.Name {
+		t.Errorf("A's people after the sweep: %+v, %v", ps, err)
+	}
+	if ps, err := h.admin.People(ctx, b.ID); err != nil || len(ps) != 0 {
+		t.Errorf("B's people hold %+v, %v; want none", ps, err)
 	}
 	if status, got, _ := getBlob(t, h.rawClient(t, nil), h.info.URL+protocol.BlobPath(sum)+"?tenant="+a.ID, operatorToken(t, h)); status != http.StatusOK || !bytes.Equal(got, blob) {
 		t.Errorf("A's file after the sweep: %d, %d bytes", status, len(got))

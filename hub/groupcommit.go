@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 
 	"tandem/sync/protocol"
@@ -14,8 +13,8 @@ type chunkJob struct {
 	p      principal
 	stream string // the stream's key (principal.streamKey)
 	base   uint64 // where a stream the hub has not seen starts
-	raws   []json.RawMessage
-	size   int
+	muts   []pushed
+	size   int // the bytes of the mutations as they arrived
 
 	// Set by the commit that carried the job.
 	results []protocol.Result
@@ -64,7 +63,11 @@ func (s *Server) applyChunk(ctx context.Context, job *chunkJob) {
 		batch, g.queue = g.queue[:i:i], g.queue[i:]
 		g.mu.Unlock()
 
-		if err := s.commitGroup(context.WithoutCancel(ctx), batch); err != nil && len(batch) > 1 {
+		gctx := context.WithoutCancel(ctx)
+		if len(batch) > 1 {
+			gctx = SingleTry(gctx) // on a conflict, each push is committed (and retried) alone below
+		}
+		if err := s.commitGroup(gctx, batch); err != nil && len(batch) > 1 {
 			// One job's trouble (too large a transaction, a bad record)
 			// must not fail the others: commit each on its own.
 			for _, j := range batch {
@@ -101,8 +104,8 @@ func (s *Server) commitGroup(ctx context.Context, batch []*chunkJob) error {
 			if !mark.Known {
 				mark = StreamMark{Seq: j.base, Known: true}
 			}
-			for _, raw := range j.raws {
-				res, id, stop, err := s.applyOne(tx, j.p, mark, raw, &j.events)
+			for _, d := range j.muts {
+				res, id, stop, err := s.applyOne(tx, j.p, mark, d, &j.events)
 				if err != nil {
 					return err
 				}

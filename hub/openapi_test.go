@@ -506,7 +506,8 @@ func TestOpenAPISchemasTakeRealPayloads(t *testing.T) {
 	tn.SLA = msp.DefaultSLAPolicy()
 	tn.SLA.AtRiskPercent = 20
 	tn.OverflowAfter = time.Hour
-	tn.Alerts = msp.AlertPolicy{SilentAfter: time.Hour, DiskFullPercent: 95, SecurityUpdatesDays: 10, RestartDays: 5, NoPosture: true}
+	tn.Alerts = msp.AlertPolicy{SilentAfter: time.Hour, DiskFullPercent: 95, SecurityUpdatesDays: 10, RestartDays: 5, NoPosture: true, EnrollGrace: time.Hour}
+	tn.Billing = msp.Billing{Basis: msp.BillActiveUsers, ContractMonths: 12, ContractStart: "2026-01-01"}
 	tn.AttachmentQuota = 50 << 30
 	if err := tn.Validate(); err != nil {
 		t.Fatalf("the sample tenant is not valid: %v", err)
@@ -534,6 +535,10 @@ func TestOpenAPISchemasTakeRealPayloads(t *testing.T) {
 				Before: &msp.Responsibility{Function: msp.FuncPatching, BusinessHours: msp.PartyMSP, AfterHours: msp.PartyMSP},
 				After:  &msp.Responsibility{Function: msp.FuncPatching, BusinessHours: msp.PartyInternal, AfterHours: msp.PartyMSP, Note: "ours"}, Reason: "why"},
 			{ID: "m2", Tenant: "t1", At: now, By: msp.OperatorID, ByName: "the hub's operator", ByRole: msp.RoleSystem, ModeBefore: msp.ModeCoManaged, ModeAfter: msp.ModeFullyManaged}}}},
+		{"FeedChange", protocol.Change{Seq: 4, Kind: protocol.ChangePerson, PersonID: "p1", Person: &msp.Person{ID: "p1", Tenant: "t1", Name: "Thandi",
+			Email: "thandi@example.co.za", Phone: "+27 82 555 0101", Accounts: []msp.PersonAccount{{Device: "pc-1", Account: "thandi"}}, CreatedAt: now, UpdatedAt: now}}},
+		{"PeopleRequest", hub.PeopleRequest{Tenant: "t1", Update: true, People: []hub.PersonInput{{Line: 2, Name: "Thandi", Email: "t@example.co.za", Phone: "+27 1",
+			Accounts: []msp.PersonAccount{{Device: "pc-1", Account: "thandi"}}}}}},
 		{"Mutation", protocol.Mutation{Seq: 1, Kind: protocol.KindMatrix, Matrix: &msp.MatrixEdit{ID: "e1", Tenant: "t1",
 			Row:  &msp.Responsibility{Function: msp.FuncPatching, BusinessHours: msp.PartyInternal, AfterHours: msp.PartyMSP},
 			Base: &msp.Responsibility{Function: msp.FuncPatching, BusinessHours: msp.PartyMSP, AfterHours: msp.PartyMSP}, Reason: "why"}}},

@@ -1,9 +1,11 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -77,5 +79,82 @@ func TestOpenIndexBuiltForOldStore(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A store written by a hub that kept no per-device feed gets one when it
+// is opened: a device's pull then finds its own tickets without the
+// tenant's feed.
+func TestDeviceFeedBuiltForOldStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	opts := localdb.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s, err := OpenBadgerStore(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC)
+	var mine []string
+	for i, dev := range []string{"dev1", "dev2", "dev1"} {
+		tk := &msp.Ticket{
+			ID: msp.NewTicketID(), Tenant: "acme", Device: dev, Requester: "jane", Title: "T", Pillar: msp.PillarHelpdesk, Category: "printing",
+			Impact: msp.LevelMedium, Urgency: msp.LevelMedium, Priority: msp.P3, Status: msp.StatusNew, Owner: msp.PartyMSP,
+			CreatedAt: t0, UpdatedAt: t0, Revision: int64(i + 1), TitleRevision: 1, DescriptionRevision: 1,
+		}
+		if dev == "dev1" {
+			mine = append(mine, tk.ID)
+		}
+		if err := s.Update(ctx, func(tx Tx) error { return tx.PutTicket(tk) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Make it look like an older hub's store: 8-byte feed positions, no
+	// device feeds, no marker.
+	if err := s.db.Update(ctx, func(tx *localdb.Tx) error {
+		var keys [][]byte
+		if err := tx.ScanKeys(localdb.Prefix(spDevFeed), nil, func(key []byte) error { keys = append(keys, bytes.Clone(key)); return nil }); err != nil {
+			return err
+		}
+		for _, key := range append(keys, k(spMeta, "device-feed-index")) {
+			if err := tx.Delete(key); err != nil {
+				return err
+			}
+		}
+		return tx.Scan(localdb.Prefix(spFeedIdx), nil, func(key, val []byte) error {
+			return tx.Put(key, bytes.Clone(val[:8]))
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.View(ctx, func(tx Tx) error {
+		entries, _, err := tx.DeviceFeed("acme", "dev1", 0, 10)
+		if err == nil && len(entries) != 0 {
+			t.Fatalf("the old-store setup left %d device feed entries", len(entries))
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = OpenBadgerStore(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.View(ctx, func(tx Tx) error {
+		entries, _, err := tx.DeviceFeed("acme", "dev1", 0, 10)
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.ID)
+		}
+		if err == nil && !slices.Equal(got, mine) {
+			t.Errorf("DeviceFeed(dev1) after reopening = %v, want %v", got, mine)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"tandem/hub/metrics"
@@ -19,9 +22,8 @@ import (
 // tenant, its tickets raised before the end of the month that holds month
 // (in the tenant's time zone) with their status histories, its devices
 // with their latest inventories, and its alerts (the tickets the hub
-// raised for them). now is when the report is made. The users billed are
-// the distinct people who raised a ticket in the month: the hub keeps no
-// count of a tenant's staff.
+// raised for them), and its people, whom the bill counts as the tenant's
+// billing basis says. now is when the report is made.
 func ReportInput(ctx context.Context, st Store, tenant string, month, now time.Time) (report.Input, error) {
 	in := report.Input{Month: month, Now: now, Statuses: map[string][]msp.StatusChange{}, FirstResponses: map[string]time.Time{}}
 	err := st.View(ctx, func(tx Tx) error {
@@ -35,6 +37,9 @@ func ReportInput(ctx context.Context, st Store, tenant string, month, now time.T
 		}
 		from, to := report.MonthRange(month, loc)
 		in.Tenant = t
+		if in.People, err = tx.People(tenant); err != nil {
+			return fmt.Errorf("reading the people of tenant %s: %w", tenant, err)
+		}
 		var histErr error
 		if err := tx.Tickets(tenant, func(tk *msp.Ticket) bool {
 			if !tk.CreatedAt.Before(to) {
@@ -66,6 +71,13 @@ func ReportInput(ctx context.Context, st Store, tenant string, month, now time.T
 		}
 		if histErr != nil {
 			return histErr
+		}
+		groups, err := tx.AlertGroups(tenant)
+		if err != nil {
+			return fmt.Errorf("reading the alerts of tenant %s: %w", tenant, err)
+		}
+		for _, g := range groups {
+			in.Alerts = append(in.Alerts, groupAlerts(g, to)...)
 		}
 		devices, err := tx.Devices(tenant)
 		if err != nil {
@@ -117,14 +129,33 @@ func BuildReport(ctx context.Context, st Store, tenant string, month, now time.T
 // alertOf returns the alert a ticket the hub raised for a proactive alert
 // stands for: open from its creation until it was resolved or closed.
 func alertOf(tk *msp.Ticket) (report.Alert, bool) {
-	if tk.Alert == nil {
-		return report.Alert{}, false
+	if tk.Alert == nil || strings.HasPrefix(tk.Alert.Key, groupKeyPrefix) {
+		return report.Alert{}, false // a group's devices count one by one (groupAlerts)
 	}
 	a := report.Alert{Device: tk.Device, Condition: tk.Alert.Condition, Ticket: tk.ID, OpenedAt: tk.CreatedAt}
 	if finished(tk) {
 		a.ResolvedAt = laterDone(tk)
 	}
 	return a, true
+}
+
+// groupAlerts returns the alerts of a group's devices, one per device and
+// time it had the problem, that began before to.
+func groupAlerts(g AlertGroup, to time.Time) []report.Alert {
+	condition, _, _ := strings.Cut(g.Problem, "/")
+	var out []report.Alert
+	for _, sp := range g.Spans {
+		if sp.From.Before(to) {
+			out = append(out, report.Alert{Device: sp.Device, Condition: condition, Ticket: sp.Ticket, OpenedAt: sp.From, ResolvedAt: sp.To})
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(g.Devices)) {
+		gd := g.Devices[id]
+		if gd.Since.Before(to) {
+			out = append(out, report.Alert{Device: id, Condition: condition, Ticket: gd.Ticket, OpenedAt: gd.Since})
+		}
+	}
+	return out
 }
 
 // PathAdminReport is the operator API's monthly report:

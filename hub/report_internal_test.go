@@ -35,6 +35,9 @@ func TestReportRoutes(t *testing.T) {
 		if err := tx.PutTenant(tenant); err != nil {
 			return err
 		}
+		if err := tx.PutPerson(msp.Person{ID: "p1", Tenant: "acme", Name: "Alice", CreatedAt: created}); err != nil {
+			return err
+		}
 		return tx.PutTicket(&msp.Ticket{ID: "t1", Tenant: "acme", Requester: "alice", Title: "Printer", Pillar: msp.PillarHelpdesk,
 			Category: "printing", Impact: msp.LevelMedium, Urgency: msp.LevelMedium, Priority: msp.P3, Status: msp.StatusOpen,
 			Owner: msp.PartyMSP, CreatedAt: created, UpdatedAt: created, Revision: 1})

@@ -127,6 +127,16 @@ func TestReportFromStore(t *testing.T) {
 				return err
 			}
 		}
+		// The seats billed: acme's four people, not those who raised a
+		// ticket (alice, bob, carol, erin) nor other's person.
+		for i, name := range []string{"Alice", "Bob", "Carol", "Frank"} {
+			if err := tx.PutPerson(msp.Person{ID: fmt.Sprintf("p%d", i), Tenant: "acme", Name: name, CreatedAt: sa(10, 1, 9, 0)}); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutPerson(msp.Person{ID: "p9", Tenant: "other", Name: "Zed", CreatedAt: sa(10, 1, 9, 0)}); err != nil {
+			return err
+		}
 		return tx.PutInventory("acme", "d1", msp.Inventory{Hostname: "pc-1", CollectedAt: sa(11, 30, 20, 0),
 			Patches: msp.PatchState{Pending: []msp.Patch{{Name: "KB5046617", Security: true}}}})
 	})
@@ -159,8 +169,8 @@ func TestReportFromStore(t *testing.T) {
 	if r.Devices != 2 || r.Silent != 1 || r.SecurityPendingNow != 1 {
 		t.Errorf("devices %d, silent %d, security pending %d; want 2, 1, 1", r.Devices, r.Silent, r.SecurityPendingNow)
 	}
-	if r.Users != 4 || r.BillingText() != "R600.00 excl. VAT" {
-		t.Errorf("billing: %d users, %s; want 4 users, R600.00 excl. VAT", r.Users, r.BillingText())
+	if r.Users != 4 || r.BillingText() != "R600.00 excl. VAT" || len(r.Billed) != 4 || r.Billed[3].Name != "Frank" {
+		t.Errorf("billing: %d users %+v, %s; want acme's 4 people, R600.00 excl. VAT", r.Users, r.Billed, r.BillingText())
 	}
 	var html, pdf bytes.Buffer
 	if err := report.WriteHTML(&html, r); err != nil {
@@ -174,8 +184,8 @@ func TestReportFromStore(t *testing.T) {
 	if err := report.WritePDF(&pdf, r); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(pdf.Bytes(), []byte("%PDF-")) || !bytes.Contains(pdf.Bytes(), []byte("/Count 1")) {
-		t.Error("the PDF report is not a one-page PDF")
+	if !bytes.HasPrefix(pdf.Bytes(), []byte("%PDF-")) || !bytes.Contains(pdf.Bytes(), []byte("/Count 2")) {
+		t.Error("the PDF report is not a PDF of two pages: the month, and the bill with the 4 people")
 	}
 }
 

@@ -32,6 +32,11 @@ type Config struct {
 	Name    string // the MSP's name, for the CA's subject (first start only)
 	Profile localdb.Profile
 	Logger  *slog.Logger
+	// Store is what the hub keeps its data in, such as a PostgreSQL store
+	// (hub/pgstore) that several hubs share; it stays the caller's to
+	// close. When nil the hub opens the embedded badger store in Dir/store
+	// (the default: nothing to install), and closes it when it stops.
+	Store Store
 	// Ready, if set, is called once the hub listens.
 	Ready func(Info)
 	// Events, if set, is told about ticket events (see EventSink).
@@ -56,6 +61,14 @@ type Config struct {
 	// DefaultDeviceAttachmentQuota (2 GiB) if zero, no limit if negative.
 	// Each tenant's own quota is msp.Tenant.AttachmentQuota.
 	DeviceAttachmentQuota int64
+}
+
+// WebhookStorer is a Store that also keeps the webhook endpoints and their
+// delivery queue, so that every hub sharing it knows every endpoint and
+// each delivery is sent by one of them. Serve uses it instead of a webhook
+// store of its own in the data directory.
+type WebhookStorer interface {
+	WebhookStore() webhook.Store
 }
 
 // Info is what a running hub tells about itself; it is also written to
@@ -93,7 +106,8 @@ func OperatorToken(dir string) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-// Serve runs a hub until ctx ends, then shuts it down and closes its store.
+// Serve runs a hub until ctx ends, then shuts it down (and closes the
+// embedded store, when it opened one).
 func Serve(ctx context.Context, cfg Config) error {
 	log := cfg.Logger
 	if log == nil {
@@ -118,28 +132,50 @@ func Serve(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	store, err := OpenBadgerStore(ctx, filepath.Join(cfg.Dir, "store"), localdb.Options{Profile: cfg.Profile, Logger: log})
-	if err != nil {
-		return fmt.Errorf("opening the hub's store: %w", err)
-	}
-	defer func() {
-		if err := store.Close(); err != nil {
-			log.Error("closing the store", "err", err)
+	store := cfg.Store
+	if store == nil {
+		bs, err := OpenBadgerStore(ctx, filepath.Join(cfg.Dir, "store"), localdb.Options{Profile: cfg.Profile, Logger: log})
+		if err != nil {
+			return fmt.Errorf("opening the hub's store: %w", err)
 		}
-	}()
+		defer func() {
+			if err := bs.Close(); err != nil {
+				log.Error("closing the store", "err", err)
+			}
+		}()
+		store = bs
+	}
 
-	hookStore, err := webhook.OpenStore(ctx, filepath.Join(cfg.Dir, "webhooks"), localdb.Options{Profile: cfg.Profile, Logger: log})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := hookStore.Close(); err != nil {
-			log.Error("closing the webhook store", "err", err)
+	var hookStore webhook.Store
+	if ws, ok := store.(WebhookStorer); ok {
+		hookStore = ws.WebhookStore() // shared by the hubs on the store
+	} else {
+		dbs, err := webhook.OpenStore(ctx, filepath.Join(cfg.Dir, "webhooks"), localdb.Options{Profile: cfg.Profile, Logger: log})
+		if err != nil {
+			return err
 		}
-	}()
+		defer func() {
+			if err := dbs.Close(); err != nil {
+				log.Error("closing the webhook store", "err", err)
+			}
+		}()
+		hookStore = dbs
+	}
+	var srv *Server // set below, before the hub serves a scrape
 	mx := metrics.NewHub(metrics.HubOptions{
-		Version: version.Version, Log: log, QueueDepth: hookStore.Depth,
-		Snapshot: func(ctx context.Context) (metrics.Snapshot, error) { return MetricsSnapshot(ctx, store, time.Now()) },
+		Version: version.Version, Log: log,
+		QueueDepth: func(ctx context.Context) (int, error) {
+			if !srv.ExportsStoreGauges() {
+				return 0, nil
+			}
+			return hookStore.Depth(ctx)
+		},
+		Snapshot: func(ctx context.Context) (metrics.Snapshot, error) {
+			if !srv.ExportsStoreGauges() {
+				return metrics.Snapshot{}, nil // another hub on the store exports them
+			}
+			return MetricsSnapshot(ctx, store, time.Now())
+		},
 	})
 	hookOpts := cfg.Webhooks
 	hookOpts.Log, hookOpts.Observe = log, mx.Webhook
@@ -162,7 +198,7 @@ func Serve(ctx context.Context, cfg Config) error {
 		ln.Close()
 		return err
 	}
-	srv := NewServer(store, ca, hashSecret(operator), log)
+	srv = NewServer(store, ca, hashSecret(operator), log)
 	srv.SetClock(cfg.Now)
 	srv.SetEventSink(Sinks{cfg.Events, MetricsSink(mx)})
 	srv.SetMetrics(mx)

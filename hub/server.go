@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"tandem/hub/metrics"
@@ -34,10 +35,12 @@ type Server struct {
 	operator string // SHA-256 (hex) of the operator credential
 	log      *slog.Logger
 	now      func() time.Time
-	addrs    *failLimiter  // failed authentications per client address (addrKey)
-	codes    *failLimiter  // tries of sign-in codes per code's first group (codeGroup)
+	addrs    limiter       // failed authentications per client address (addrKey)
+	codes    limiter       // tries of sign-in codes per code's first group (codeGroup)
 	tlsLog   *handshakeLog // the http.Server's error log
 	group    groupCommit
+	tenants  tenantCache         // decoded tenant records of the ingest path
+	swept    sweepState          // what the SLA sweep read last
 	events   EventSink           // nil: no events
 	metrics  *metrics.Hub        // nil: no metrics
 	webhooks *webhook.Dispatcher // nil: no webhook admin API, no webhooks
@@ -46,6 +49,11 @@ type Server struct {
 	// deviceQuota caps the attachment bytes one uploader may have kept
 	// (SetDeviceAttachmentQuota; 0 is the default, negative no limit).
 	deviceQuota int64
+	// instance names this hub process among the hubs on one store (the
+	// holder of a Leaser's leases).
+	instance string
+	// sweeping is whether this hub holds the SLA sweep's lease (RunSLA).
+	sweeping atomic.Bool
 }
 
 // SetMetrics makes the server count into m and serve GET /metrics; call it
@@ -69,6 +77,12 @@ func NewServer(store Store, ca *CA, operatorHash string, log *slog.Logger) *Serv
 		addrs:     newFailLimiter(maxAddrFailures, time.Minute),
 		codes:     newFailLimiter(maxCodeTries, codeTryWindow),
 		relayWake: make(chan struct{}, 1),
+		instance:  msp.NewID(),
+	}
+	if ls, ok := store.(LimitStore); ok {
+		// Several hubs share the store: they share the limits too.
+		s.addrs = sharedLimiter{store: ls, name: "addr", max: maxAddrFailures, window: time.Minute, local: newFailLimiter(maxAddrFailures, time.Minute), log: log}
+		s.codes = sharedLimiter{store: ls, name: "code", max: maxCodeTries, window: codeTryWindow, local: newFailLimiter(maxCodeTries, codeTryWindow), log: log}
 	}
 	s.tlsLog = newHandshakeLog(log, func() time.Time { return s.now() })
 	return s
@@ -86,6 +100,7 @@ func (s *Server) Handler() http.Handler {
 	s.adminRoutes(mux)
 	s.reportRoutes(mux, s.metrics, s.webhooks)
 	s.opsRoutes(mux)
+	s.peopleRoutes(mux)
 	s.blobRoutes(mux)
 	s.staffRoutes(mux) // the dashboard's fleet (staff.go)
 	s.scopeRoutes(mux) // a person's scope now (scope.go)
@@ -547,11 +562,19 @@ func (s *Server) recover(h http.Handler) http.Handler {
 	})
 }
 
+// storeRetryAfter is the Retry-After, in seconds, of a 503 for a store
+// failure.
+const storeRetryAfter = 5
+
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, doing string, err error) {
 	if errors.Is(err, context.Canceled) {
 		return
 	}
 	s.log.Error("request failed", "path", r.URL.Path, "doing", doing, "err", err)
+	// The store failed (a full disk, a lost database): a client that
+	// retries after a pause, as agents do with their queues, gets through
+	// once it is back.
+	w.Header().Set("Retry-After", strconv.Itoa(storeRetryAfter))
 	writeError(w, http.StatusServiceUnavailable, &protocol.ErrorBody{Code: protocol.CodeUnavailable,
 		Message: "the hub could not finish " + doing + "; try again shortly"})
 }

@@ -55,6 +55,9 @@ func Simulate(ctx context.Context, admin *AdminClient, caPEM []byte, cfg SimConf
 	if cfg.Tick <= 0 {
 		cfg.Tick = 5 * time.Second
 	}
+	if err := simSeed(ctx, admin, cfg); err != nil {
+		return SimResult{}, err
+	}
 	tmp, err := os.MkdirTemp("", "tandem-simulate-")
 	if err != nil {
 		return SimResult{}, fmt.Errorf("making a scratch directory: %w", err)
@@ -99,6 +102,47 @@ func Simulate(ctx context.Context, admin *AdminClient, caPEM []byte, cfg SimConf
 	}
 	return res, nil
 }
+
+// SimPrice is the service the simulation's tenant is sold when it has no
+// price yet: R450 per user per month excl. VAT, on a 12-month contract.
+var SimPrice = msp.Money{Minor: 45000, Currency: "ZAR"}
+
+// simSeed gives the tenant the simulation's price and contract, if it has
+// no price, and one person per simulated device (user N on sim-000N), so
+// that their tickets name people and the bill counts seats. It is
+// idempotent: people already there are updated by their e-mail address.
+func simSeed(ctx context.Context, admin *AdminClient, cfg SimConfig) error {
+	t, err := admin.Tenant(ctx, cfg.Tenant)
+	if err != nil {
+		return fmt.Errorf("reading the tenant: %w", err)
+	}
+	if t.PricePerUser.Minor == 0 {
+		t.PricePerUser = SimPrice
+		t.Billing = msp.Billing{Basis: msp.BillSeats, ContractMonths: 12, ContractStart: time.Now().Format("2006-01") + "-01"}
+		if _, err := admin.UpdateTenant(ctx, t); err != nil {
+			return fmt.Errorf("setting the tenant's price: %w", err)
+		}
+	}
+	people := make([]PersonInput, cfg.Devices)
+	for i := range people {
+		first, last := simFirst[i%len(simFirst)], simLast[(i/len(simFirst)+i)%len(simLast)]
+		people[i] = PersonInput{
+			Name:     fmt.Sprintf("%s %s", first, last),
+			Email:    fmt.Sprintf("user%d@%s", i+1, "sim.example"),
+			Phone:    fmt.Sprintf("+27 82 555 %04d", i+1),
+			Accounts: []msp.PersonAccount{{Device: fmt.Sprintf("sim-%04d", i+1), Account: fmt.Sprintf("user%d", i+1)}},
+		}
+	}
+	if _, err := admin.AddPeople(ctx, cfg.Tenant, people, true); err != nil {
+		return fmt.Errorf("adding the simulated people: %w", err)
+	}
+	return nil
+}
+
+var (
+	simFirst = []string{"Thandi", "Sipho", "Lerato", "Pieter", "Aisha", "Johan", "Naledi", "Kagiso", "Zanele", "Ruan", "Priya", "Themba"}
+	simLast  = []string{"Nkosi", "Dlamini", "Mokoena", "van der Merwe", "Naidoo", "Botha", "Khumalo", "Pillay", "Mahlangu", "Smith", "Fourie"}
+)
 
 var simOS = []msp.OSInfo{
 	{Name: "Windows 11 Pro", Version: "23H2", ID: "windows", Kernel: "10.0.22631"},
@@ -222,7 +266,7 @@ func simInventory(n int, rng *rand.Rand) msp.Inventory {
 	}
 	inv.Posture = msp.Posture{
 		Firewall:         state(10, "Windows Firewall, domain profile"),
-		DiskEncryption:   state(5, "BitLocker on C:"),
+		DiskEncryption:   state(5, "BitLocker on drive C"),
 		AutomaticUpdates: state(8, "Windows Update automatic updates"),
 		Antivirus:        state(20, "Microsoft Defender real-time protection"),
 	}

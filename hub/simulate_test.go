@@ -74,6 +74,26 @@ func TestSimulate(t *testing.T) {
 	if res.Errors != 0 {
 		t.Errorf("result: %d errors, want none", res.Errors)
 	}
+	// The seeds' service: R450 per user per month excl. VAT, 12 months,
+	// billed by seat, with a person on each simulated device.
+	tn, err := h.admin.Tenant(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tn.PricePerUser != hub.SimPrice || tn.BillingBasis() != msp.BillSeats || tn.Billing.ContractMonths != 12 {
+		t.Errorf("the simulated tenant is billed %s by %s for %d months; want R450.00 by seat for 12", tn.PricePerUser, tn.BillingBasis(), tn.Billing.ContractMonths)
+	}
+	seeded, err := h.admin.People(ctx, a.ID)
+	if err != nil || len(seeded) != 5 {
+		t.Fatalf("people after simulating 5 devices: %d, %v", len(seeded), err)
+	}
+	if ts, err := h.admin.Tickets(ctx, a.ID); err == nil {
+		for _, tk := range ts {
+			if _, ok := msp.MatchPerson(seeded, &tk, ""); tk.Alert == nil && !ok {
+				t.Errorf("ticket %q by %s matches none of the simulated people", tk.Title, tk.Requester)
+			}
+		}
+	}
 
 	devices, err := h.admin.Devices(ctx, a.ID)
 	if err != nil {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"math"
+	"sync"
 	"time"
 
 	"tandem/msp"
@@ -297,6 +300,9 @@ type SweepStats struct {
 	// first sweep after an upgrade: recorded as seen, without an event and
 	// without handing the ticket to the MSP.
 	Preexisting int `json:"preexisting"`
+	// NextDue is the earliest time a ticket falls due after the sweep (now
+	// for a ticket changed since), zero if none does: RunSLA wakes then.
+	NextDue time.Time `json:"next_due,omitzero"`
 }
 
 // sweepBatch bounds the tickets one sweep transaction writes.
@@ -335,6 +341,11 @@ func (s *Server) SweepSLA(ctx context.Context) (SweepStats, error) {
 			s.log.Error("SLA sweep failed for a tenant", "tenant", tn.ID, "err", err)
 			keep(err)
 		}
+		if err := s.noteNextDue(ctx, tn.ID, now, &st); err != nil {
+			st.Failures++
+			s.log.Error("reading when a tenant's tickets fall due", "tenant", tn.ID, "err", err)
+			keep(err)
+		}
 		if err := s.sweepDevices(ctx, tn, now, &st); err != nil {
 			st.Failures++
 			s.log.Error("device silence check failed for a tenant", "tenant", tn.ID, "err", err)
@@ -344,14 +355,200 @@ func (s *Server) SweepSLA(ctx context.Context) (SweepStats, error) {
 	return st, firstErr
 }
 
+// noteNextDue lowers st.NextDue to when the tenant's next ticket falls due.
+func (s *Server) noteNextDue(ctx context.Context, tn string, now time.Time, st *SweepStats) error {
+	from := time.Time{}
+	if prev, ok := s.sweptBefore(tn); ok {
+		from = prev.to // what is due before was read
+	}
+	return s.store.View(ctx, func(tx Tx) error {
+		at, ok, err := tx.NextDue(tn, from)
+		if err != nil || !ok {
+			return err
+		}
+		if at.Before(now) {
+			at = now
+		}
+		if st.NextDue.IsZero() || at.Before(st.NextDue) {
+			st.NextDue = at
+		}
+		return nil
+	})
+}
+
+// minSLAWait is the shortest RunSLA waits between sweeps, so tickets
+// changed all the time (due at once) are swept together.
+const minSLAWait = 10 * time.Second
+
+// maxSweepGap is the longest the sweep leaves an open ticket unread, even
+// when nothing about it falls due (nextDue): a safety net, not a clock.
+// Each ticket takes a share of it from its id (sweepGap), so tickets
+// swept together do not all come due together again.
+const maxSweepGap = 6 * time.Hour
+
+// failedSweepRetry is when the sweep tries again a ticket it could not
+// advance (logged).
+const failedSweepRetry = time.Hour
+
+// sweepGap is the ticket's safety-net gap, from maxSweepGap/2 to
+// maxSweepGap.
+func sweepGap(id string) time.Duration {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return maxSweepGap/2 + time.Duration(h.Sum32()%1024)*(maxSweepGap/2)/1024
+}
+
+// dueBatch bounds the due times one sweep transaction records for tickets
+// the sweep did not otherwise change.
+const dueBatch = 1000
+
+// nextDue is when advance next has something to do on the open ticket t
+// with history h, as it stands at now: the matrix hand-over, the overflow
+// to the MSP, a clock falling at risk or breached (each also changes the
+// SLA state), at the latest now+sweepGap. It may be early, never late:
+// a change to the ticket, its history or the tenant makes the ticket due
+// at once (Tx.DueTickets, Server.sweepFull).
+func nextDue(tenant msp.Tenant, cal *msp.Calendar, t *msp.Ticket, h TicketHistory, now time.Time) time.Time {
+	due := now.Add(sweepGap(t.ID))
+	sooner := func(at time.Time) {
+		if !at.IsZero() && at.Before(due) {
+			due = at
+		}
+	}
+	policy := tenant.SLAPolicy()
+	target, err := policy.Target(t.Priority)
+	if err != nil {
+		return due // advance refuses it too; look again later
+	}
+	clockCal := cal
+	if target.AllHours {
+		clockCal = cal.AllHours()
+	}
+	if !acknowledged(t, h) {
+		sooner(h.RouteUntil)
+		if (t.Owner == msp.PartyInternal || t.Owner == msp.PartyShared) && !h.Has(stepOverflow) {
+			since := h.RoutedAt
+			if since.IsZero() {
+				since = t.CreatedAt
+			}
+			sooner(clockCal.Add(since, tenant.Overflow()))
+		}
+	}
+	// What the history holds after now (a ticket made by a hub whose
+	// clock runs ahead) counts from its time on.
+	for _, at := range []time.Time{t.CreatedAt, h.FirstResponseAt} {
+		if at.After(now) {
+			sooner(at)
+		}
+	}
+	for _, sc := range h.Statuses {
+		if sc.At.After(now) {
+			sooner(sc.At)
+		}
+	}
+	cs, err := computeSLA(t, h, tenant, cal, now)
+	if err != nil {
+		return due
+	}
+	risk := policy.AtRiskPercent
+	if risk <= 0 {
+		risk = msp.DefaultAtRiskPercent
+	}
+	for _, tm := range []msp.SLATimer{cs.Response, cs.Resolution} {
+		if !tm.Running || tm.Breached || tm.Done || tm.Paused {
+			continue
+		}
+		sooner(tm.Due) // breached just after
+		if !tm.AtRisk {
+			sooner(clockCal.Add(now, tm.Remaining-tm.Target*time.Duration(risk)/100))
+		}
+	}
+	if due.Before(now) {
+		due = now
+	}
+	return due
+}
+
+// fullSweepEvery is how often the sweep reads every open ticket of a
+// tenant even when nothing says it must: the safety net under the due
+// times, which cost a few seconds per 100,000 open tickets.
+const fullSweepEvery = 6 * time.Hour
+
+// sweptTenant is what the sweep remembers of a tenant between runs.
+type sweptTenant struct {
+	stamp  string    // the tenant's stamp (Tx.TenantStamp) at the last full sweep
+	fullAt time.Time // when that was
+	feed   uint64    // the tenant's last feed sequence when its tickets due at once were last read
+	to     time.Time // the due times were read up to here
+}
+
+// sweepState is what the SLA sweep remembers between runs.
+type sweepState struct {
+	mu      sync.Mutex
+	tenants map[string]sweptTenant
+}
+
+func (s *Server) sweptBefore(tn string) (sweptTenant, bool) {
+	s.swept.mu.Lock()
+	defer s.swept.mu.Unlock()
+	st, ok := s.swept.tenants[tn]
+	return st, ok
+}
+
+// forgetSwept makes the next sweep of every tenant a full one.
+func (s *Server) forgetSwept() {
+	s.swept.mu.Lock()
+	defer s.swept.mu.Unlock()
+	s.swept.tenants = nil
+}
+
+func (s *Server) noteSwept(tn string, st sweptTenant) {
+	s.swept.mu.Lock()
+	defer s.swept.mu.Unlock()
+	if s.swept.tenants == nil {
+		s.swept.tenants = map[string]sweptTenant{}
+	}
+	s.swept.tenants[tn] = st
+}
+
+// feedLast is the tenant's last feed sequence: it moves with every
+// PutTicket, which is what makes a ticket due at once.
+func feedLast(tx Tx, tn string) (uint64, error) {
+	_, last, err := tx.Feed(tn, math.MaxUint64-1, 1)
+	return last, err
+}
+
 func (s *Server) sweepTenant(ctx context.Context, tn msp.Tenant, now time.Time, st *SweepStats) error {
 	cal := tn.SLACalendar()
-	// Find the tickets with something to do without writing.
-	var due []string
+	// A full sweep on the server's first sweep of the tenant (the due
+	// times may come from another version of the hub, or be missing),
+	// after the tenant changed (its policy, calendar or matrix move every
+	// due time), when the clock went back, and every fullSweepEvery.
+	prev, seen := s.sweptBefore(tn.ID)
+	var stamp string
+	if err := s.store.View(ctx, func(tx Tx) (err error) {
+		stamp, err = tx.TenantStamp(tn.ID)
+		return err
+	}); err != nil {
+		return fmt.Errorf("reading the tenant's stamp: %w", err)
+	}
+	full := !seen || prev.stamp != stamp || now.Before(prev.to) || now.Sub(prev.fullAt) >= fullSweepEvery
+	next := sweptTenant{stamp: stamp, fullAt: prev.fullAt, to: now}
+	if full {
+		next.fullAt = now
+	}
+	// Find the tickets with something to do without writing: every open
+	// ticket in a full sweep, else those due. Each gets its next due time.
+	type plan struct {
+		id    string
+		write bool      // advance changes something: redo it in a write
+		due   time.Time // otherwise, when to look again (zero: not open)
+	}
+	var plans []plan
 	err := s.store.View(ctx, func(tx Tx) error {
-		due = due[:0]
+		plans = plans[:0]
 		var ferr error
-		err := tx.OpenTickets(tn.ID, func(t *msp.Ticket) bool {
+		visit := func(t *msp.Ticket) bool {
 			st.Open++
 			h, err := historyOf(tx, t, now)
 			if err != nil {
@@ -362,17 +559,77 @@ func (s *Server) sweepTenant(ctx context.Context, tn msp.Tenant, now time.Time, 
 			if err != nil {
 				st.Failures++
 				s.log.Warn("SLA sweep skipped a ticket", "tenant", tn.ID, "ticket", t.ID, "err", err)
+				plans = append(plans, plan{id: t.ID, due: now.Add(failedSweepRetry)})
 				return true
 			}
 			if next != t || hc || len(evs) > 0 {
-				due = append(due, t.ID)
+				plans = append(plans, plan{id: t.ID, write: true})
+			} else {
+				plans = append(plans, plan{id: t.ID, due: nextDue(tn, cal, t, h, now)})
 			}
 			return true
-		})
-		return errors.Join(err, ferr)
+		}
+		last, err := feedLast(tx, tn.ID)
+		if err != nil {
+			return err
+		}
+		next.feed = last
+		if full {
+			return errors.Join(tx.OpenTickets(tn.ID, visit), ferr)
+		}
+		var ids []string
+		add := func(id string) bool { ids = append(ids, id); return true }
+		if last != prev.feed {
+			// Tickets changed since: those due at once.
+			if err := tx.DueTickets(tn.ID, time.Time{}, time.Time{}, add); err != nil {
+				return err
+			}
+		}
+		// What fell due since the last sweep (the sweep records no due
+		// time before its own now, so nothing before prev.to is left).
+		if err := tx.DueTickets(tn.ID, prev.to, now, add); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			t, err := tx.Ticket(tn.ID, id)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			if err != nil || !t.Status.IsOpen() {
+				plans = append(plans, plan{id: id}) // gone or closed: out of the index
+				continue
+			}
+			if !visit(t) {
+				break
+			}
+		}
+		return ferr
 	})
 	if err != nil {
 		return fmt.Errorf("finding due tickets: %w", err)
+	}
+	var due, quiet []plan
+	for _, p := range plans {
+		if p.write {
+			due = append(due, p)
+		} else {
+			quiet = append(quiet, p)
+		}
+	}
+	for len(quiet) > 0 {
+		n := min(len(quiet), dueBatch)
+		batch := quiet[:n]
+		quiet = quiet[n:]
+		if err := s.store.Update(ctx, func(tx Tx) error {
+			for _, p := range batch {
+				if err := tx.SetTicketDue(tn.ID, p.id, p.due); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("recording when tickets fall due: %w", err)
+		}
 	}
 	for len(due) > 0 {
 		n := min(len(due), sweepBatch)
@@ -382,7 +639,8 @@ func (s *Server) sweepTenant(ctx context.Context, tn msp.Tenant, now time.Time, 
 		changed, preexisting, queued := 0, 0, false
 		err := s.store.Update(ctx, func(tx Tx) error {
 			evs, changed, preexisting, queued = evs[:0], 0, 0, false
-			for _, id := range batch {
+			for _, p := range batch {
+				id := p.id
 				t, err := tx.Ticket(tn.ID, id)
 				if errors.Is(err, ErrNotFound) {
 					continue
@@ -399,6 +657,9 @@ func (s *Server) sweepTenant(ctx context.Context, tn msp.Tenant, now time.Time, 
 				next, hc, tevs, prior, err := advance(tn, cal, t, &h, now)
 				if err != nil {
 					s.log.Warn("SLA sweep skipped a ticket", "tenant", tn.ID, "ticket", id, "err", err)
+					if err := tx.SetTicketDue(tn.ID, id, now.Add(failedSweepRetry)); err != nil {
+						return err
+					}
 					continue
 				}
 				preexisting += prior
@@ -412,6 +673,9 @@ func (s *Server) sweepTenant(ctx context.Context, tn msp.Tenant, now time.Time, 
 					if err := tx.PutHistory(h); err != nil {
 						return err
 					}
+				}
+				if err := tx.SetTicketDue(tn.ID, id, nextDue(tn, cal, next, h, now)); err != nil {
+					return err
 				}
 				evs = append(evs, tevs...)
 			}
@@ -434,28 +698,61 @@ func (s *Server) sweepTenant(ctx context.Context, tn msp.Tenant, now time.Time, 
 		}
 		s.emit(ctx, evs)
 	}
+	s.noteSwept(tn.ID, next)
 	return nil
 }
 
 // RunSLA runs SweepSLA every interval (DefaultSLAInterval if zero or
-// less) until ctx ends, starting with one sweep at once. It returns when
+// less), or sooner when a ticket falls due sooner, until ctx ends,
+// starting with one sweep at once. It returns when
 // ctx ends; the caller owns the goroutine it runs on.
 func (s *Server) RunSLA(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = DefaultSLAInterval
 	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
+	timer := time.NewTimer(interval)
+	defer timer.Stop()
+	held := false
 	for {
-		if st, err := s.SweepSLA(ctx); err != nil && ctx.Err() == nil {
+		// On a store several hubs share, one of them sweeps: the lease
+		// outlives three rounds, so a holder that died is replaced then.
+		if lease := s.holdsLease(ctx, LeaseSLASweep, 3*interval); lease != held {
+			held = lease
+			s.sweeping.Store(held)
+			if held {
+				// Another hub swept meanwhile: read every ticket once.
+				s.forgetSwept()
+			}
+			if _, shared := s.store.(Leaser); shared && ctx.Err() == nil {
+				s.log.Info("the SLA sweep's lease changed hands", "this_hub_sweeps", held, "instance", s.instance)
+			}
+		}
+		if !held {
+			timer.Reset(interval)
+			select {
+			case <-ctx.Done():
+				return
+			case <-timer.C:
+			}
+			continue
+		}
+		st, err := s.SweepSLA(ctx)
+		if err != nil && ctx.Err() == nil {
 			s.log.Error("SLA sweep", "err", err, "tenants", st.Tenants, "open", st.Open)
 		} else if st.Changed > 0 || st.Events > 0 {
 			s.log.Info("SLA sweep", "tenants", st.Tenants, "open", st.Open, "changed", st.Changed, "events", st.Events, "preexisting", st.Preexisting)
 		}
+		// Wake at the next due time when it comes before the interval
+		// (which also paces the device silence check).
+		wait := interval
+		if !st.NextDue.IsZero() {
+			wait = min(interval, max(minSLAWait, st.NextDue.Sub(s.now())))
+		}
+		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-timer.C:
 		}
 	}
 }

@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -480,38 +481,51 @@ func (o *opsHub) alertTickets(tb testing.TB, tenant string) (open, all map[strin
 	return open, all
 }
 
+// A new device's problems wait for its enrollment grace (24 h by default)
+// and then open at its next check-in, from the inventory the hub holds;
+// time-based conditions open at a check-in too; every alert resolves by
+// itself when the problem is fixed.
 func TestAlertsFromInventory(t *testing.T) {
 	t.Parallel()
 	o := startOpsHub(t)
 	co := o.tenant(t, "Acme", msp.ModeCoManaged)
-	d := o.enroll(t, co.ID, "acme-pc")
-	start := tuesday10(t)
+	// Enrolled at the real time, so that its certificate is valid for the
+	// TLS handshakes of the days the clock moves on.
+	start := time.Now().UTC().Truncate(time.Minute)
 	o.clock.Set(start)
+	d := o.enroll(t, co.ID, "acme-pc")
 
 	// Healthy: no alert. Updates and a restart pending start their clocks.
 	wantResults(t, d.push(t, invM(d.next(), inventory("acme-pc", 50, 2, true, false))), d.seq, protocol.Applied)
 	if open, _ := o.alertTickets(t, co.ID); len(open) != 0 {
 		t.Fatalf("alerts on a healthy device: %v", open)
 	}
-	// Disk 95% full and firewall off: two alerts, routed (monitoring and
-	// security baseline are the MSP's at all hours).
+	// Disk 95% full and firewall off, within the first day: nothing yet.
 	o.clock.Add(time.Hour)
 	wantResults(t, d.push(t, invM(d.next(), inventory("acme-pc", 5, 2, true, true))), d.seq, protocol.Applied)
+	if open, _ := o.alertTickets(t, co.ID); len(open) != 0 {
+		t.Fatalf("alerts in the enrollment grace: %v", open)
+	}
+	// The grace ends; the next check-in (no new inventory) opens two
+	// alerts, routed (monitoring and security baseline are the MSP's).
+	o.clock.Set(start.Add(24*time.Hour + time.Minute))
+	wantResults(t, d.push(t, checkInM(d.next())), d.seq, protocol.Applied)
 	// The same again: no second ticket.
 	o.clock.Add(time.Hour)
 	wantResults(t, d.push(t, invM(d.next(), inventory("acme-pc", 4, 2, true, true))), d.seq, protocol.Applied)
+	wantResults(t, d.push(t, checkInM(d.next())), d.seq, protocol.Applied)
 	open, _ := o.alertTickets(t, co.ID)
 	if len(open[msp.AlertDiskFull]) != 1 || len(open[msp.AlertPosture]) != 1 || len(open) != 2 {
 		t.Fatalf("open alerts = %v, want one disk-full and one posture", open)
 	}
 	disk := open[msp.AlertDiskFull][0]
-	if disk.Owner != msp.PartyMSP || disk.Requester != "hub-alerts" || disk.Device != d.id.DeviceID ||
-		disk.Alert.Key != d.id.DeviceID+"/disk-full" || !strings.Contains(disk.Title, "Disk nearly full on acme-pc (95% used)") ||
-		disk.SLA.State != msp.SLARunning || lastComment(disk).Kind != msp.CommentKindRouting {
+	if disk.Owner != msp.PartyMSP || disk.Requester != "hub-alerts" || disk.Alert.Key != "group/disk-full" ||
+		disk.Title != "Disk nearly full on acme-pc" || !strings.Contains(disk.Description, "- acme-pc: / is 95% full") ||
+		disk.SLA.State != msp.SLARunning {
 		t.Errorf("disk alert ticket = %+v", disk)
 	}
-	if p := open[msp.AlertPosture][0]; p.Priority != msp.P2 || !strings.Contains(p.Description, "ufw: Status: inactive") {
-		t.Errorf("posture alert: priority %s, description %q", p.Priority, p.Description)
+	if p := open[msp.AlertPosture][0]; p.Priority != msp.P2 || p.Title != "Firewall off on acme-pc" || !strings.Contains(p.Description, "ufw: Status: inactive") {
+		t.Errorf("posture alert: priority %s, title %q, description %q", p.Priority, p.Title, p.Description)
 	}
 	if got := kinds(o.events.take()); !slices.Equal(got, []string{"created:disk-full", "alert-opened:disk-full", "created:posture", "alert-opened:posture"}) {
 		t.Errorf("events = %v", got)
@@ -523,15 +537,16 @@ func TestAlertsFromInventory(t *testing.T) {
 		}
 	}
 
-	// 15 days on, updates still pending and no restart: two more alerts.
+	// 15 days on, updates still pending and no restart: the next check-in
+	// opens two more alerts, without a new inventory.
 	o.clock.Set(start.Add(15*24*time.Hour + time.Hour))
-	wantResults(t, d.push(t, invM(d.next(), inventory("acme-pc", 4, 2, true, true))), d.seq, protocol.Applied)
+	wantResults(t, d.push(t, checkInM(d.next())), d.seq, protocol.Applied)
 	open, _ = o.alertTickets(t, co.ID)
 	if len(open[msp.AlertSecurityUpdates]) != 1 || len(open[msp.AlertRestartPending]) != 1 {
 		t.Fatalf("after 15 days open alerts = %v, want security-updates and restart-pending", open)
 	}
-	if s := open[msp.AlertSecurityUpdates][0]; !strings.Contains(s.Title, "2 security updates pending on acme-pc for 15 days") {
-		t.Errorf("security alert title %q", s.Title)
+	if s := open[msp.AlertSecurityUpdates][0]; s.Title != "Security updates overdue on acme-pc" || !strings.Contains(s.Description, "2 updates waiting since "+start.Format("2006-01-02")) {
+		t.Errorf("security alert %q: %q", s.Title, s.Description)
 	}
 	o.events.take()
 
@@ -569,6 +584,114 @@ func TestAlertsFromInventory(t *testing.T) {
 	}
 }
 
+// encryptionOff is an inventory whose disk encryption check fails.
+func encryptionOff(host string) msp.Inventory {
+	inv := inventory(host, 50, 0, false, false)
+	inv.Posture.DiskEncryption = msp.Check{State: msp.CheckFailing, Evidence: "BitLocker on C: off"}
+	return inv
+}
+
+// The same problem on many devices is one ticket that lists them, kept up
+// to date as devices get it and lose it, and resolved when none has it; a
+// hub-side policy change takes effect at each device's next check-in.
+func TestAlertsGroupAcrossDevices(t *testing.T) {
+	t.Parallel()
+	o := startOpsHub(t)
+	co := o.tenant(t, "Acme", msp.ModeCoManaged)
+	co.Alerts.EnrollGrace = -1 // alerts from the first inventory
+	if _, err := o.admin.UpdateTenant(context.Background(), co); err != nil {
+		t.Fatal(err)
+	}
+	// Enrolled at the real time, so that its certificate is valid for the
+	// TLS handshakes of the days the clock moves on.
+	start := time.Now().UTC().Truncate(time.Minute)
+	o.clock.Set(start)
+	var ds []*testDevice
+	for i := range 26 {
+		host := fmt.Sprintf("pc-%02d", i+1)
+		d := o.enroll(t, co.ID, host)
+		wantResults(t, d.push(t, invM(d.next(), encryptionOff(host))), d.seq, protocol.Applied)
+		ds = append(ds, d)
+	}
+	open, _ := o.alertTickets(t, co.ID)
+	if len(open) != 1 || len(open[msp.AlertPosture]) != 1 {
+		t.Fatalf("open alerts = %v, want one posture ticket for all 26", open)
+	}
+	tk := open[msp.AlertPosture][0]
+	if tk.Title != "Disk encryption off on 26 devices" || tk.Alert.Key != "group/posture/disk_encryption" || tk.Device != "" {
+		t.Errorf("group ticket %q key %q device %q", tk.Title, tk.Alert.Key, tk.Device)
+	}
+	for _, d := range []string{"pc-01: BitLocker on C: off", "pc-26: BitLocker on C: off", "Devices (26):"} {
+		if !strings.Contains(tk.Description, d) {
+			t.Errorf("the group ticket lacks %q:\n%s", d, tk.Description)
+		}
+	}
+	if got := kinds(o.events.take()); !slices.Equal(got, []string{"created:posture", "alert-opened:posture"}) {
+		t.Errorf("events = %v, want one ticket created", got)
+	}
+	for _, c := range tk.Comments {
+		if strings.Contains(c.Body, "has it too") {
+			t.Errorf("the first wave wrote a note per device: %q (the list says it)", c.Body)
+		}
+	}
+
+	// pc-03 turns encryption on: it leaves the list, with a note.
+	o.clock.Add(time.Hour)
+	wantResults(t, ds[2].push(t, invM(ds[2].next(), inventory("pc-03", 50, 0, false, false))), ds[2].seq, protocol.Applied)
+	got := o.ticket(t, co.ID, tk.ID)
+	if got.Title != "Disk encryption off on 25 devices" || strings.Contains(got.Description, "pc-03") || !strings.Contains(lastComment(got).Body, "pc-03 is off the list") {
+		t.Errorf("after pc-03's fix: %q, note %q", got.Title, lastComment(got).Body)
+	}
+	// pc-03's firewall goes off: another problem, another ticket.
+	inv := inventory("pc-03", 50, 0, false, true)
+	wantResults(t, ds[2].push(t, invM(ds[2].next(), inv)), ds[2].seq, protocol.Applied)
+	if open, _ := o.alertTickets(t, co.ID); len(open[msp.AlertPosture]) != 2 {
+		t.Errorf("posture tickets after a firewall went off: %d, want 2", len(open[msp.AlertPosture]))
+	}
+	// pc-03 loses encryption again, two hours on: it joins the same
+	// ticket again, with a note (at most one an hour).
+	o.clock.Add(2 * time.Hour)
+	inv.Posture.DiskEncryption = msp.Check{State: msp.CheckFailing, Evidence: "BitLocker on C: off"}
+	wantResults(t, ds[2].push(t, invM(ds[2].next(), inv)), ds[2].seq, protocol.Applied)
+	if got := o.ticket(t, co.ID, tk.ID); got.Title != "Disk encryption off on 26 devices" || !strings.Contains(lastComment(got).Body, "pc-03 has it too") {
+		t.Errorf("after pc-03 joined again: %q, note %q", got.Title, lastComment(got).Body)
+	}
+
+	// The MSP turns the posture alert off: each device's next check-in
+	// takes it off the list, and the last resolves the ticket.
+	co, err := o.admin.Tenant(context.Background(), co.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	co.Alerts.NoPosture = true
+	if _, err := o.admin.UpdateTenant(context.Background(), co); err != nil {
+		t.Fatal(err)
+	}
+	o.clock.Add(time.Minute)
+	for _, d := range ds[:25] {
+		wantResults(t, d.push(t, checkInM(d.next())), d.seq, protocol.Applied)
+	}
+	if got := o.ticket(t, co.ID, tk.ID); got.Status != msp.StatusOpen && got.Status != msp.StatusNew || got.Title != "Disk encryption off on pc-26" {
+		t.Errorf("with one device left: %s %q", got.Status, got.Title)
+	}
+	wantResults(t, ds[25].push(t, checkInM(ds[25].next())), ds[25].seq, protocol.Applied)
+	open, _ = o.alertTickets(t, co.ID)
+	if len(open) != 0 {
+		t.Errorf("open alerts after the policy change: %v, want none", open)
+	}
+	if got := o.ticket(t, co.ID, tk.ID); got.Status != msp.StatusResolved || !strings.HasPrefix(lastComment(got).Body, "Resolved by itself") {
+		t.Errorf("the group ticket after the last device left: %s, %q", got.Status, lastComment(got).Body)
+	}
+	// The report counts each device's alert, not one per ticket.
+	rep, err := o.admin.Report(context.Background(), co.ID, start.In(jhb(t)).Format("2006-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.AlertsTotal < 28 {
+		t.Errorf("the report counts %d alerts, want each device's (26 + pc-03 again + a firewall)", rep.AlertsTotal)
+	}
+}
+
 func TestAlertDeviceSilent(t *testing.T) {
 	t.Parallel()
 	o := startOpsHub(t)
@@ -595,7 +718,7 @@ func TestAlertDeviceSilent(t *testing.T) {
 	if len(open[msp.AlertDeviceSilent]) != 1 {
 		t.Fatalf("after 2 h 1 min: open alerts %v, want one device-silent", open)
 	}
-	if s := open[msp.AlertDeviceSilent][0]; !strings.Contains(s.Title, "acme-pc has not checked in for 2 h") || s.Owner != msp.PartyMSP {
+	if s := open[msp.AlertDeviceSilent][0]; s.Title != "acme-pc is not checking in" || !strings.Contains(s.Description, "acme-pc: last checked in") || s.Owner != msp.PartyMSP {
 		t.Errorf("silent alert: title %q owner %q", s.Title, s.Owner)
 	}
 	// The device checks in: the alert resolves itself.

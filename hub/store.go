@@ -27,6 +27,24 @@ type Store interface {
 	Close() error
 }
 
+// SingleTry marks ctx for an Update whose conflict the caller handles
+// itself: a store that retries transactions that fail to serialize (the
+// PostgreSQL store) runs fn once and returns the failure. The group commit
+// uses it for a merged batch of pushes, which it commits again push by
+// push: a serialization failure is retried for one push, never for a
+// whole merged batch.
+func SingleTry(ctx context.Context) context.Context {
+	return context.WithValue(ctx, singleTryKey{}, true)
+}
+
+// IsSingleTry reports whether ctx was marked by SingleTry.
+func IsSingleTry(ctx context.Context) bool {
+	v, _ := ctx.Value(singleTryKey{}).(bool)
+	return v
+}
+
+type singleTryKey struct{}
+
 // ErrNotFound is returned by Tx getters for a missing object.
 var ErrNotFound = errors.New("not found")
 
@@ -35,7 +53,17 @@ var ErrNotFound = errors.New("not found")
 // another tenant's objects by id.
 type Tx interface {
 	Tenant(id string) (msp.Tenant, error)
+	// PutTenant stores t, which moves its stamp (TenantStamp).
 	PutTenant(t msp.Tenant) error
+	// TenantStamp is an opaque value that differs whenever the tenant's
+	// stored record differs (a new one with every PutTenant, or a hash of
+	// the record), never that of another record, not even one a
+	// transaction that did not commit wrote: a hub process may keep a
+	// decoded tenant and decode it again only once the stamp moved, in
+	// its own process or in another sharing the store. It is a point read,
+	// far cheaper than Tenant. A tenant not written since the store kept
+	// stamps has the empty stamp, as does a tenant that does not exist.
+	TenantStamp(id string) (string, error)
 	Tenants() ([]msp.Tenant, error)
 
 	// Enrollment tokens are stored by the SHA-256 of their secret.
@@ -51,6 +79,10 @@ type Tx interface {
 	PutInventory(tenant, device string, inv msp.Inventory) error
 
 	Ticket(tenant, id string) (*msp.Ticket, error)
+	// TicketJSON is Ticket without decoding: the ticket as JSON
+	// (msp.Ticket's encoding), a copy the caller keeps; ErrNotFound if
+	// there is none.
+	TicketJSON(tenant, id string) ([]byte, error)
 	// PutTicket stores t and records it in the tenant's change feed.
 	PutTicket(t *msp.Ticket) error
 	// TicketTenants returns the tenants that hold a ticket with this id, in
@@ -62,12 +94,34 @@ type Tx interface {
 	// Tickets calls fn for each of the tenant's tickets, in id order (which
 	// is creation order for UUIDv7 ids), until fn returns false.
 	Tickets(tenant string, fn func(*msp.Ticket) bool) error
+	// TicketsJSON is Tickets without decoding: fn gets each ticket as JSON
+	// (msp.Ticket's encoding), valid only during the call, so a listing
+	// can stream the tickets without holding them.
+	TicketsJSON(tenant string, fn func(raw []byte) bool) error
 
 	// OpenTickets calls fn for each of the tenant's tickets whose status
 	// is open (msp.Status.IsOpen: new, open, in progress, waiting on the
 	// customer, reopened), in id order, until fn returns false. The SLA
 	// sweep reads it, so it must not scan resolved and closed tickets.
 	OpenTickets(tenant string, fn func(*msp.Ticket) bool) error
+
+	// DueTickets calls fn with the ids of the tenant's tickets whose SLA
+	// sweep falls due from from to until (both included), earliest first,
+	// until fn returns false. A ticket PutTicket stored open (or
+	// PutHistory changed while open) with no SetTicketDue after is due at
+	// once, at the zero time: among them only when from is zero. A ticket
+	// PutTicket stored not open is in none. The sweep reads it instead of
+	// every open ticket, so it must cost what it returns (and not what it
+	// held before from).
+	DueTickets(tenant string, from, until time.Time, fn func(id string) bool) error
+	// SetTicketDue records when the SLA sweep next has work on a ticket;
+	// the zero time takes the ticket out of DueTickets until its next
+	// PutTicket or PutHistory.
+	SetTicketDue(tenant, id string, at time.Time) error
+	// NextDue is the earliest due time at or after from that DueTickets
+	// holds for the tenant (the zero time for a ticket due at once), and
+	// false when it holds none.
+	NextDue(tenant string, from time.Time) (time.Time, bool, error)
 
 	// History is the hub's record beside a ticket that feeds its SLA
 	// clocks; ErrNotFound if there is none (a ticket stored before the
@@ -79,6 +133,13 @@ type Tx interface {
 	// if it has none yet.
 	DeviceAlerts(tenant, device string) (DeviceAlerts, error)
 	PutDeviceAlerts(a DeviceAlerts) error
+	// AlertGroup is the tenant's record of one problem across its devices
+	// (AlertGroup.Problem, such as "posture/disk_encryption"); ErrNotFound
+	// if no device ever had it. PutAlertGroup stores one; AlertGroups
+	// returns the tenant's, in problem order.
+	AlertGroup(tenant, problem string) (AlertGroup, error)
+	PutAlertGroup(g AlertGroup) error
+	AlertGroups(tenant string) ([]AlertGroup, error)
 
 	// Mark is where a push stream stands: the last sequence number applied
 	// for it and the id of that mutation. A stream the hub never saw has
@@ -107,6 +168,15 @@ type Tx interface {
 	// order, and the tenant's last feed sequence. Each object appears at
 	// most once in the feed, at its latest change.
 	Feed(tenant string, after uint64, limit int) (entries []FeedEntry, last uint64, err error)
+	// DeviceFeed is Feed narrowed to what the users of one device see:
+	// the entries of the tenant's tickets whose Device is device and that
+	// are not the hub's alerts (Alert nil), and the tenant's own entry
+	// (kind "tenant"), in order, up to limit, with the tenant's last feed
+	// sequence. It costs what it returns, not the size of the tenant's
+	// feed: a device's pull must not read the other devices' tickets. A
+	// ticket that moves to another device (or becomes an alert) leaves
+	// its former device's feed at its next PutTicket.
+	DeviceFeed(tenant, device string, after uint64, limit int) (entries []FeedEntry, last uint64, err error)
 
 	// QueueEvent keeps a ticket event in the store's event outbox, in the
 	// transaction of the change that made it, for the webhook relay to
@@ -116,6 +186,21 @@ type Tx interface {
 	QueueEvent(ev QueuedEvent) error
 	QueuedEvents(limit int) ([]QueuedEvent, error)
 	DeleteQueuedEvent(id string) error
+
+	// Person is one of the tenant's people (tandem-hub person add or
+	// import); ErrNotFound if there is none with this id in the tenant.
+	Person(tenant, id string) (msp.Person, error)
+	// PutPerson stores p and records it in its tenant's change feed (kind
+	// FeedPerson), so staff replicas get it.
+	PutPerson(p msp.Person) error
+	// DeletePerson removes the person, with their personal data, and
+	// records the removal in the tenant's change feed (kind FeedPerson,
+	// whose object then no longer exists). Removing a person who is not
+	// there does nothing and is no error.
+	DeletePerson(tenant, id string) error
+	// People returns the tenant's people in id order; none (not
+	// ErrNotFound) for a tenant without any.
+	People(tenant string) ([]msp.Person, error)
 
 	User(id string) (User, error)
 	PutUser(u User) error
@@ -199,6 +284,43 @@ type DeviceAlerts struct {
 	Open map[string]string `json:"open,omitempty"`
 }
 
+// AlertGroup is one problem across a tenant's devices: the devices that
+// have it now, the one ticket that lists them, and when each device had it.
+type AlertGroup struct {
+	Tenant string `json:"tenant"`
+	// Problem is an alert condition, or for the security baseline the
+	// condition and the check: "disk-full", "posture/disk_encryption".
+	Problem string `json:"problem"`
+	// Ticket is the ticket that lists the devices; it may have been
+	// resolved by staff meanwhile (a device that joins then raises a new
+	// one). Empty until the first device had the problem.
+	Ticket string `json:"ticket,omitempty"`
+	// Devices are the devices that have the problem now, by device id.
+	Devices map[string]GroupDevice `json:"devices,omitempty"`
+	// Spans are the times devices had the problem that ended, oldest first
+	// (at most MaxGroupSpans), for the monthly report.
+	Spans []GroupSpan `json:"spans,omitempty"`
+}
+
+// MaxGroupSpans bounds AlertGroup.Spans.
+const MaxGroupSpans = 2000
+
+// GroupDevice is a device that has a group's problem.
+type GroupDevice struct {
+	Hostname string    `json:"hostname"`
+	Detail   string    `json:"detail,omitempty"` // "BitLocker on C: off"
+	Since    time.Time `json:"since"`
+	Ticket   string    `json:"ticket,omitempty"` // the group ticket when it joined
+}
+
+// GroupSpan is a time a device had a group's problem.
+type GroupSpan struct {
+	Device string    `json:"device"`
+	Ticket string    `json:"ticket,omitempty"`
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+}
+
 // StreamMark is where one push stream stands on the hub.
 type StreamMark struct {
 	// Seq is the last sequence number applied or refused (or, for a stream
@@ -213,9 +335,14 @@ type StreamMark struct {
 // FeedEntry is one entry of a tenant's change feed.
 type FeedEntry struct {
 	Seq  uint64 `json:"seq"`
-	Kind string `json:"kind"` // "ticket", "tenant" or FeedResponsibilities
+	Kind string `json:"kind"` // "ticket", "tenant", FeedResponsibilities or FeedPerson
 	ID   string `json:"id"`
 }
+
+// FeedPerson is the FeedEntry kind of one of a tenant's people (its ID is
+// the person's); the entry stays when the person is removed, so replicas
+// learn of the removal.
+const FeedPerson = "person"
 
 // FeedResponsibilities is the FeedEntry kind of a tenant's matrix history
 // (its ID is the tenant's).
@@ -241,6 +368,12 @@ type Device struct {
 	// Inventoried is when the last inventory arrived.
 	Inventoried  time.Time `json:"inventoried,omitzero"`
 	AgentVersion string    `json:"agent_version,omitempty"`
+	// AlertsStamp is the alert policy (and grace) the device's inventory
+	// was last checked under, and AlertsRecheck when a condition may turn
+	// by time alone (a grace ending, updates pending past the limit): a
+	// check-in after either changed checks the stored inventory again.
+	AlertsStamp   string    `json:"alerts_stamp,omitempty"`
+	AlertsRecheck time.Time `json:"alerts_recheck,omitzero"`
 	// Streams are the push streams the device's agent has used, oldest
 	// first; the last is the current one. A push on an earlier one means
 	// two computers hold this device's credential (see protocol.CodeCloned).

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"tandem/msp"
@@ -36,11 +37,12 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, p principal) {
 			Message: fmt.Sprintf("a push holds at most %d changes, this one %d", protocol.MaxBatch, len(req.Mutations))})
 		return
 	}
+	// Decode every mutation here, on the request's goroutine, so the
+	// store's serial section (groupCommit) spends no time on JSON.
+	muts := make([]pushed, len(req.Mutations))
 	for i, raw := range req.Mutations {
-		var head struct {
-			Seq uint64 `json:"seq"`
-		}
-		if err := json.Unmarshal(raw, &head); err != nil || head.Seq == 0 {
+		var ok bool
+		if muts[i], ok = decodePushed(raw); !ok {
 			writeError(w, http.StatusBadRequest, &protocol.ErrorBody{Code: protocol.CodeInvalid,
 				Message: fmt.Sprintf("change %d of the push has no valid sequence number (seq must be a whole number from 1); nothing was applied", i+1)})
 			return
@@ -66,7 +68,7 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, p principal) {
 			size += len(req.Mutations[end])
 			end++
 		}
-		job := &chunkJob{p: p, stream: client, base: req.Base, raws: req.Mutations[start:end], size: size}
+		job := &chunkJob{p: p, stream: client, base: req.Base, muts: muts[start:end], size: size}
 		s.applyChunk(r.Context(), job)
 		if job.err != nil {
 			s.internal(w, r, "saving the pushed changes", job.err)
@@ -167,7 +169,46 @@ type replayHead struct {
 	} `json:"change"`
 }
 
-// applyOne applies one raw mutation after the stream's mark. stop is true
+// pushed is one mutation of a push, decoded before the push waits for the
+// store.
+type pushed struct {
+	head replayHead
+	// m is the mutation, nil when it is not valid JSON for this hub
+	// (unknown fields, wrong types): why is in err, and it is refused when
+	// its turn comes.
+	m   *protocol.Mutation
+	err error
+}
+
+// decodePushed decodes raw once, strictly; a mutation that does not decode
+// strictly still has its head read, to be answered in sequence. ok is
+// false when even its sequence number cannot be read.
+func decodePushed(raw json.RawMessage) (d pushed, ok bool) {
+	var m protocol.Mutation
+	err := jsonDecoder(bytes.NewReader(raw), true).Decode(&m)
+	if err == nil {
+		d = pushed{head: replayHead{Seq: m.Seq, ID: m.ID, Kind: m.Kind}, m: &m}
+		if m.Change != nil {
+			d.head.Change = &struct {
+				ID string `json:"id"`
+			}{ID: m.Change.ID}
+		}
+		return d, m.Seq != 0
+	}
+	d.err = err
+	if json.Unmarshal(raw, &d.head) != nil {
+		var seq struct {
+			Seq uint64 `json:"seq"`
+		}
+		if json.Unmarshal(raw, &seq) != nil {
+			return d, false
+		}
+		d.head = replayHead{Seq: seq.Seq}
+	}
+	return d, d.head.Seq != 0
+}
+
+// applyOne applies one decoded mutation after the stream's mark. stop is true
 // when the mutation is not the next in sequence (it waits for a later
 // push) or conflicts with what the hub holds under its number. A mutation
 // the hub refuses for good is a Rejected result, not an error: it is
@@ -175,11 +216,8 @@ type replayHead struct {
 //
 // The events of an applied mutation are appended to evs, for the caller
 // to tell once the transaction commits.
-func (s *Server) applyOne(tx Tx, p principal, mark StreamMark, raw json.RawMessage, evs *[]TicketEvent) (res protocol.Result, id string, stop bool, err error) {
-	var head replayHead
-	if err := json.Unmarshal(raw, &head); err != nil {
-		return protocol.Result{}, "", false, fmt.Errorf("reading a sequence number push checked: %w", err)
-	}
+func (s *Server) applyOne(tx Tx, p principal, mark StreamMark, d pushed, evs *[]TicketEvent) (res protocol.Result, id string, stop bool, err error) {
+	head := d.head
 	hw := mark.Seq
 	switch {
 	case head.Seq <= hw:
@@ -194,10 +232,10 @@ func (s *Server) applyOne(tx Tx, p principal, mark StreamMark, raw json.RawMessa
 	case head.Seq > hw+1:
 		return protocol.Result{}, "", true, nil
 	}
-	var m protocol.Mutation
-	if err := jsonDecoder(bytes.NewReader(raw), true).Decode(&m); err != nil {
-		return reject(head.Seq, fmt.Errorf("%w: the change is not valid JSON for this hub: %v", msp.ErrInvalid, err)), head.ID, false, nil
+	if d.m == nil {
+		return reject(head.Seq, fmt.Errorf("%w: the change is not valid JSON for this hub: %v", msp.ErrInvalid, d.err)), head.ID, false, nil
 	}
+	m := *d.m
 	if err := m.Validate(); err != nil {
 		return reject(m.Seq, fmt.Errorf("%w: %v", msp.ErrInvalid, err)), m.ID, false, nil
 	}
@@ -332,7 +370,7 @@ func (s *Server) applyTicket(tx Tx, p principal, m protocol.Mutation, now time.T
 	if next, err = openOnFirstReply(next, c, actor, now); err != nil {
 		return nil, err
 	}
-	tenant, err := p.tenant1(tx)
+	tenant, err := s.tenant1(tx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -386,18 +424,63 @@ func openOnFirstReply(t *msp.Ticket, c msp.Change, actor msp.Actor, now time.Tim
 	return opened, nil
 }
 
-// tenant1 returns the principal's tenant record, read once per push.
-func (p principal) tenant1(tx Tx) (msp.Tenant, error) {
+// tenant1 returns the principal's tenant record, read once per push and
+// decoded only when it changed since the hub last decoded it (see
+// tenantCache). The record is shared: read it, never change it.
+func (s *Server) tenant1(tx Tx, p principal) (msp.Tenant, error) {
 	if t, ok := p.tenants[p.tenant]; ok {
 		return t, nil
 	}
-	t, err := tx.Tenant(p.tenant)
+	t, err := s.tenants.get(tx, p.tenant)
 	if err != nil {
 		return msp.Tenant{}, fmt.Errorf("reading tenant %s: %w", p.tenant, err)
 	}
 	if p.tenants != nil {
 		p.tenants[p.tenant] = t
 	}
+	return t, nil
+}
+
+// tenantCache keeps decoded tenant records for the ingest path, each with
+// the stamp it was stored under (Tx.TenantStamp). A check-in then costs a
+// point read of the stamp, not the decoding of the tenant's whole record;
+// a tenant changed by this hub process or another is decoded again.
+// A stamp seen in a transaction that does not commit is never written
+// again, so what such a transaction caches is never served.
+type tenantCache struct {
+	mu sync.Mutex
+	m  map[string]cachedTenant
+}
+
+type cachedTenant struct {
+	stamp  string
+	tenant msp.Tenant
+}
+
+// maxCachedTenants bounds the cache; past it, it starts again empty.
+const maxCachedTenants = 10_000
+
+func (c *tenantCache) get(tx Tx, id string) (msp.Tenant, error) {
+	stamp, err := tx.TenantStamp(id)
+	if err != nil {
+		return msp.Tenant{}, err
+	}
+	c.mu.Lock()
+	e, ok := c.m[id]
+	c.mu.Unlock()
+	if ok && e.stamp == stamp {
+		return e.tenant, nil
+	}
+	t, err := tx.Tenant(id)
+	if err != nil {
+		return msp.Tenant{}, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedTenants {
+		c.m = map[string]cachedTenant{}
+	}
+	c.m[id] = cachedTenant{stamp: stamp, tenant: t}
+	c.mu.Unlock()
 	return t, nil
 }
 
@@ -449,20 +532,37 @@ func (s *Server) applyCheckIn(tx Tx, p principal, c protocol.CheckIn, now time.T
 	before := d.LastSeen
 	d.LastSeen = now
 	d.AgentVersion = c.AgentVersion
-	if err := tx.PutDevice(d); err != nil {
-		return nil, err
-	}
-	tenant, err := p.tenant1(tx)
+	tenant, err := s.tenant1(tx, p)
 	if err != nil {
 		return nil, err
 	}
-	if pol := tenant.AlertRules(); pol.SilentAfter > 0 && now.Sub(before) <= pol.SilentAfter {
+	pol := tenant.AlertRules()
+	if needsInventoryCheck(pol, d, now) {
+		// The alert policy or the device's grace changed since its
+		// inventory was last checked, or a condition turned by time:
+		// check the inventory the hub holds now, not at the next one sent.
+		inv, err := tx.Inventory(p.tenant, d.ID)
+		switch {
+		case err == nil:
+			evs, err := s.checkAlerts(tx, tenant, &d, &inv, now)
+			if err != nil {
+				return nil, err
+			}
+			return evs, tx.PutDevice(d)
+		case !errors.Is(err, ErrNotFound):
+			return nil, err
+		}
+	}
+	if err := tx.PutDevice(d); err != nil {
+		return nil, err
+	}
+	if pol.SilentAfter > 0 && now.Sub(before) <= pol.SilentAfter {
 		// The sweep raises a silence alert only after SilentAfter without a
 		// check-in, and resolves it itself if the policy changed since, so a
 		// device heard from within that time has none to clear: skip the read.
 		return nil, nil
 	}
-	return s.deviceHeard(tx, p, d, nil, now)
+	return s.checkAlerts(tx, tenant, &d, nil, now)
 }
 
 func (s *Server) applyInventory(tx Tx, p principal, inv msp.Inventory, now time.Time) ([]TicketEvent, error) {
@@ -483,20 +583,15 @@ func (s *Server) applyInventory(tx Tx, p principal, inv msp.Inventory, now time.
 	if err := tx.PutInventory(p.tenant, p.device.ID, inv); err != nil {
 		return nil, err
 	}
-	if err := tx.PutDevice(d); err != nil {
-		return nil, err
-	}
-	return s.deviceHeard(tx, p, d, &inv, now)
-}
-
-// deviceHeard runs the proactive alerts of a device that just checked in
-// (inv nil) or sent its inventory.
-func (s *Server) deviceHeard(tx Tx, p principal, d Device, inv *msp.Inventory, now time.Time) ([]TicketEvent, error) {
-	tenant, err := p.tenant1(tx)
+	tenant, err := s.tenant1(tx, p)
 	if err != nil {
 		return nil, err
 	}
-	return s.checkAlerts(tx, tenant, d, inv, now)
+	evs, err := s.checkAlerts(tx, tenant, &d, &inv, now)
+	if err != nil {
+		return nil, err
+	}
+	return evs, tx.PutDevice(d)
 }
 
 // pull returns the changes after the client's cursor that the device may
@@ -526,6 +621,16 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request, p principal) {
 			writeError(w, http.StatusBadRequest, &protocol.ErrorBody{Code: protocol.CodeInvalid, Message: "tenant: you serve several organisations; say which one to pull"})
 			return
 		}
+	}
+	if p.user == nil {
+		ans := pullAnswer{Changes: []pulledChange{}, Cursor: cursor}
+		err = s.store.View(r.Context(), func(tx Tx) error { return devicePull(tx, p, cursor, int(limit), &ans) })
+		if err != nil {
+			s.internal(w, r, "reading changes", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, ans)
+		return
 	}
 	resp := protocol.PullResponse{Changes: []protocol.Change{}, Cursor: cursor}
 	err = s.store.View(r.Context(), func(tx Tx) error {
@@ -568,6 +673,90 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request, p principal) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
+// pullAnswer is protocol.PullResponse as the hub writes it to a device,
+// with each ticket as the store holds it (pulledChange).
+type pullAnswer struct {
+	Changes []pulledChange `json:"changes"`
+	Cursor  uint64         `json:"cursor"`
+	More    bool           `json:"more"`
+}
+
+// pulledChange is protocol.Change with the ticket as JSON: a ticket the
+// device's user may see whole goes out as stored, not decoded and encoded
+// again.
+type pulledChange struct {
+	Seq     uint64              `json:"seq"`
+	Kind    protocol.ChangeKind `json:"kind"`
+	Ticket  json.RawMessage     `json:"ticket,omitempty"`
+	Tenant  *msp.Tenant         `json:"tenant,omitempty"`
+	History []msp.MatrixEvent   `json:"history,omitempty"`
+}
+
+// internalMark is how a stored ticket's JSON holds an internal note: the
+// key unquoted in a JSON string could only be a key.
+var internalMark = []byte(`"internal":true`)
+
+// devicePull fills ans with a device's page: its own feed, so the pull
+// reads the device's tickets and none of the others in the tenant. When
+// the page is not full, the device has seen the tenant's feed up to its
+// last entry, and the cursor moves there.
+func devicePull(tx Tx, p principal, cursor uint64, limit int, ans *pullAnswer) error {
+	entries, last, err := tx.DeviceFeed(p.tenant, p.device.ID, cursor, limit)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		ans.Cursor = e.Seq
+		if e.Kind != "ticket" {
+			c, ok, err := deviceView(tx, p, e)
+			if err != nil {
+				return err
+			}
+			if ok {
+				ans.Changes = append(ans.Changes, pulledChange{Seq: c.Seq, Kind: c.Kind, Tenant: c.Tenant, History: c.History})
+			}
+			continue
+		}
+		raw, err := tx.TicketJSON(p.tenant, e.ID)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		var whose struct {
+			Device string          `json:"device"`
+			Alert  json.RawMessage `json:"alert"`
+		}
+		if err := json.Unmarshal(raw, &whose); err != nil {
+			return fmt.Errorf("reading ticket %s: %w", e.ID, err)
+		}
+		if whose.Device != p.device.ID || (len(whose.Alert) > 0 && string(whose.Alert) != "null") {
+			continue // not the device's, or an alert for staff
+		}
+		if bytes.Contains(raw, internalMark) {
+			// Internal notes are for staff: decode, leave them out.
+			c, ok, err := deviceView(tx, p, e)
+			if err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if raw, err = json.Marshal(c.Ticket); err != nil {
+				return fmt.Errorf("encoding ticket %s: %w", e.ID, err)
+			}
+		}
+		ans.Changes = append(ans.Changes, pulledChange{Seq: e.Seq, Kind: protocol.ChangeTicket, Ticket: raw})
+	}
+	if len(entries) < limit {
+		// Nothing more for this device up to last (and a client ahead of
+		// a restored hub starts again from there).
+		ans.Cursor = last
+	}
+	ans.More = ans.Cursor < last
+	return nil
+}
+
 func deviceView(tx Tx, p principal, e FeedEntry) (protocol.Change, bool, error) {
 	switch e.Kind {
 	case "ticket":
@@ -600,6 +789,19 @@ func deviceView(tx Tx, p principal, e FeedEntry) (protocol.Change, bool, error) 
 			return protocol.Change{}, false, err
 		}
 		return protocol.Change{Seq: e.Seq, Kind: protocol.ChangeResponsibilities, History: h}, true, nil
+	case FeedPerson:
+		if p.user == nil {
+			return protocol.Change{}, false, nil // people's names and numbers are for staff
+		}
+		c := protocol.Change{Seq: e.Seq, Kind: protocol.ChangePerson, PersonID: e.ID}
+		person, err := tx.Person(p.tenant, e.ID)
+		switch {
+		case err == nil:
+			c.Person = &person
+		case !errors.Is(err, ErrNotFound):
+			return protocol.Change{}, false, err
+		}
+		return c, true, nil
 	}
 	return protocol.Change{}, false, nil
 }

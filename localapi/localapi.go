@@ -152,6 +152,19 @@ type Health struct {
 	Text     string `json:"text"`     // plain words: "3 security updates are waiting"
 }
 
+// UserCanAct reports whether the person at the computer can do something
+// about h themselves: restart it, free disk space, or (for the agent's
+// own problems) call support because Tandem cannot deliver their tickets.
+// The rest (disk encryption, firewall, antivirus, updates) is the IT
+// support's to fix, and the hub raises an alert for it.
+func (h Health) UserCanAct() bool {
+	switch h.Code {
+	case HealthRestartNeeded, HealthDiskNearlyFull, HealthAgent:
+		return true
+	}
+	return false
+}
+
 // Detail is one line of what a ticket carries about this computer:
 // "Computer" "PC-0042", "System" "Windows 11 Pro 23H2", "User" "thandi".
 type Detail struct {

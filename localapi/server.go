@@ -23,6 +23,9 @@ type Backend interface {
 	// bytes of the files it attaches, in one durable transaction.
 	Submit(ctx context.Context, user string, c msp.Change, files ...File) (*msp.Ticket, error)
 	Tickets() ([]*msp.Ticket, error)
+	// Ticket returns one ticket of the device, or nil and no error when
+	// the device has no ticket of that id.
+	Ticket(id string) (*msp.Ticket, error)
 	// Undelivered returns the ids of tickets with changes still queued for
 	// the hub.
 	Undelivered() (map[string]int, error)
@@ -221,20 +224,35 @@ func (s *Server) device(w http.ResponseWriter, _ *http.Request, u string) {
 func (s *Server) yourStatus(u string) Status {
 	st := s.backend.SyncStatus()
 	st.DeviceQueued = st.Queued
-	mine, err := s.mine(u)
-	if err == nil {
-		var undelivered map[string]int
-		if undelivered, err = s.backend.Undelivered(); err == nil {
-			st.Queued = 0
-			for _, t := range mine {
-				st.Queued += undelivered[t.ID]
-			}
-		}
-	}
+	n, err := s.queuedFor(u)
 	if err != nil {
 		s.log.Warn("counting the caller's queued changes; showing the device's", "err", err)
+		return st
 	}
+	st.Queued = n
 	return st
+}
+
+// queuedFor counts the queued changes to person u's tickets. It reads only
+// the tickets that have changes queued, never every ticket of the device:
+// the tray and the windows ask for the status often.
+func (s *Server) queuedFor(u string) (int, error) {
+	undelivered, err := s.backend.Undelivered()
+	if err != nil {
+		return 0, err
+	}
+	id := s.backend.RequesterID(u)
+	n := 0
+	for tid, c := range undelivered {
+		t, err := s.backend.Ticket(tid)
+		if err != nil {
+			return 0, fmt.Errorf("reading ticket %s: %w", tid, err)
+		}
+		if t != nil && SameAccount(t.Requester, id) {
+			n += c
+		}
+	}
+	return n, nil
 }
 
 // viewer gathers what ticket views need, once per request.

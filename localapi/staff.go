@@ -58,6 +58,9 @@ type TenantRef struct {
 	ID   string          `json:"id"`
 	Name string          `json:"name"`
 	Mode msp.ServiceMode `json:"mode"`
+	// TimeZone is the organisation's IANA zone, in which its due times
+	// are said; empty means msp.DefaultTimeZone.
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 // Values of TicketQuery.Status besides a msp.Status.
@@ -135,6 +138,14 @@ type StaffTicket struct {
 	// knows it (its Devices entry); nil in lists, for a ticket raised
 	// without a device, and before the fleet was fetched.
 	DeviceInfo *DeviceRow `json:"device_info,omitempty"`
+	// RequesterName, RequesterPhone and RequesterEmail are the person whose
+	// OS account raised the ticket (Ticket.Requester), matched by device
+	// and account to the organisation's people on the hub; empty when no
+	// person matches, and the account is all there is to show.
+	RequesterName  string `json:"requester_name,omitempty"`
+	RequesterPhone string `json:"requester_phone,omitempty"`
+	RequesterEmail string `json:"requester_email,omitempty"`
+	RequesterID    string `json:"requester_id,omitempty"`
 }
 
 // AttachmentFile is a file attached to a ticket, with its bytes.
@@ -163,8 +174,13 @@ type Overview struct {
 	// in days of the oldest pending report.
 	SecurityPending   int `json:"security_pending"`
 	OldestPendingDays int `json:"oldest_pending_days"`
-	RestartNeeded     int `json:"restart_needed"`
-	PostureFailures   int `json:"posture_failures"` // devices with at least one failing check
+	// PatchOverdue counts the devices with a security update waiting more
+	// than PatchAfterDays (the tenant's alert rule, 14 by default): the
+	// devices that fail patch compliance, as the monthly report counts it.
+	PatchOverdue    int `json:"patch_overdue"`
+	PatchAfterDays  int `json:"patch_after_days"`
+	RestartNeeded   int `json:"restart_needed"`
+	PostureFailures int `json:"posture_failures"` // devices with at least one failing check
 
 	// DevicesKnown is false when the hub did not give this person the
 	// device list (the device fields are then zero).

@@ -151,8 +151,13 @@ type MonthReport struct {
 	Alerts      []ReportCount
 	AlertsTotal int
 
+	// Users is the count billed: seats, devices or active users, one of
+	// each being a Unit ("user", "device", "active user"); Contract says
+	// the contract in words ("12-month contract from ...").
 	Users        int
 	UsersSource  string
+	Unit         string
+	Contract     string
 	PricePerUser msp.Money
 	Total        msp.Money
 }

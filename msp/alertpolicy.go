@@ -11,6 +11,7 @@ const (
 	DefaultDiskFullPercent     = 90
 	DefaultSecurityUpdatesDays = 14
 	DefaultRestartDays         = 7
+	DefaultEnrollGrace         = 24 * time.Hour
 )
 
 // AlertPolicy holds the thresholds of the hub's proactive alerts for one
@@ -32,6 +33,12 @@ type AlertPolicy struct {
 	// NoPosture turns off the alert on failing posture checks (firewall,
 	// disk encryption, automatic updates, antivirus).
 	NoPosture bool `json:"no_posture,omitempty"`
+	// EnrollGrace: a device enrolled less than this long ago raises no
+	// inventory alert (disk, updates, restart, security baseline), so that
+	// a day of enrolments does not open a ticket per new computer; its
+	// problems show once the grace ends, at its next check-in (default
+	// 24 h; negative: none). In JSON it is nanoseconds.
+	EnrollGrace time.Duration `json:"enroll_grace,omitempty"`
 }
 
 // AlertRules returns the tenant's alert thresholds with defaults filled in.
@@ -51,6 +58,9 @@ func (p AlertPolicy) WithDefaults() AlertPolicy {
 	if p.RestartDays == 0 {
 		p.RestartDays = DefaultRestartDays
 	}
+	if p.EnrollGrace == 0 {
+		p.EnrollGrace = DefaultEnrollGrace
+	}
 	return p
 }
 
@@ -69,6 +79,9 @@ func (p AlertPolicy) Validate() error {
 	}
 	if p.SecurityUpdatesDays > 365 {
 		errs = append(errs, invalid("security_updates_days", "must be at most 365, not %d", p.SecurityUpdatesDays))
+	}
+	if p.EnrollGrace > 30*24*time.Hour {
+		errs = append(errs, invalid("enroll_grace", "is %s; the longest allowed is 30 days", p.EnrollGrace))
 	}
 	if p.RestartDays > 365 {
 		errs = append(errs, invalid("restart_days", "must be at most 365, not %d", p.RestartDays))

@@ -49,9 +49,13 @@ type Tenant struct {
 	// TimeZone is an IANA zone name; empty means DefaultTimeZone.
 	TimeZone      string        `json:"time_zone,omitempty"`
 	BusinessHours BusinessHours `json:"business_hours"`
-	// PricePerUser is the monthly price per user, excluding VAT.
-	PricePerUser Money    `json:"price_per_user"`
-	Branding     Branding `json:"branding"`
+	// PricePerUser is the monthly price, excluding VAT, of one of what
+	// Billing counts (a seat, a device or an active user; the JSON name is
+	// older than the choice).
+	PricePerUser Money `json:"price_per_user"`
+	// Billing says what is counted and the contract; see Billing.
+	Billing  Billing  `json:"billing,omitzero"`
+	Branding Branding `json:"branding"`
 	// Matrix is the tenant's responsibility matrix; empty means
 	// DefaultMatrix(Mode). See Responsibilities.
 	Matrix Matrix `json:"matrix,omitempty"`
@@ -222,6 +226,7 @@ func (t Tenant) Validate() error {
 	if t.PricePerUser.Minor < 0 {
 		add(invalid("price_per_user.minor", "must not be negative"))
 	}
+	add(prefixField("billing", t.Billing.Validate()))
 	add(prefixField("branding", t.Branding.Validate()))
 	if len(t.Matrix) > 0 {
 		add(t.Matrix.Validate())

@@ -197,10 +197,14 @@ func healthLines(s Snapshot) [HealthSlots]Item {
 	case len(s.Problems()) > 0:
 		for _, p := range s.Problems() {
 			mark := "• "
-			if p.Severity == localapi.SeverityCritical {
+			if p.Severity == localapi.SeverityCritical && p.UserCanAct() {
 				mark = "⚠ "
 			}
-			lines = append(lines, mark+p.Text)
+			text := p.Text
+			if !p.UserCanAct() {
+				text += " (your IT support is told)"
+			}
+			lines = append(lines, mark+text)
 		}
 	case s.Device.CollectedAt.IsZero():
 		lines = append(lines, "Not checked yet")

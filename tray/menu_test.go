@@ -153,12 +153,14 @@ func TestMenu(t *testing.T) {
 		t.Parallel()
 		var hs []localapi.Health
 		for i := range 10 {
-			hs = append(hs, localapi.Health{Code: "x", Severity: localapi.SeverityWarning, Text: fmt.Sprintf("problem %d", i)})
+			hs = append(hs, localapi.Health{Code: localapi.HealthDiskNearlyFull, Severity: localapi.SeverityWarning, Text: fmt.Sprintf("problem %d", i)})
 		}
 		hs[0].Severity = localapi.SeverityCritical
+		hs[2].Code = localapi.HealthEncryptionOff // the IT support's: said so
 		m := BuildMenu(Snapshot{Running: true, Status: online(), Device: localapi.Device{Hostname: "pc", Health: hs}})
-		if m.Device.Title != "This device — 10 to look at" || m.Health[1].Title != "⚠ problem 0" || m.Health[2].Title != "• problem 1" {
-			t.Errorf("device: %q %q %q", m.Device.Title, m.Health[1].Title, m.Health[2].Title)
+		if m.Device.Title != "This device — 10 to look at" || m.Health[1].Title != "⚠ problem 0" || m.Health[2].Title != "• problem 1" ||
+			m.Health[3].Title != "• problem 2 (your IT support is told)" {
+			t.Errorf("device: %q %q %q %q", m.Device.Title, m.Health[1].Title, m.Health[2].Title, m.Health[3].Title)
 		}
 		if last := m.Health[HealthSlots-1].Title; last != "and 4 more: ask Acme IT" {
 			t.Errorf("last line %q", last)

@@ -87,6 +87,10 @@ func decide(t localapi.TicketView, before, now seen, support string) (Notificati
 	case now.status == before.status, now.status == msp.StatusReopened:
 		// reopening is the person's own doing ("still broken")
 		return n, false
+	case now.status == msp.StatusResolved && !t.Delivered:
+		// "This is fixed", said by the person on this computer and not
+		// sent yet: their own doing, which they need not be told of.
+		return n, false
 	case now.status == msp.StatusResolved:
 		n.Summary = title + " is fixed"
 		n.Body = support + " marked it as fixed. If it is still broken, open it and say so."

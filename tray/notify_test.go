@@ -40,6 +40,10 @@ func TestWatcher(t *testing.T) {
 		t.Comments = append(append([]msp.Comment(nil), t.Comments...), cs...)
 		return t
 	}
+	undelivered := func(t localapi.TicketView) localapi.TicketView {
+		t.Delivered = false
+		return t
+	}
 	steps := []struct {
 		name    string
 		tickets []localapi.TicketView
@@ -63,6 +67,10 @@ func TestWatcher(t *testing.T) {
 			with(outlook, msp.StatusWaiting, reply(msp.RoleTechnician, "Please restart   Outlook\nand tell me what it says."),
 				reply(msp.RoleEndUser, "It says error 0x80"), msp.Comment{Role: msp.RoleTechnician, Body: "escalate", Internal: true})},
 			[]string{"“Printer on the first floor shows offline” is fixed"}, "If it is still broken, open it and say so."},
+		{"the person's own \"this is fixed\", not sent yet, is not announced", []localapi.TicketView{undelivered(with(ticket("n", "New laptop for Sipho", msp.StatusReopened), msp.StatusResolved)),
+			with(printer, msp.StatusResolved), with(outlook, msp.StatusWaiting, reply(msp.RoleTechnician, "Please restart   Outlook\nand tell me what it says."),
+				reply(msp.RoleEndUser, "It says error 0x80"), msp.Comment{Role: msp.RoleTechnician, Body: "escalate", Internal: true})},
+			nil, ""},
 	}
 	var w Watcher
 	for _, s := range steps {

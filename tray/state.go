@@ -15,7 +15,7 @@ type State int
 const (
 	StateAllWell    State = iota // nothing to do
 	StateOffline                 // no connection to the MSP; changes wait on this computer
-	StateAttention               // something on this device (or a refused change) needs attention
+	StateAttention               // something the person can act on: a restart, a full disk, a refused change
 	StateReply                   // support answered and waits for the person
 	StateNotRunning              // the agent does not answer
 )
@@ -128,17 +128,35 @@ func (s Snapshot) Problems() []localapi.Health {
 	return out
 }
 
-// State is the most pressing state of the snapshot.
+// Actionable returns the problems the person can act on themselves
+// (localapi.Health.UserCanAct); only these turn the icon amber.
+func (s Snapshot) Actionable() []localapi.Health {
+	var out []localapi.Health
+	for _, h := range s.Problems() {
+		if h.UserCanAct() {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// State is the most pressing state of the snapshot. Offline shows as
+// offline, whatever the computer's health: what the person sees then is
+// that their tickets wait to be sent. Amber is for what the person can
+// act on; encryption or a firewall off is the IT support's, who get an
+// alert, and shows under "This device" alone.
 func (s Snapshot) State() State {
 	switch {
 	case !s.Running:
 		return StateNotRunning
 	case len(s.Waiting()) > 0:
 		return StateReply
-	case len(s.Problems()) > 0 || s.Status.Dead > 0 || !s.Status.Enrolled:
+	case !s.Status.Enrolled:
 		return StateAttention
 	case !s.Status.Online:
 		return StateOffline
+	case len(s.Actionable()) > 0 || s.Status.Dead > 0:
+		return StateAttention
 	}
 	return StateAllWell
 }
@@ -159,7 +177,7 @@ func (s Snapshot) Headline() string {
 		if !s.Status.Enrolled {
 			return "This computer is not set up for support yet"
 		}
-		if p := s.Problems(); len(p) > 0 {
+		if p := s.Actionable(); len(p) > 0 {
 			if len(p) == 1 {
 				return "This computer needs attention — " + p[0].Text
 			}
@@ -201,7 +219,7 @@ func (s Snapshot) Tooltip() string {
 	case st != StateOffline && !s.Status.Online && s.Status.Enrolled:
 		lines = append(lines, offlineLine(s.Status.Queued))
 	}
-	if st == StateReply && len(s.Problems()) > 0 {
+	if (st == StateReply || st == StateOffline) && len(s.Actionable()) > 0 {
 		lines = append(lines, deviceLine)
 	}
 	return strings.Join(lines, "\n")

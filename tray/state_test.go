@@ -27,6 +27,8 @@ func TestStateAndWords(t *testing.T) {
 	t.Parallel()
 	disk := localapi.Health{Code: localapi.HealthDiskNearlyFull, Severity: localapi.SeverityCritical, Text: "Disk C: is 94% full"}
 	restart := localapi.Health{Code: localapi.HealthRestartNeeded, Severity: localapi.SeverityWarning, Text: "Restart needed to finish updates"}
+	encryption := localapi.Health{Code: localapi.HealthEncryptionOff, Severity: localapi.SeverityCritical, Text: "Disk encryption is off"}
+	firewall := localapi.Health{Code: localapi.HealthFirewallOff, Severity: localapi.SeverityCritical, Text: "The firewall is off"}
 	notYet := localapi.Health{Code: localapi.HealthNotCollected, Severity: localapi.SeverityWarning, Text: "Not checked yet"}
 	offline := online()
 	offline.Online, offline.Queued = false, 3
@@ -59,8 +61,16 @@ func TestStateAndWords(t *testing.T) {
 			"This computer needs attention — This computer uses the enrollment of another computer", nil},
 		{"one problem", Snapshot{Running: true, Status: online(), Device: localapi.Device{Health: []localapi.Health{disk}}}, StateAttention,
 			"This computer needs attention — Disk C: is 94% full", nil},
-		{"two problems while offline", Snapshot{Running: true, Status: offline, Device: localapi.Device{Health: []localapi.Health{disk, restart}}}, StateAttention,
-			"This computer needs attention: 2 things", []string{"Offline — 3 changes will be sent when you're back online"}},
+		{"two problems while offline: offline shows", Snapshot{Running: true, Status: offline, Device: localapi.Device{Health: []localapi.Health{disk, restart}}}, StateOffline,
+			"Offline — 3 changes will be sent when you're back online", []string{"This computer needs attention: open “This device”"}},
+		{"two problems", Snapshot{Running: true, Status: online(), Device: localapi.Device{Health: []localapi.Health{disk, restart}}}, StateAttention,
+			"This computer needs attention: 2 things", nil},
+		{"encryption off is the IT support's, not amber", Snapshot{Running: true, Status: online(), Device: localapi.Device{Health: []localapi.Health{encryption, firewall}}},
+			StateAllWell, "Tandem — all well", nil},
+		{"encryption off and a full disk: the disk", Snapshot{Running: true, Status: online(), Device: localapi.Device{Health: []localapi.Health{encryption, disk}}},
+			StateAttention, "This computer needs attention — Disk C: is 94% full", nil},
+		{"encryption off while offline", Snapshot{Running: true, Status: offline, Device: localapi.Device{Health: []localapi.Health{encryption}}}, StateOffline,
+			"Offline — 3 changes will be sent when you're back online", nil},
 		{"a refused change", Snapshot{Running: true, Status: dead}, StateAttention,
 			"1 change could not be sent: open My tickets to see why", nil},
 		{"not enrolled", Snapshot{Running: true, Status: unenrolled}, StateAttention,

@@ -55,22 +55,13 @@ func installer(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func installerEnroll(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, data := newFlags("installer enroll")
-	hubURL := fs.String("hub", "", "the hub's URL")
-	token := fs.String("token", "", "the one-time enrollment token; - reads it from standard input")
-	tokenFile := fs.String("token-file", "", "read the enrollment token from this file instead")
-	caFile := fs.String("ca", "", "the hub's CA certificate (ca.pem)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	tok, err := enrollToken(*token, *tokenFile, os.Stdin)
+	e, err := parseEnrollment("installer enroll", args)
 	if err != nil {
 		return err
 	}
-	e := enrollment{data: *data, hubURL: *hubURL, token: tok, caFile: *caFile}
-	mark := filepath.Join(*data, installerPending)
+	mark := filepath.Join(e.data, installerPending)
 	_, markErr := os.Stat(mark)
-	id, err := client.LoadIdentity(*data)
+	id, err := client.LoadIdentity(e.data)
 	switch {
 	case err == nil && markErr == nil:
 		// An earlier installation enrolled this computer and ended
@@ -79,13 +70,13 @@ func installerEnroll(ctx context.Context, args []string, stdout io.Writer) error
 		// never handed over, so this installation enrolls again, as the
 		// device that replaces it.
 		fmt.Fprintf(stdout, "an earlier installation enrolled this computer as device %s and did not finish; enrolling again\n", id.DeviceID)
-		if err := client.RemoveIdentity(*data); err != nil {
+		if err := client.RemoveIdentity(e.data); err != nil {
 			return err
 		}
 		e.replaces = id.DeviceID
 	case err == nil:
-		if !sameHub(id.HubURL, *hubURL) {
-			return fmt.Errorf("this computer is enrolled with the hub %s, not %s; to move it, uninstall Tandem with its data (msiexec /x tandem.msi PURGE=1) and install again", id.HubURL, *hubURL)
+		if !sameHub(id.HubURL, e.hubURL) {
+			return fmt.Errorf("this computer is enrolled with the hub %s, not %s; to move it, uninstall Tandem with its data (msiexec /x tandem.msi PURGE=1) and install again", id.HubURL, e.hubURL)
 		}
 		fmt.Fprintf(stdout, "already enrolled as device %s in %s with %s; keeping that enrollment (the token was not used)\n", id.DeviceID, id.Tenant.Name, id.HubURL)
 		return nil
@@ -96,7 +87,7 @@ func installerEnroll(ctx context.Context, args []string, stdout io.Writer) error
 	// enrollment, or in a later step of the installation) leaves nothing
 	// enrolled behind once the installation rolls back, or, failing
 	// that, lets the next installation enroll again.
-	if err := os.MkdirAll(*data, 0o700); err != nil {
+	if err := os.MkdirAll(e.data, 0o700); err != nil {
 		return fmt.Errorf("creating the data directory: %w", err)
 	}
 	if err := os.WriteFile(mark, []byte("enrolled by an installation that has not finished\n"), 0o600); err != nil {

@@ -168,19 +168,30 @@ func logger(w io.Writer) *slog.Logger {
 }
 
 func enroll(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, data := newFlags("enroll")
+	e, err := parseEnrollment("enroll", args)
+	if err != nil {
+		return err
+	}
+	return enrollDevice(ctx, e, stdout)
+}
+
+// parseEnrollment reads the flags of a command that enrolls (enroll,
+// install, installer enroll): --data, --hub, --ca and the token from
+// --token, --token-file or TANDEM_TOKEN.
+func parseEnrollment(name string, args []string) (enrollment, error) {
+	fs, data := newFlags(name)
 	hubURL := fs.String("hub", "", "the hub's URL, such as https://hub.example.com:8443")
 	token := fs.String("token", "", "the one-time enrollment token; - reads it from standard input (other users can see a command line, not a pipe)")
 	tokenFile := fs.String("token-file", "", "read the enrollment token from this file instead")
 	caFile := fs.String("ca", "", "the hub's CA certificate (ca.pem)")
 	if err := parse(fs, args); err != nil {
-		return err
+		return enrollment{}, err
 	}
 	tok, err := enrollToken(*token, *tokenFile, os.Stdin)
 	if err != nil {
-		return err
+		return enrollment{}, err
 	}
-	return enrollDevice(ctx, enrollment{data: *data, hubURL: *hubURL, token: tok, caFile: *caFile}, stdout)
+	return enrollment{data: *data, hubURL: *hubURL, token: tok, caFile: *caFile}, nil
 }
 
 // enrollment is what enrolling a device takes.

@@ -96,28 +96,20 @@ func (s systemLogWriter) Write(b []byte) (int, error) {
 }
 
 func install(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, data := newFlags("install")
-	hubURL := fs.String("hub", "", "the hub's URL")
-	token := fs.String("token", "", "the one-time enrollment token; - reads it from standard input")
-	tokenFile := fs.String("token-file", "", "read the enrollment token from this file instead")
-	caFile := fs.String("ca", "", "the hub's CA certificate (ca.pem)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	tok, err := enrollToken(*token, *tokenFile, os.Stdin)
+	e, err := parseEnrollment("install", args)
 	if err != nil {
 		return err
 	}
-	*token = tok
-	abs, err := filepath.Abs(*data)
+	abs, err := filepath.Abs(e.data)
 	if err != nil {
 		return fmt.Errorf("the data directory: %w", err)
 	}
+	e.data = abs
 	if _, err := os.Stat(filepath.Join(abs, "identity", "identity.json")); err != nil {
-		if *hubURL == "" || *token == "" || *caFile == "" {
+		if e.hubURL == "" || e.token == "" || e.caFile == "" {
 			return usageError{"install: this device is not enrolled yet; give --hub, --token (or --token-file, or TANDEM_TOKEN) and --ca"}
 		}
-		if err := enroll(ctx, []string{"--hub", *hubURL, "--token", *token, "--ca", *caFile, "--data", abs}, stdout); err != nil {
+		if err := enrollDevice(ctx, e, stdout); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 // Command tandem-hub is the MSP's server and its operator commands.
 //
 //	tandem-hub serve --data DIR --listen ADDR      run the hub
+//	tandem-hub migrate --from DIR --to postgres://...  copy a hub into PostgreSQL
 //	tandem-hub tenant create --name N --mode M     create a tenant (prints its id)
 //	tandem-hub tenant list                         list tenants
 //	tandem-hub tenant show --id ID                 SLA, hours, holidays, alerts
@@ -8,6 +9,7 @@
 //	tandem-hub sla sweep                           run the SLA sweep now
 //	tandem-hub token create --tenant ID [--ttl D]  one-time enrollment token
 //	tandem-hub user add --tenant ID --role R --name N   prints a sign-in code
+//	tandem-hub person add|list|remove|import           the organisation's people
 //	tandem-hub tickets --tenant ID [--json]        the tenant's tickets
 //	tandem-hub devices --tenant ID [--json]        its devices, last seen
 //	tandem-hub export --glpi --tenant ID --out DIR  its devices' inventories for GLPI
@@ -19,6 +21,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,7 +47,9 @@ import (
 const usage = `tandem-hub: the MSP's Tandem server
 
   tandem-hub serve    --data DIR [--listen :8443] [--name HOST] [--msp NAME] [--sla-interval 1m]
-                      [--device-attachment-quota 2GB]
+                      [--device-attachment-quota 2GB] [--store postgres://user@host/db]
+  tandem-hub migrate  --from DIR --to postgres://user@host/db
+                      copy a stopped hub's embedded store into an empty PostgreSQL database
   tandem-hub tenant create --name NAME --mode co-managed|fully-managed
                       [--support-name N --support-phone P --support-email E]
   tandem-hub tenant list
@@ -55,7 +61,9 @@ const usage = `tandem-hub: the MSP's Tandem server
                       [--holiday-work YYYY-MM-DD]... [--overflow 30m]
                       [--alert-silent 24h] [--alert-disk-percent 90] [--alert-security-days 14]
                       [--alert-restart-days 7] [--alert-posture on|off]
-                      [--attachment-quota 20GB|default]
+                      [--alert-grace 24h|none] [--attachment-quota 20GB|default]
+                      [--price 450 --currency ZAR] [--billing seats|devices|active-users]
+                      [--contract-months 12] [--contract-start YYYY-MM-DD]
   tandem-hub sla sweep
   tandem-hub token create --tenant ID [--ttl 24h]
   tandem-hub user add --tenant ID --role it-lead|technician --name NAME
@@ -64,6 +72,12 @@ const usage = `tandem-hub: the MSP's Tandem server
                                       the organisations a person works for (signed-in agents follow)
   tandem-hub user signout --id USER   end every sign-in of a person, at once (a lost laptop)
   tandem-hub user remove --id USER    remove a person: no sign-in or code of theirs works again
+  tandem-hub person add --tenant ID --name N [--email E] [--phone P] [--account DEVICE:ACCOUNT]...
+                                      one of the organisation's people: tickets show their name and number
+  tandem-hub person import --tenant ID FILE.csv
+                                      people from a CSV file (name,email,phone,accounts): all or none
+  tandem-hub person list --tenant ID [--json]
+  tandem-hub person remove --tenant ID --id PERSON
   tandem-hub tickets  --tenant ID [--json]
   tandem-hub devices  --tenant ID [--json]
   tandem-hub export   --glpi --tenant ID --out DIR [--tag TAG]
@@ -118,12 +132,14 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{"no command given"}
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "tenant" || cmd == "token" || cmd == "user" || cmd == "sla" || cmd == "device") && len(rest) > 0 {
+	if (cmd == "tenant" || cmd == "token" || cmd == "user" || cmd == "sla" || cmd == "device" || cmd == "person") && len(rest) > 0 {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, rest, stdout, stderr)
 	case "tenant create":
 		return tenantCreate(ctx, rest, stdout)
 	case "tenant list":
@@ -148,6 +164,14 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return userRemove(ctx, rest, stdout)
 	case "device revoke":
 		return deviceRevoke(ctx, rest, stdout)
+	case "person add":
+		return personAdd(ctx, rest, stdout)
+	case "person list":
+		return personList(ctx, rest, stdout)
+	case "person remove":
+		return personRemove(ctx, rest, stdout)
+	case "person import":
+		return personImport(ctx, rest, stdout)
 	case "tickets":
 		return tickets(ctx, rest, stdout)
 	case "devices":
@@ -201,6 +225,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mspName := fs.String("msp", "", "the MSP's name, for the CA (first start only)")
 	metricsListen := fs.String("metrics-listen", "", "also serve GET /metrics without a credential on this address, such as 127.0.0.1:9464")
 	slaEvery := fs.Duration("sla-interval", hub.DefaultSLAInterval, "how often the SLA sweep runs (escalations, overflow, silent devices)")
+	storeSpec := fs.String("store", envOr("TANDEM_HUB_STORE", ""), storeHelp)
 	deviceQuota := fs.String("device-attachment-quota", "2GB", "how much of attached files one device (or signed-in person) may have the hub keep, such as 500MB or 2GB (none: no limit)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -221,8 +246,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *name != "" {
 		names = []string{*name}
 	}
+	store, err := openStore(ctx, *storeSpec, log)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		defer store.Close()
+	}
 	return hub.Serve(ctx, hub.Config{
-		Dir: *data, Listen: *listen, Names: names, Name: *mspName, Profile: localdb.Server, Logger: log,
+		Dir: *data, Listen: *listen, Names: names, Name: *mspName, Profile: localdb.Server, Logger: log, Store: store,
 		MetricsListen:         *metricsListen,
 		SLAInterval:           max(*slaEvery, time.Second),
 		DeviceAttachmentQuota: perDevice,
@@ -414,12 +446,73 @@ func printCode(w io.Writer, u hub.UserResponse) {
 		u.User.ID, u.User.Name, u.User.Role.Label(), u.ExpiresAt.Local().Format("2006-01-02 15:04"), u.Code)
 }
 
+// tickets lists a tenant's tickets as the hub streams them: --json copies
+// each to stdout as it arrives, so memory stays flat however many there
+// are.
 func tickets(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("tickets")
+	dial := operatorFlags(fs)
+	tenant := fs.String("tenant", "", "tenant id")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *tenant == "" {
+		return usageError{"tickets: --tenant ID is required"}
+	}
+	c, err := dial()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return streamJSON(ctx, c, *tenant, stdout)
+	}
 	now := time.Now()
-	return listing(ctx, "tickets", args, stdout, (*hub.AdminClient).Tickets,
-		"ID\tPRIORITY\tSTATUS\tOWNER\tSLA\tTITLE", func(t msp.Ticket) string {
-			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", t.ID, t.Priority, t.Status.Label(), t.Owner.Label(), slaText(t, now), t.Title)
-		})
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tPRIORITY\tSTATUS\tOWNER\tSLA\tTITLE")
+	err = c.EachTicket(ctx, *tenant, func(raw json.RawMessage) error {
+		var t msp.Ticket
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return fmt.Errorf("the hub's answer is not what this program expects: %w", err)
+		}
+		_, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Priority, t.Status.Label(), t.Owner.Label(), slaText(t, now), t.Title)
+		return err
+	})
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// streamJSON prints the tenant's tickets as printJSON prints a list, one
+// ticket at a time.
+func streamJSON(ctx context.Context, c *hub.AdminClient, tenant string, stdout io.Writer) error {
+	w := bufio.NewWriterSize(stdout, 64<<10)
+	n := 0
+	var buf bytes.Buffer
+	err := c.EachTicket(ctx, tenant, func(raw json.RawMessage) error {
+		sep := ",\n  "
+		if n == 0 {
+			sep = "[\n  "
+		}
+		n++
+		buf.Reset()
+		if err := json.Indent(&buf, raw, "  ", "  "); err != nil {
+			return fmt.Errorf("the hub's answer is not what this program expects: %w", err)
+		}
+		w.WriteString(sep)
+		_, err := w.Write(buf.Bytes())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		w.WriteString("[]\n")
+	} else {
+		w.WriteString("\n]\n")
+	}
+	return w.Flush()
 }
 
 func devices(ctx context.Context, args []string, stdout io.Writer) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -102,11 +103,13 @@ func describeTenant(out io.Writer, t msp.Tenant, now time.Time) error {
 	fmt.Fprintf(w, "  security updates\t%s\n", offOr(a.SecurityUpdatesDays > 0, fmt.Sprintf("pending over %d days", a.SecurityUpdatesDays)))
 	fmt.Fprintf(w, "  restart\t%s\n", offOr(a.RestartDays > 0, fmt.Sprintf("pending over %d days", a.RestartDays)))
 	fmt.Fprintf(w, "  security baseline\t%s\n", offOr(!a.NoPosture, "any check failing"))
+	fmt.Fprintf(w, "  new devices\t%s\n", offOr(a.EnrollGrace > 0, "no inventory alert for "+dur(a.EnrollGrace)+" after enrolling"))
 	quota := sizeText(t.AttachmentLimit())
 	if t.AttachmentQuota == 0 {
 		quota += " (default)"
 	}
 	fmt.Fprintf(w, "Attached files:\tup to %s kept on the hub\n", quota)
+	fmt.Fprintf(w, "Billing:\t%s\n", billingText(t))
 	return w.Flush()
 }
 
@@ -250,6 +253,12 @@ func tenantSet(ctx context.Context, args []string, stdout io.Writer) error {
 	restartDays := fs.Int("alert-restart-days", 0, "raise an alert when a restart waits this many days (negative: off)")
 	posture := fs.String("alert-posture", "", "on or off: raise an alert when a security check fails")
 	attachQuota := fs.String("attachment-quota", "", "how much of attached files the hub keeps for the tenant, such as 50GB (default: 20GB)")
+	grace := fs.String("alert-grace", "", "a newly enrolled device raises no inventory alert for this long, such as 24h (default), or none")
+	price := fs.String("price", "", "the monthly price, excl. VAT, of one of what --billing counts, such as 450 or 450.50")
+	currency := fs.String("currency", "", "the currency of --price: ZAR, USD, EUR, GBP, ...")
+	billing := fs.String("billing", "", "what is billed: seats (the organisation's people), devices (enrolled) or active-users (people on a device that checked in that month)")
+	contract := fs.Int("contract-months", -1, "the length of the contract in months (0: month to month)")
+	contractStart := fs.String("contract-start", "", "the first day of the contract, YYYY-MM-DD (or none)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -366,6 +375,50 @@ func tenantSet(ctx context.Context, args []string, stdout io.Writer) error {
 			return usageError{fmt.Sprintf("tenant set: --alert-posture %q: use on or off", *posture)}
 		}
 	}
+	if set["alert-grace"] {
+		switch g := strings.ToLower(*grace); g {
+		case "none", "off", "0":
+			t.Alerts.EnrollGrace = -1
+		case "default":
+			t.Alerts.EnrollGrace = 0
+		default:
+			d, err := time.ParseDuration(g)
+			if err != nil || d <= 0 {
+				return usageError{fmt.Sprintf("tenant set: --alert-grace %q: give a duration such as 24h or 2h30m, or none", *grace)}
+			}
+			t.Alerts.EnrollGrace = d
+		}
+	}
+	switch {
+	case set["price"]:
+		m, err := msp.ParseMoney(*price, cmp.Or(*currency, t.PricePerUser.Currency, "ZAR"))
+		if err != nil {
+			return usageError{fmt.Sprintf("tenant set: --price %q: %v", *price, err)}
+		}
+		t.PricePerUser = m
+	case set["currency"]:
+		cur := strings.ToUpper(*currency)
+		if t.PricePerUser.Minor != 0 && cur != t.PricePerUser.Currency {
+			return usageError{fmt.Sprintf("tenant set: --currency %s alone would bill %s as %s; give the price in %s too with --price", cur, t.PricePerUser, cur, cur)}
+		}
+		t.PricePerUser.Currency = cur
+	}
+	if set["billing"] {
+		b := msp.BillingBasis(strings.ToLower(*billing))
+		if !b.Valid() {
+			return usageError{fmt.Sprintf("tenant set: --billing %q: use seats, devices or active-users", *billing)}
+		}
+		t.Billing.Basis = b
+	}
+	if set["contract-months"] {
+		t.Billing.ContractMonths = *contract
+	}
+	if set["contract-start"] {
+		t.Billing.ContractStart = *contractStart
+		if strings.EqualFold(*contractStart, "none") {
+			t.Billing.ContractStart = ""
+		}
+	}
 	if set["attachment-quota"] {
 		n := int64(0)
 		if *attachQuota != "default" {
@@ -469,4 +522,19 @@ func dur(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// billingText says how the tenant is billed: "R450.00 per user per month
+// excl. VAT (seats: the organisation's people), 12-month contract".
+func billingText(t msp.Tenant) string {
+	basis := t.BillingBasis()
+	what := map[msp.BillingBasis]string{
+		msp.BillSeats:       "seats: the organisation's people",
+		msp.BillDevices:     "devices: enrolled, not retired",
+		msp.BillActiveUsers: "active users: people on a device that checked in that month",
+	}[basis]
+	if t.PricePerUser.Minor == 0 {
+		return fmt.Sprintf("no price set (%s); set one with --price 450 --currency ZAR", what)
+	}
+	return fmt.Sprintf("%s per %s per month excl. VAT (%s), %s", t.PricePerUser, basis.Unit(), what, t.Billing.ContractText())
 }

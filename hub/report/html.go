@@ -197,7 +197,7 @@ func maxInt(a, b int) int {
 	return b
 }
 
-var page = template.Must(template.New("report").Parse(`<!doctype html>
+var page = template.Must(template.New("report").Funcs(template.FuncMap{"inc": func(i int) int { return i + 1 }}).Parse(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -276,11 +276,16 @@ tr.total td { font-weight: 700; border-top: 1px solid #9ca3af; }
 {{if .Late}}<table>
 <tr><th>Ticket</th><th>Priority</th><th>Owner</th><th>Raised</th><th>First response</th><th>Over target by</th></tr>
 {{range .Late}}<tr><td>{{.Title}}</td><td>{{.Priority}}</td><td>{{.Owner}}</td><td>{{$.When .CreatedAt}}</td><td>{{if .RespondedAt.IsZero}}none yet{{else}}{{$.When .RespondedAt}}{{end}}</td><td>{{.OverText}}</td></tr>
-{{end}}</table>{{if .LateMore}}<p class="none">and {{.LateMore}} more.</p>{{end}}
+{{end}}</table>
 {{else}}<p class="none">None: every first response this month was on time.</p>{{end}}
 
 <h2>Billing preview</h2>
 <p><span class="bill" id="billing">{{.BillingText}}</span> — {{.BillingDetail}}</p>
+{{if .Billed}}<table id="billed">
+<tr><th>No.</th><th>{{if eq .Unit "device"}}Device{{else}}Person{{end}}</th><th>Details</th><th>Per month</th></tr>
+{{range $i, $b := .Billed}}<tr><td>{{inc $i}}</td><td>{{$b.Name}}</td><td>{{$b.Detail}}</td><td>{{$.PricePerUser}}</td></tr>
+{{end}}<tr><th></th><th>{{.Users}} in all</th><th>Total excl. VAT</th><th>{{.Total}}</th></tr>
+</table>{{end}}
 
 <p class="notes">First response: the first reply to the requester by a technician or the IT lead, measured against the target of the ticket's priority in the hours shown. Attainment counts tickets opened in {{.Month}} whose first response is decided; "waiting" tickets are still within target. Tickets the hub raised for alerts are counted under alerts only. Support: {{.MSPName}}{{with .MSPPhone}}, {{.}}{{end}}{{with .MSPEmail}}, {{.}}{{end}}. Generated {{.GeneratedText}}.</p>
 </body>

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/go-pdf/fpdf"
+
+	"tandem/msp"
 )
 
 // A4 page, millimetres.
@@ -17,9 +19,11 @@ const (
 	contentW = pageW - 2*margin
 )
 
-// WritePDF writes r on one A4 page, with the same content as WriteHTML and
-// the charts drawn with PDF primitives. It fails rather than spill onto a
-// second page.
+// WritePDF writes r as A4 pages, with the same content as WriteHTML and
+// the charts drawn with PDF primitives: the month on the first page, which
+// it fails rather than spill over, and then the full lists, as many pages
+// as they take: the late tickets the first page has no room for and every
+// seat, device or user billed, with the price, the count and the contract.
 func WritePDF(w io.Writer, r *Report) error {
 	p := &pdfPage{f: fpdf.New("P", "mm", "A4", ""), r: r}
 	p.f.SetMargins(margin, margin, margin)
@@ -29,16 +33,19 @@ func WritePDF(w io.Writer, r *Report) error {
 	p.f.SetCreator("Tandem", false)
 	p.f.SetCreationDate(r.Generated)
 	p.f.SetModificationDate(r.Generated)
+	p.f.AliasNbPages("{nb}")
+	p.f.SetFooterFunc(func() {
+		p.font("", 7, colMuted)
+		p.textRight(pageW-margin, pageH-5, fmt.Sprintf("page %d of {nb}", p.f.PageNo()))
+	})
 	p.f.AddPage()
 	p.draw()
 	if p.overflow {
-		return fmt.Errorf("drawing the PDF report: the content does not fit on one A4 page")
+		return fmt.Errorf("drawing the PDF report: the month's figures do not fit on the first A4 page")
 	}
+	p.lists()
 	if err := p.f.Error(); err != nil {
 		return fmt.Errorf("drawing the PDF report: %w", err)
-	}
-	if n := p.f.PageCount(); n != 1 {
-		return fmt.Errorf("drawing the PDF report: the content took %d pages instead of one", n)
 	}
 	var buf bytes.Buffer
 	if err := p.f.Output(&buf); err != nil {
@@ -400,10 +407,7 @@ func (p *pdfPage) late() {
 		p.y += 7
 		return
 	}
-	cols := []struct {
-		title string
-		w     float64
-	}{{"Ticket", 58}, {"Priority", 22}, {"Owner", 28}, {"Raised", 22}, {"First response", 24}, {"Over target by", 32}}
+	cols := lateCols
 	row := func(cells []string, style string, c [3]int) {
 		x := margin
 		for i, col := range cols {
@@ -418,19 +422,36 @@ func (p *pdfPage) late() {
 		titles[i] = c.title
 	}
 	row(titles, "B", colMuted)
-	for _, l := range r.Late {
-		resp := "none yet"
-		if !l.RespondedAt.IsZero() {
-			resp = v.When(l.RespondedAt)
-		}
-		row([]string{l.Title, l.Priority.String(), l.Owner, v.When(l.CreatedAt), resp, l.OverText()}, "", colInk)
+	for _, l := range r.Late[:min(len(r.Late), MaxLate)] {
+		row(lateCells(v, l), "", colInk)
 	}
-	if r.LateMore > 0 {
+	if n := len(r.Late) - MaxLate; n > 0 {
 		p.font("I", 8, colMuted)
-		p.text(margin+1, p.y+3.4, fmt.Sprintf("and %d more.", r.LateMore))
+		p.text(margin+1, p.y+3.4, fmt.Sprintf("The full list of all %d (%d more) follows the bill.", len(r.Late), n))
 		p.y += 4.6
 	}
 	p.y += 2
+}
+
+// lateCols are the columns of the late tickets' table.
+var lateCols = []struct {
+	title string
+	w     float64
+}{{"Ticket", 58}, {"Priority", 22}, {"Owner", 28}, {"Raised", 22}, {"First response", 24}, {"Over target by", 32}}
+
+func lateCells(v view, l LateTicket) []string {
+	resp := "none yet"
+	if !l.RespondedAt.IsZero() {
+		resp = v.When(l.RespondedAt)
+	}
+	return []string{l.Title, l.Priority.String(), l.Owner, v.When(l.CreatedAt), resp, l.OverText()}
+}
+
+func cmpUnit(r *Report) string {
+	if r.Unit == "" {
+		return "user"
+	}
+	return r.Unit
 }
 
 func (p *pdfPage) billing() {
@@ -438,12 +459,157 @@ func (p *pdfPage) billing() {
 	p.heading(margin, contentW, "Billing preview")
 	p.y += 8
 	p.font("B", 12, colInk)
-	bill := r.BillingText()
-	p.text(margin, p.y+4, bill)
-	bw := p.f.GetStringWidth(latin(bill))
-	p.font("", 9, colInk)
-	p.text(margin+bw+3, p.y+4, "— "+r.BillingDetail())
+	p.text(margin, p.y+4, r.BillingText())
+	p.y += 6
+	p.y += p.para(margin, p.y, contentW, r.BillingDetail()) + 1
+	if len(r.Billed) > 0 {
+		p.font("I", 8, colMuted)
+		p.text(margin, p.y+3, fmt.Sprintf("Every %s billed is listed by name on page 2.", cmpUnit(r)))
+		p.y += 5
+	}
+}
+
+// listTop and listBottom bound the lists on the pages after the first.
+const (
+	listTop    = margin + 14
+	listBottom = pageH - margin - 6
+)
+
+// lists draws the pages after the first: the late tickets the first page
+// had no room for, then the bill with every seat, device or user on it.
+func (p *pdfPage) lists() {
+	r := p.r
+	v := view{r}
+	if len(r.Late) <= MaxLate && len(r.Billed) == 0 && r.PricePerUser.Minor == 0 {
+		return
+	}
+	p.newPage()
+	p.bill()
+	if len(r.Late) > MaxLate {
+		if p.y+30 > listBottom {
+			p.newPage()
+		}
+		p.y += 6
+		p.heading(margin, contentW, fmt.Sprintf("First responses that missed the target: all %d", len(r.Late)))
+		p.y += 7
+		header := func() { p.tableRow(lateTitles(), "B", colMuted) }
+		header()
+		for _, l := range r.Late {
+			if p.y+4.6 > listBottom {
+				p.newPage()
+				p.heading(margin, contentW, fmt.Sprintf("First responses that missed the target, continued: all %d", len(r.Late)))
+				p.y += 7
+				header()
+			}
+			p.tableRow(lateCells(v, l), "", colInk)
+		}
+		p.y += 6
+	}
+}
+
+// bill draws the bill: price × count, what was counted, the contract, and
+// every seat, device or user by name.
+func (p *pdfPage) bill() {
+	r := p.r
+	unit := cmpUnit(r)
+	p.heading(margin, contentW, "Billing")
 	p.y += 9
+	p.font("B", 12, colInk)
+	p.text(margin, p.y+4, fmt.Sprintf("%d %s × %s = %s excl. VAT", r.Users, plural(r.Users, unit), r.PricePerUser, r.Total))
+	p.y += 8
+	for _, line := range [][2]string{
+		{"Price", fmt.Sprintf("%s per %s per month, excl. VAT", r.PricePerUser, unit)},
+		{"Counted", r.UsersSource},
+		{"Contract", r.Contract},
+		{"Period", fmt.Sprintf("%s (%s to %s)", r.Month, r.From.Format("2 Jan 2006"), r.To.AddDate(0, 0, -1).Format("2 Jan 2006"))},
+	} {
+		if line[1] == "" {
+			continue
+		}
+		p.font("B", 8.5, colMuted)
+		p.text(margin, p.y+3.5, line[0])
+		p.font("", 8.5, colInk)
+		p.text(margin+22, p.y+3.5, p.fit(line[1], contentW-22))
+		p.y += 5
+	}
+	p.y += 3
+	if len(r.Billed) == 0 {
+		p.font("I", 8.5, colMuted)
+		p.text(margin, p.y+3.5, p.fit("Nobody is listed: "+r.UsersSource+".", contentW))
+		p.y += 6
+		return
+	}
+	cols := []float64{12, 62, 88, 24}
+	cells := func(no, name, detail, price string, style string, c [3]int) {
+		x := margin
+		for i, s := range []string{no, name, detail, price} {
+			p.font(style, 8, c)
+			if i == 0 || i == 3 {
+				p.textRight(x+cols[i]-1, p.y+3.4, p.fit(s, cols[i]-2))
+			} else {
+				p.text(x+1, p.y+3.4, p.fit(s, cols[i]-2))
+			}
+			x += cols[i]
+		}
+		p.y += 4.6
+	}
+	title := map[msp.BillingBasis]string{msp.BillDevices: "Device", msp.BillActiveUsers: "Active user"}[r.Basis]
+	if title == "" {
+		title = "Person"
+	}
+	detail := map[msp.BillingBasis]string{msp.BillDevices: "System, enrolled", msp.BillActiveUsers: "Contact, devices used"}[r.Basis]
+	if detail == "" {
+		detail = "E-mail, phone"
+	}
+	header := func() { cells("No.", title, detail, "Per month", "B", colMuted) }
+	header()
+	for i, b := range r.Billed {
+		if p.y+4.6 > listBottom-6 {
+			p.newPage()
+			p.heading(margin, contentW, fmt.Sprintf("Billing, continued: %d %s in all", r.Users, plural(r.Users, unit)))
+			p.y += 8
+			header()
+		}
+		cells(fmt.Sprint(i+1), b.Name, b.Detail, r.PricePerUser.String(), "", colInk)
+	}
+	p.colour("draw", colMuted)
+	p.f.SetLineWidth(0.2)
+	p.f.Line(margin, p.y+0.5, margin+contentW, p.y+0.5)
+	p.y += 1
+	cells("", fmt.Sprintf("%d %s", r.Users, plural(r.Users, unit)), "Total excl. VAT", r.Total.String(), "B", colInk)
+}
+
+func lateTitles() []string {
+	out := make([]string, len(lateCols))
+	for i, c := range lateCols {
+		out[i] = c.title
+	}
+	return out
+}
+
+// tableRow writes one row of the late tickets' table at p.y.
+func (p *pdfPage) tableRow(cells []string, style string, c [3]int) {
+	x := margin
+	for i, col := range lateCols {
+		p.font(style, 8, c)
+		p.text(x+1, p.y+3.4, p.fit(cells[i], col.w-2))
+		x += col.w
+	}
+	p.y += 4.6
+}
+
+// newPage starts a page of the lists under a short header.
+func (p *pdfPage) newPage() {
+	r := p.r
+	p.f.AddPage()
+	p.font("B", 10, colInk)
+	p.text(margin, margin+4, p.fit(r.TenantName, 120))
+	p.font("", 9, colMuted)
+	p.textRight(pageW-margin, margin+4, "IT service report, "+r.Month)
+	p.colour("draw", colAccent)
+	p.f.SetLineWidth(0.4)
+	p.f.Line(margin, margin+7, pageW-margin, margin+7)
+	p.y = listTop
 }
 
 func (p *pdfPage) notes() {

@@ -59,9 +59,15 @@ type Input struct {
 	// SilentAfter is how long without a check-in makes a device silent;
 	// 0 means the tenant's alert threshold.
 	SilentAfter time.Duration
-	// Users, when positive, is the number of users billed and UsersSource
-	// says where it came from. Otherwise the users billed are the distinct
-	// people who raised a ticket in the month.
+	// People are the organisation's people (tandem-hub person add and
+	// import): the seats billed, and the active users when they used a
+	// device that checked in during the month.
+	People []msp.Person
+	// Users, when positive, overrides the count billed and UsersSource says
+	// where it came from (a licence count kept elsewhere); the report then
+	// lists nobody by name. Otherwise what is billed follows the tenant's
+	// billing basis (msp.Tenant.Billing): its people, its enrolled devices
+	// or its active users.
 	Users       int
 	UsersSource string
 }
@@ -108,10 +114,9 @@ type Report struct {
 	SLA        []SLARow
 	SLAOverall SLARow
 
-	// Late lists tickets of the month whose first response missed its
-	// target, oldest first (at most MaxLate; LateMore counts the rest).
-	Late     []LateTicket
-	LateMore int
+	// Late lists every ticket of the month whose first response missed
+	// its target, oldest first.
+	Late []LateTicket
 
 	Opened, Resolved, OpenAtEnd int
 	ByPillar                    []Count
@@ -136,10 +141,23 @@ type Report struct {
 	Alerts      []Count // opened in the month, by condition
 	AlertsTotal int
 
+	// Users is how many were billed: seats, devices or active users, as
+	// Basis says; UsersSource says it in words. Billed lists every one of
+	// them, by name, in name order.
 	Users        int
 	UsersSource  string
+	Basis        msp.BillingBasis
+	Unit         string // "user", "device", "active user"
+	Billed       []Billed
+	Contract     string // "12-month contract from 1 January 2026 to ..."
 	PricePerUser msp.Money
 	Total        msp.Money
+}
+
+// Billed is one seat, device or active user of the bill.
+type Billed struct {
+	Name   string // the person's name or the device's hostname
+	Detail string // e-mail and phone; the device's system; the devices used
 }
 
 // SLARow is the first-response attainment of one priority.
@@ -173,7 +191,8 @@ func (r SLARow) PercentText() string {
 	return fmt.Sprintf("%.1f%%", p)
 }
 
-// MaxLate caps Report.Late, so the report keeps to one page.
+// MaxLate is how many late tickets the first page of the PDF lists; the
+// others follow on the next page. Report.Late holds them all.
 const MaxLate = 6
 
 // LateTicket is a ticket whose first response missed its target.
@@ -241,14 +260,20 @@ func (r *Report) Zone() *time.Location {
 // BillingText is the billing preview: "R450.00 excl. VAT".
 func (r *Report) BillingText() string { return r.Total.String() + " excl. VAT" }
 
-// BillingDetail explains BillingText: "4 users × R150.00 per user
-// (distinct people who raised a ticket this month)", or says that the
-// tenant has no price.
+// BillingDetail explains BillingText: "26 users × R450.00 per user per
+// month (the organisation's people), 12-month contract.", or says that
+// the tenant has no price.
 func (r *Report) BillingDetail() string {
+	unit := cmp.Or(r.Unit, "user")
+	count := fmt.Sprintf("%d %s", r.Users, plural(r.Users, unit))
 	if r.PricePerUser.Minor == 0 {
-		return fmt.Sprintf("%d users; no price per user is set for this tenant yet.", r.Users)
+		return fmt.Sprintf("%s (%s); no price is set for this organisation yet.", count, r.UsersSource)
 	}
-	return fmt.Sprintf("%d users × %s per user (%s).", r.Users, r.PricePerUser, r.UsersSource)
+	s := fmt.Sprintf("%s × %s per %s per month (%s)", count, r.PricePerUser, unit, r.UsersSource)
+	if r.Contract != "" {
+		s += ", " + r.Contract
+	}
+	return s + "."
 }
 
 // ErrInput is wrapped by Build's errors about its input.
@@ -469,10 +494,6 @@ func (r *Report) tickets(in Input, policy msp.SLAPolicy, cal *msp.Calendar) erro
 		r.ByOwner = append(r.ByOwner, Count{Key: string(o.party), Label: r.ownerLabel(o.party), N: byOwner[o.party]})
 	}
 	slices.SortStableFunc(r.Late, func(a, b LateTicket) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	if len(r.Late) > MaxLate {
-		r.LateMore = len(r.Late) - MaxLate
-		r.Late = r.Late[:MaxLate]
-	}
 	return nil
 }
 
@@ -591,31 +612,73 @@ func ConditionLabel(c string) string {
 }
 
 func (r *Report) billing(in Input) {
+	r.Basis = in.Tenant.BillingBasis()
+	r.Unit = r.Basis.Unit()
+	r.Contract = in.Tenant.Billing.ContractText()
 	if in.Users > 0 {
 		r.Users = in.Users
 		r.UsersSource = cmp.Or(in.UsersSource, "users on record")
-	} else {
-		people := map[string]bool{}
-		for _, t := range in.Tickets {
-			if t == nil || t.Tenant != in.Tenant.ID || !inMonth(t.CreatedAt, r.From, r.To) || t.Requester == "" {
-				continue
-			}
-			if t.Alert != nil || isSystemRequester(t.Requester) {
-				continue
-			}
-			people[strings.ToLower(t.Requester)] = true
-		}
-		r.Users = len(people)
-		r.UsersSource = "distinct people who raised a ticket this month"
+		r.Total = msp.Money{Minor: r.PricePerUser.Minor * int64(r.Users), Currency: r.PricePerUser.Currency}
+		return
 	}
+	person := func(p msp.Person) Billed {
+		var d []string
+		for _, x := range []string{p.Email, p.Phone} {
+			if x != "" {
+				d = append(d, x)
+			}
+		}
+		return Billed{Name: p.Name, Detail: strings.Join(d, " · ")}
+	}
+	switch r.Basis {
+	case msp.BillDevices:
+		r.UsersSource = "enrolled devices, retired ones left out"
+		for _, d := range in.Devices {
+			if d.Revoked || d.EnrolledAt.IsZero() || d.EnrolledAt.After(r.AsOf) {
+				continue
+			}
+			detail := "enrolled " + d.EnrolledAt.In(r.Location).Format("2 Jan 2006")
+			if d.Inventory != nil && d.Inventory.OS.Summary() != "" {
+				detail = d.Inventory.OS.Summary() + " · " + detail
+			}
+			r.Billed = append(r.Billed, Billed{Name: d.Hostname, Detail: detail})
+		}
+	case msp.BillActiveUsers:
+		r.UsersSource = "people who used a device that checked in this month"
+		for _, p := range in.People {
+			var used []string
+			for _, d := range in.Devices {
+				if d.Revoked || d.LastSeen.Before(r.From) {
+					continue
+				}
+				for _, a := range p.Accounts {
+					if strings.EqualFold(a.Device, d.ID) || strings.EqualFold(a.Device, d.Hostname) {
+						used = append(used, d.Hostname)
+						break
+					}
+				}
+			}
+			if len(used) > 0 {
+				slices.Sort(used)
+				b := person(p)
+				b.Detail = strings.TrimPrefix(b.Detail+" · on "+strings.Join(slices.Compact(used), ", "), " · ")
+				r.Billed = append(r.Billed, b)
+			}
+		}
+	default:
+		r.UsersSource = "the organisation's people"
+		for _, p := range in.People {
+			r.Billed = append(r.Billed, person(p))
+		}
+		if len(in.People) == 0 {
+			r.UsersSource = "nobody is on record yet: add the organisation's people with tandem-hub person add or person import"
+		}
+	}
+	slices.SortStableFunc(r.Billed, func(a, b Billed) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), strings.Compare(a.Detail, b.Detail))
+	})
+	r.Users = len(r.Billed)
 	r.Total = msp.Money{Minor: r.PricePerUser.Minor * int64(r.Users), Currency: r.PricePerUser.Currency}
-}
-
-// isSystemRequester reports whether a requester is the hub itself (alert
-// tickets), which is not a billed user.
-func isSystemRequester(s string) bool {
-	s = strings.ToLower(s)
-	return s == "system" || s == string(msp.RoleSystem) || strings.HasPrefix(s, "system:") || strings.HasPrefix(s, "hub")
 }
 
 // FormatDuration writes d for people: "3 h 20 min", "2 days 4 h", "45 min".

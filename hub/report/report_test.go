@@ -71,8 +71,15 @@ func fixture() Input {
 	inv := &msp.Inventory{Patches: msp.PatchState{RebootRequired: true, Pending: []msp.Patch{
 		{Name: "openssl", Security: true}, {Name: "curl", Security: true}, {Name: "vim"},
 	}}}
+	people := []msp.Person{
+		{ID: "p1", Tenant: "acme", Name: "Alice Adams", Email: "alice@acme.example", Phone: "+27 82 555 0101", Accounts: []msp.PersonAccount{{Device: "pc-1", Account: "alice"}}},
+		{ID: "p2", Tenant: "acme", Name: "Bob Botha", Email: "bob@acme.example", Accounts: []msp.PersonAccount{{Device: "d2", Account: "bob"}}},
+		{ID: "p3", Tenant: "acme", Name: "Carol Cele", Phone: "+27 82 555 0103", Accounts: []msp.PersonAccount{{Device: "pc-4", Account: "carol"}}},
+		{ID: "p4", Tenant: "acme", Name: "Dave Dube"},
+	}
 	return Input{
 		Tenant:  tenant,
+		People:  people,
 		Month:   at(11, 15, 12, 0),
 		Now:     at(12, 1, 8, 30),
 		Tickets: tickets,
@@ -230,7 +237,7 @@ func TestPDF(t *testing.T) {
 	if err := WritePDF(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	checkPDF(t, b.Bytes(), 1)
+	checkPDF(t, b.Bytes(), 2) // the month, then the bill with its 4 people
 	keep(t, "report.pdf", b.Bytes())
 }
 
@@ -264,13 +271,13 @@ func TestPDFWorstCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Late) != MaxLate || r.LateMore == 0 || len(r.ByPillar) != 8 || len(r.Alerts) != 6 {
-		t.Fatalf("the worst case is not: %d late (+%d), %d pillars, %d alert kinds", len(r.Late), r.LateMore, len(r.ByPillar), len(r.Alerts))
+	if len(r.Late) != 14 || len(r.ByPillar) != 8 || len(r.Alerts) != 6 {
+		t.Fatalf("the worst case is not: %d late, %d pillars, %d alert kinds", len(r.Late), len(r.ByPillar), len(r.Alerts))
 	}
 	var b bytes.Buffer
 	if err := WritePDF(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	checkPDF(t, b.Bytes(), 1)
+	checkPDF(t, b.Bytes(), 2)
 	keep(t, "worst.pdf", b.Bytes())
 }

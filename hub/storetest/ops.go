@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -237,4 +238,253 @@ func testEventQueue(t *testing.T, s hub.Store) {
 	if got := queued(10); len(got) != 2 || got[0].ID != ids[1] {
 		t.Errorf("after deleting the oldest: %+v", got)
 	}
+}
+
+// testPeople: a tenant's people round-trip, come back in id order, are
+// kept per tenant, sit in the feed once at their latest change (a removal
+// included), and a removal deletes them.
+func testPeople(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Globex")
+	person := func(tn, name string) msp.Person {
+		return msp.Person{ID: msp.NewID(), Tenant: tn, Name: name, Email: "x@example.co.za", Phone: "+27 82 555 0101",
+			Accounts: []msp.PersonAccount{{Device: "pc-1", Account: "thandi"}}, CreatedAt: t0}
+	}
+	p1, p2, other := person(a.ID, "Thandi Nkosi"), person(a.ID, "Sipho Dlamini"), person(b.ID, "Other")
+	view(t, s, func(tx hub.Tx) error {
+		got, err := tx.People(a.ID)
+		if err != nil || got == nil || len(got) != 0 {
+			t.Errorf("People of a tenant without any = %v, %v; want empty and no error", got, err)
+		}
+		_, err = tx.Person(a.ID, p1.ID)
+		wantNotFound(t, "Person before any write", err)
+		return nil
+	})
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutPerson(p2), tx.PutPerson(p1), tx.PutPerson(other))
+	})
+	p1.Phone = "+27 82 555 0199"
+	update(t, s, func(tx hub.Tx) error { return tx.PutPerson(p1) })
+	view(t, s, func(tx hub.Tx) error {
+		got, err := tx.Person(a.ID, p1.ID)
+		if err != nil || got.Name != p1.Name || got.Phone != p1.Phone || len(got.Accounts) != 1 || got.Accounts[0] != p1.Accounts[0] || !got.CreatedAt.Equal(t0) {
+			t.Errorf("Person = %+v, %v; want %+v", got, err, p1)
+		}
+		_, err = tx.Person(b.ID, p1.ID)
+		wantNotFound(t, "Person in another tenant", err)
+		people, err := tx.People(a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{p1.ID, p2.ID}
+		slices.Sort(want)
+		var ids []string
+		for _, p := range people {
+			ids = append(ids, p.ID)
+		}
+		if !slices.Equal(ids, want) {
+			t.Errorf("People = %v, want %v (id order, tenant A's only)", ids, want)
+		}
+		return nil
+	})
+	feedOf := func() map[string]int {
+		n := map[string]int{}
+		view(t, s, func(tx hub.Tx) error {
+			entries, _, err := tx.Feed(a.ID, 0, 100)
+			for _, e := range entries {
+				if e.Kind == hub.FeedPerson {
+					n[e.ID]++
+				}
+			}
+			return err
+		})
+		return n
+	}
+	if n := feedOf(); n[p1.ID] != 1 || n[p2.ID] != 1 || n[other.ID] != 0 {
+		t.Errorf("person feed entries of tenant A = %v; want each of its people once", n)
+	}
+	update(t, s, func(tx hub.Tx) error { return tx.DeletePerson(a.ID, p1.ID) })
+	update(t, s, func(tx hub.Tx) error { return tx.DeletePerson(a.ID, msp.NewID()) }) // nobody: no error
+	update(t, s, func(tx hub.Tx) error { return tx.DeletePerson(b.ID, p2.ID) })       // not B's: nothing
+	view(t, s, func(tx hub.Tx) error {
+		_, err := tx.Person(a.ID, p1.ID)
+		wantNotFound(t, "Person after DeletePerson", err)
+		people, err := tx.People(a.ID)
+		if err != nil || len(people) != 1 || people[0].ID != p2.ID {
+			t.Errorf("People after removing one = %v, %v; want the other alone", people, err)
+		}
+		return nil
+	})
+	if n := feedOf(); n[p1.ID] != 1 {
+		t.Errorf("the removed person is in the feed %d times, want once (so replicas drop them)", n[p1.ID])
+	}
+	var last uint64
+	view(t, s, func(tx hub.Tx) (err error) { _, last, err = tx.Feed(a.ID, 0, 1); return err })
+	view(t, s, func(tx hub.Tx) error {
+		entries, _, err := tx.Feed(a.ID, last-1, 10)
+		if err != nil || len(entries) != 1 || entries[0].Kind != hub.FeedPerson || entries[0].ID != p1.ID {
+			t.Errorf("the latest feed entry = %+v, %v; want the removal of %s", entries, err, p1.ID)
+		}
+		return nil
+	})
+}
+
+// testAlertGroups: a tenant's alert groups round-trip with their devices
+// and spans, come back in problem order, and are kept per tenant.
+func testAlertGroups(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Globex")
+	g := hub.AlertGroup{Tenant: a.ID, Problem: "posture/disk_encryption", Ticket: "tk1",
+		Devices: map[string]hub.GroupDevice{"d1": {Hostname: "pc-1", Detail: "BitLocker on C: off", Since: t0, Ticket: "tk1"}},
+		Spans:   []hub.GroupSpan{{Device: "d2", Ticket: "tk0", From: t0, To: t0.Add(time.Hour)}}}
+	view(t, s, func(tx hub.Tx) error {
+		_, err := tx.AlertGroup(a.ID, g.Problem)
+		wantNotFound(t, "AlertGroup before any write", err)
+		gs, err := tx.AlertGroups(a.ID)
+		if err != nil || len(gs) != 0 {
+			t.Errorf("AlertGroups of a new tenant = %v, %v", gs, err)
+		}
+		return nil
+	})
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutAlertGroup(g), tx.PutAlertGroup(hub.AlertGroup{Tenant: a.ID, Problem: "disk-full"}),
+			tx.PutAlertGroup(hub.AlertGroup{Tenant: b.ID, Problem: "disk-full", Ticket: "other"}))
+	})
+	view(t, s, func(tx hub.Tx) error {
+		got, err := tx.AlertGroup(a.ID, g.Problem)
+		if err != nil || got.Ticket != "tk1" || got.Devices["d1"].Detail != "BitLocker on C: off" || !got.Devices["d1"].Since.Equal(t0) ||
+			len(got.Spans) != 1 || !got.Spans[0].To.Equal(t0.Add(time.Hour)) {
+			t.Errorf("AlertGroup = %+v, %v; want %+v", got, err, g)
+		}
+		gs, err := tx.AlertGroups(a.ID)
+		if err != nil || len(gs) != 2 || gs[0].Problem != "disk-full" || gs[1].Problem != g.Problem || gs[0].Ticket != "" {
+			t.Errorf("AlertGroups = %+v, %v; want tenant A's two in problem order", gs, err)
+		}
+		_, err = tx.AlertGroup(b.ID, g.Problem)
+		wantNotFound(t, "AlertGroup in another tenant", err)
+		return nil
+	})
+}
+
+// testIterCallsStore: fn of Tickets and OpenTickets may call the Tx again
+// (the SLA sweep reads each open ticket's history from inside
+// OpenTickets): point reads, scans and writes from inside the callback
+// work, in View and in Update, on more tickets than a store might read at
+// once, and every ticket is visited once, in id order.
+func testIterCallsStore(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Bolt")
+	d := device(a.ID, "pc-1")
+	const n = 300
+	var ids []string
+	update(t, s, func(tx hub.Tx) error {
+		if err := errors.Join(tx.PutTenant(a), tx.PutTenant(b), tx.PutDevice(d), tx.PutTicket(ticket(b.ID, "dev", "Bolt's"))); err != nil {
+			return err
+		}
+		for i := range n {
+			tk := ticket(a.ID, d.ID, fmt.Sprintf("Ticket %d", i))
+			ids = append(ids, tk.ID)
+			if err := tx.PutTicket(tk); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	slices.Sort(ids)
+
+	// Reads from inside both iterators, in a View.
+	for name, iter := range map[string]func(hub.Tx, string, func(*msp.Ticket) bool) error{
+		"Tickets":     hub.Tx.Tickets,
+		"OpenTickets": hub.Tx.OpenTickets,
+	} {
+		var seen []string
+		view(t, s, func(tx hub.Tx) error {
+			var ferr error
+			err := iter(tx, a.ID, func(tk *msp.Ticket) bool {
+				seen = append(seen, tk.ID)
+				again, err := tx.Ticket(a.ID, tk.ID)
+				if err != nil || again.ID != tk.ID {
+					ferr = fmt.Errorf("Ticket from inside %s = %v, %v", name, again, err)
+					return false
+				}
+				if _, err := tx.History(a.ID, tk.ID); !errors.Is(err, hub.ErrNotFound) {
+					ferr = fmt.Errorf("History from inside %s = %v, want ErrNotFound", name, err)
+					return false
+				}
+				if _, err := tx.Device(a.ID, d.ID); err != nil {
+					ferr = fmt.Errorf("Device from inside %s: %v", name, err)
+					return false
+				}
+				if holders, err := tx.TicketTenants(tk.ID); err != nil || len(holders) != 1 {
+					ferr = fmt.Errorf("TicketTenants from inside %s = %v, %v", name, holders, err)
+					return false
+				}
+				if len(seen) == 1 {
+					// A scan of another tenant from inside the scan.
+					m := 0
+					if err := tx.OpenTickets(b.ID, func(*msp.Ticket) bool { m++; return true }); err != nil || m != 1 {
+						ferr = fmt.Errorf("OpenTickets of another tenant from inside %s = %d tickets, %v; want 1", name, m, err)
+						return false
+					}
+					if _, _, err := tx.Feed(a.ID, 0, 10); err != nil {
+						ferr = fmt.Errorf("Feed from inside %s: %v", name, err)
+						return false
+					}
+				}
+				return true
+			})
+			return errors.Join(err, ferr)
+		})
+		if !slices.Equal(seen, ids) {
+			t.Errorf("%s with calls from inside visited %d tickets, want each of the %d once in id order", name, len(seen), n)
+		}
+	}
+
+	// Writes from inside OpenTickets, in an Update: resolve every other
+	// ticket and keep a history of it, as the sweep would.
+	var visited []string
+	resolved := map[string]bool{}
+	update(t, s, func(tx hub.Tx) error {
+		visited, resolved = visited[:0], map[string]bool{}
+		var ferr error
+		i := 0
+		err := tx.OpenTickets(a.ID, func(tk *msp.Ticket) bool {
+			visited = append(visited, tk.ID)
+			i++
+			if i%2 == 0 {
+				return true
+			}
+			r := tk.Clone()
+			r.Status, r.ResolvedAt, r.UpdatedAt, r.Revision = msp.StatusResolved, t0.Add(time.Hour), t0.Add(time.Hour), tk.Revision+1
+			if err := errors.Join(tx.PutTicket(r), tx.PutHistory(hub.TicketHistory{Tenant: a.ID, Ticket: tk.ID, Done: []string{"resolved-in-test"}})); err != nil {
+				ferr = err
+				return false
+			}
+			resolved[tk.ID] = true
+			return true
+		})
+		return errors.Join(err, ferr)
+	})
+	if !slices.Equal(visited, ids) {
+		t.Errorf("OpenTickets writing from inside visited %d tickets, want each of the %d once in id order", len(visited), n)
+	}
+	view(t, s, func(tx hub.Tx) error {
+		open := 0
+		if err := tx.OpenTickets(a.ID, func(tk *msp.Ticket) bool {
+			open++
+			if resolved[tk.ID] {
+				t.Errorf("ticket %s resolved from inside the iterator is still open", tk.ID)
+			}
+			return true
+		}); err != nil {
+			t.Errorf("OpenTickets: %v", err)
+		}
+		if open != n-len(resolved) {
+			t.Errorf("OpenTickets after resolving %d from inside = %d, want %d", len(resolved), open, n-len(resolved))
+		}
+		for id := range resolved {
+			if h, err := tx.History(a.ID, id); err != nil || !h.Has("resolved-in-test") {
+				t.Errorf("History written from inside the iterator = %+v, %v", h, err)
+				break
+			}
+		}
+		return nil
+	})
 }

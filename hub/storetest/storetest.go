@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -34,6 +36,11 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"FeedOncePerObject", testFeedOnce},
 		{"FeedPaging", testFeedPaging},
 		{"FeedPerTenant", testFeedPerTenant},
+		{"DeviceFeed", testDeviceFeed},
+		{"TenantStamp", testTenantStamp},
+		{"DueTickets", testDueTickets},
+		{"TicketsJSON", testTicketsJSON},
+		{"DeviceFeedPaging", testDeviceFeedPaging},
 		{"HighWaterPerClient", testHighWater},
 		{"ConcurrentHighWater", testConcurrentHighWater},
 		{"StreamMarksAndSeenChanges", testStreamMarks},
@@ -42,6 +49,9 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"HistoryAndAlerts", testHistoryAndAlerts},
 		{"MatrixHistory", testMatrixHistory},
 		{"EventQueue", testEventQueue},
+		{"People", testPeople},
+		{"AlertGroups", testAlertGroups},
+		{"IteratorCallsStore", testIterCallsStore},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -705,4 +715,339 @@ func testCanceled(t *testing.T, s hub.Store) {
 			return nil
 		})
 	}
+}
+
+func feedIDs(entries []hub.FeedEntry) []string {
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Kind+"/"+e.ID)
+	}
+	return out
+}
+
+// DeviceFeed holds a device's own tickets and the tenant's entry, in feed
+// order, each once at its latest change; not other devices' tickets, not
+// alerts, not the matrix history, not another tenant's.
+func testDeviceFeed(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Bolt")
+	mine1, other, mine2 := ticket(a.ID, "dev1", "Mine"), ticket(a.ID, "dev2", "Other's"), ticket(a.ID, "dev1", "Mine too")
+	alert := ticket(a.ID, "dev1", "Disk almost full")
+	alert.Alert = &msp.AlertRef{Condition: "disk-low", Key: "dev1/disk-low"}
+	elsewhere := ticket(b.ID, "dev1", "Same device id, other tenant")
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutTenant(a), tx.PutTicket(mine1), tx.NoteTenantChanged(a.ID), tx.PutTicket(other),
+			tx.PutTicket(alert), tx.PutTicket(mine2), tx.PutTicket(elsewhere),
+			tx.AddMatrixEvents(a.ID, msp.MatrixEvent{ID: msp.NewID(), Tenant: a.ID, At: t0, By: "operator", ByName: "Operator"}))
+	})
+	view(t, s, func(tx hub.Tx) error {
+		entries, last, err := tx.DeviceFeed(a.ID, "dev1", 0, 100)
+		if err != nil {
+			t.Fatalf("DeviceFeed: %v", err)
+		}
+		want := []string{"ticket/" + mine1.ID, "tenant/" + a.ID, "ticket/" + mine2.ID}
+		if got := feedIDs(entries); !slices.Equal(got, want) {
+			t.Errorf("DeviceFeed(dev1) = %v\nwant %v", got, want)
+		}
+		_, feedLast, err := tx.Feed(a.ID, 0, 100)
+		if err != nil || last != feedLast {
+			t.Errorf("DeviceFeed last = %d, want the tenant's last %d (%v)", last, feedLast, err)
+		}
+		full, _, err := tx.Feed(a.ID, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs := map[string]uint64{}
+		for _, e := range full {
+			seqs[e.Kind+"/"+e.ID] = e.Seq
+		}
+		for _, e := range entries {
+			if seqs[e.Kind+"/"+e.ID] != e.Seq {
+				t.Errorf("DeviceFeed entry %s/%s has seq %d, the tenant's feed %d", e.Kind, e.ID, e.Seq, seqs[e.Kind+"/"+e.ID])
+			}
+		}
+		after, _, err := tx.DeviceFeed(a.ID, "dev1", entries[0].Seq, 100)
+		if want := want[1:]; err != nil || !slices.Equal(feedIDs(after), want) {
+			t.Errorf("DeviceFeed after %d = %v, %v; want %v", entries[0].Seq, feedIDs(after), err, want)
+		}
+		theirs, _, err := tx.DeviceFeed(a.ID, "dev2", 0, 100)
+		if want := []string{"tenant/" + a.ID, "ticket/" + other.ID}; err != nil || !slices.Equal(feedIDs(theirs), want) {
+			t.Errorf("DeviceFeed(dev2) = %v, %v; want %v", feedIDs(theirs), err, want)
+		}
+		inB, _, err := tx.DeviceFeed(b.ID, "dev1", 0, 100)
+		if want := []string{"ticket/" + elsewhere.ID}; err != nil || !slices.Equal(feedIDs(inB), want) {
+			t.Errorf("DeviceFeed(Bolt, dev1) = %v, %v; want %v", feedIDs(inB), err, want)
+		}
+		none, last, err := tx.DeviceFeed(a.ID, "no-such-device", 0, 100)
+		if want := []string{"tenant/" + a.ID}; err != nil || !slices.Equal(feedIDs(none), want) || last != feedLast {
+			t.Errorf("DeviceFeed(unknown device) = %v, last %d, %v; want %v, last %d", feedIDs(none), last, err, want, feedLast)
+		}
+		return nil
+	})
+	// A ticket changed again moves to the end; one moved to another device
+	// or made an alert leaves the device's feed.
+	moved := mine1.Clone()
+	moved.Device = "dev2"
+	again := mine2.Clone()
+	again.Title = "Mine, edited"
+	update(t, s, func(tx hub.Tx) error { return errors.Join(tx.PutTicket(again), tx.PutTicket(moved)) })
+	view(t, s, func(tx hub.Tx) error {
+		entries, _, err := tx.DeviceFeed(a.ID, "dev1", 0, 100)
+		if want := []string{"tenant/" + a.ID, "ticket/" + mine2.ID}; err != nil || !slices.Equal(feedIDs(entries), want) {
+			t.Errorf("DeviceFeed(dev1) after the changes = %v, %v; want %v", feedIDs(entries), err, want)
+		}
+		entries, _, err = tx.DeviceFeed(a.ID, "dev2", 0, 100)
+		if want := []string{"tenant/" + a.ID, "ticket/" + other.ID, "ticket/" + mine1.ID}; err != nil || !slices.Equal(feedIDs(entries), want) {
+			t.Errorf("DeviceFeed(dev2) after the move = %v, %v; want %v", feedIDs(entries), err, want)
+		}
+		return nil
+	})
+}
+
+// DeviceFeed pages by limit, the tenant's entry counting as one, and
+// reading past the end returns nothing with the tenant's last sequence.
+func testDeviceFeedPaging(t *testing.T, s hub.Store) {
+	a := tenant("Acme")
+	const n = 12
+	update(t, s, func(tx hub.Tx) error {
+		if err := errors.Join(tx.PutTenant(a), tx.NoteTenantChanged(a.ID)); err != nil {
+			return err
+		}
+		for i := range n {
+			if err := errors.Join(tx.PutTicket(ticket(a.ID, "dev1", fmt.Sprintf("Mine %d", i))), tx.PutTicket(ticket(a.ID, "dev2", "Other's"))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var cursor, last uint64
+	seen := 0
+	pages := 0
+	view(t, s, func(tx hub.Tx) error {
+		for pages <= n {
+			entries, l, err := tx.DeviceFeed(a.ID, "dev1", cursor, 5)
+			if err != nil {
+				t.Fatalf("DeviceFeed(%d, 5): %v", cursor, err)
+			}
+			last = l
+			if len(entries) > 5 {
+				t.Fatalf("DeviceFeed(%d, 5) returned %d entries", cursor, len(entries))
+			}
+			if len(entries) == 0 {
+				return nil
+			}
+			pages++
+			for _, e := range entries {
+				if e.Seq <= cursor {
+					t.Errorf("DeviceFeed after %d returned seq %d", cursor, e.Seq)
+				}
+				cursor = e.Seq
+				seen++
+			}
+		}
+		t.Fatal("paging does not end")
+		return nil
+	})
+	if seen != n+1 || pages != 3 {
+		t.Errorf("paging saw %d entries in %d pages, want %d in 3", seen, pages, n+1)
+	}
+	if last != 2*n+1 {
+		t.Errorf("last = %d, want %d", last, 2*n+1)
+	}
+}
+
+// TenantStamp moves with every change of the tenant, holds between
+// writes, is never the value of a transaction that did not commit, and is
+// empty for a tenant that does not exist.
+func testTenantStamp(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Bolt")
+	stamp := func(id string) string {
+		t.Helper()
+		var st string
+		view(t, s, func(tx hub.Tx) (err error) {
+			st, err = tx.TenantStamp(id)
+			return err
+		})
+		return st
+	}
+	if got := stamp(a.ID); got != "" {
+		t.Errorf("TenantStamp of a missing tenant = %q, want empty", got)
+	}
+	update(t, s, func(tx hub.Tx) error { return errors.Join(tx.PutTenant(a), tx.PutTenant(b)) })
+	s1 := stamp(a.ID)
+	if s1 == "" || s1 != stamp(a.ID) {
+		t.Fatalf("TenantStamp after PutTenant = %q, then %q; want one non-empty stamp", s1, stamp(a.ID))
+	}
+	if stamp(b.ID) == s1 {
+		t.Errorf("two tenants have the same stamp %q", s1)
+	}
+	var inside string
+	failed := errors.New("fail on purpose")
+	err := s.Update(context.Background(), func(tx hub.Tx) error {
+		a2 := a
+		a2.Name = "Acme, renamed then rolled back"
+		if err := tx.PutTenant(a2); err != nil {
+			return err
+		}
+		var err error
+		if inside, err = tx.TenantStamp(a.ID); err != nil {
+			return err
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("Update = %v, want the failure it returned", err)
+	}
+	if inside == s1 || inside == "" {
+		t.Errorf("TenantStamp inside the transaction that put the tenant = %q, want a new stamp (was %q)", inside, s1)
+	}
+	if got := stamp(a.ID); got != s1 {
+		t.Errorf("TenantStamp after a rolled-back PutTenant = %q, want %q", got, s1)
+	}
+	a.Name = "Acme Holdings"
+	update(t, s, func(tx hub.Tx) error { return tx.PutTenant(a) })
+	s2 := stamp(a.ID)
+	if s2 == s1 || s2 == inside || s2 == "" {
+		t.Errorf("TenantStamp after a second PutTenant = %q; want new, not %q nor the rolled-back %q", s2, s1, inside)
+	}
+}
+
+// DueTickets holds open tickets: at once after PutTicket (or PutHistory)
+// until SetTicketDue gives a time, in due order, between from and until;
+// closed tickets and SetTicketDue's zero time take them out.
+func testDueTickets(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Bolt")
+	t1, t2, t3 := ticket(a.ID, "dev", "One"), ticket(a.ID, "dev", "Two"), ticket(a.ID, "dev", "Three")
+	closed := ticket(a.ID, "dev", "Closed")
+	closed.Status, closed.ClosedAt, closed.ResolvedAt = msp.StatusClosed, t0, t0
+	other := ticket(b.ID, "dev", "Bolt's")
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutTicket(t1), tx.PutTicket(t2), tx.PutTicket(t3), tx.PutTicket(closed), tx.PutTicket(other))
+	})
+	due := func(tn string, from, until time.Time) []string {
+		t.Helper()
+		var ids []string
+		view(t, s, func(tx hub.Tx) error {
+			return tx.DueTickets(tn, from, until, func(id string) bool { ids = append(ids, id); return true })
+		})
+		slices.Sort(ids)
+		return ids
+	}
+	next := func(tn string, from time.Time) (time.Time, bool) {
+		t.Helper()
+		var at time.Time
+		var ok bool
+		view(t, s, func(tx hub.Tx) (err error) {
+			at, ok, err = tx.NextDue(tn, from)
+			return err
+		})
+		return at, ok
+	}
+	sorted := func(ids ...string) []string { slices.Sort(ids); return ids }
+	var zero time.Time
+	if got, want := due(a.ID, zero, zero), sorted(t1.ID, t2.ID, t3.ID); !slices.Equal(got, want) {
+		t.Errorf("DueTickets after PutTicket = %v, want the open tickets at once %v", got, want)
+	}
+	if at, ok := next(a.ID, zero); !ok || !at.IsZero() {
+		t.Errorf("NextDue with tickets due at once = %v, %v; want the zero time, true", at, ok)
+	}
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.SetTicketDue(a.ID, t1.ID, t0.Add(2*time.Hour)), tx.SetTicketDue(a.ID, t2.ID, t0.Add(time.Hour)),
+			tx.SetTicketDue(a.ID, t3.ID, time.Time{}))
+	})
+	if got := due(a.ID, zero, zero); len(got) != 0 {
+		t.Errorf("DueTickets at once after SetTicketDue = %v, want none", got)
+	}
+	if got, want := due(a.ID, zero, t0.Add(time.Hour)), []string{t2.ID}; !slices.Equal(got, want) {
+		t.Errorf("DueTickets until +1h = %v, want %v (due exactly then)", got, want)
+	}
+	var order []string
+	view(t, s, func(tx hub.Tx) error {
+		return tx.DueTickets(a.ID, zero, t0.Add(3*time.Hour), func(id string) bool { order = append(order, id); return true })
+	})
+	if want := []string{t2.ID, t1.ID}; !slices.Equal(order, want) {
+		t.Errorf("DueTickets until +3h = %v, want earliest first %v", order, want)
+	}
+	if got, want := due(a.ID, t0.Add(90*time.Minute), t0.Add(3*time.Hour)), []string{t1.ID}; !slices.Equal(got, want) {
+		t.Errorf("DueTickets from +90 min = %v, want %v", got, want)
+	}
+	if at, ok := next(a.ID, zero); !ok || !at.Equal(t0.Add(time.Hour)) {
+		t.Errorf("NextDue = %v, %v; want %v", at, ok, t0.Add(time.Hour))
+	}
+	if at, ok := next(a.ID, t0.Add(90*time.Minute)); !ok || !at.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("NextDue from +90 min = %v, %v; want %v", at, ok, t0.Add(2*time.Hour))
+	}
+	if got, want := due(b.ID, zero, zero), []string{other.ID}; !slices.Equal(got, want) {
+		t.Errorf("DueTickets(Bolt) = %v, want only its own %v", got, want)
+	}
+	// A change makes a ticket due at once again; PutHistory of an open
+	// ticket too; closing takes it out.
+	t1b := t1.Clone()
+	t1b.Title = "One, edited"
+	t2b := t2.Clone()
+	t2b.Status, t2b.ResolvedAt = msp.StatusResolved, t0
+	update(t, s, func(tx hub.Tx) error {
+		return errors.Join(tx.PutTicket(t1b), tx.PutTicket(t2b), tx.PutHistory(hub.TicketHistory{Tenant: a.ID, Ticket: t3.ID, RoutedAt: t0}))
+	})
+	if got, want := due(a.ID, zero, zero), sorted(t1.ID, t3.ID); !slices.Equal(got, want) {
+		t.Errorf("DueTickets at once after the changes = %v, want %v", got, want)
+	}
+	if got := due(a.ID, t0, t0.Add(24*time.Hour)); len(got) != 0 {
+		t.Errorf("DueTickets with times after the changes = %v, want none (the resolved ticket is out)", got)
+	}
+	update(t, s, func(tx hub.Tx) error { return tx.SetTicketDue(a.ID, t1.ID, time.Time{}) })
+	update(t, s, func(tx hub.Tx) error { return tx.SetTicketDue(a.ID, t3.ID, time.Time{}) })
+	if at, ok := next(a.ID, zero); ok {
+		t.Errorf("NextDue with nothing due = %v, true; want false", at)
+	}
+}
+
+// TicketJSON and TicketsJSON give what Ticket and Tickets decode: the
+// tenant's tickets only, in id order, ErrNotFound for a missing one.
+func testTicketsJSON(t *testing.T, s hub.Store) {
+	a, b := tenant("Acme"), tenant("Bolt")
+	var want []string
+	update(t, s, func(tx hub.Tx) error {
+		for i := range 3 {
+			tk := ticket(a.ID, "dev", fmt.Sprintf("Ticket %d", i))
+			tk.Comments = []msp.Comment{{ID: msp.NewID(), Author: "jane@dev", Role: msp.RoleEndUser, Body: "Line one\nline <two> & more", Kind: msp.CommentKindReply, CreatedAt: t0}}
+			want = append(want, tk.ID)
+			if err := tx.PutTicket(tk); err != nil {
+				return err
+			}
+		}
+		return tx.PutTicket(ticket(b.ID, "dev", "Bolt's"))
+	})
+	view(t, s, func(tx hub.Tx) error {
+		var got []string
+		err := tx.TicketsJSON(a.ID, func(raw []byte) bool {
+			var tk msp.Ticket
+			if err := json.Unmarshal(raw, &tk); err != nil {
+				t.Errorf("TicketsJSON gave %q: %v", raw, err)
+				return false
+			}
+			got = append(got, tk.ID)
+			one, err := tx.TicketJSON(a.ID, tk.ID)
+			if err != nil {
+				t.Errorf("TicketJSON(%s): %v", tk.ID, err)
+				return false
+			}
+			decoded, err := tx.Ticket(a.ID, tk.ID)
+			var fromOne msp.Ticket
+			if err != nil || json.Unmarshal(one, &fromOne) != nil || !reflect.DeepEqual(&fromOne, decoded) || !reflect.DeepEqual(&tk, decoded) {
+				t.Errorf("TicketJSON(%s) = %s, Ticket = %+v, %v; want the same ticket", tk.ID, one, decoded, err)
+			}
+			return true
+		})
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("TicketsJSON(Acme) = %v, %v; want %v in id order", got, err, want)
+		}
+		n := 0
+		if err := tx.TicketsJSON(a.ID, func([]byte) bool { n++; return false }); err != nil || n != 1 {
+			t.Errorf("TicketsJSON stopped after %d, %v; want 1", n, err)
+		}
+		if _, err := tx.TicketJSON(b.ID, want[0]); !errors.Is(err, hub.ErrNotFound) {
+			t.Errorf("TicketJSON of Acme's ticket in Bolt: %v, want ErrNotFound", err)
+		}
+		return nil
+	})
 }

@@ -325,6 +325,10 @@ const (
 	// responsibility-matrix and service-mode changes, oldest first (at most
 	// msp.MaxMatrixHistory entries). Only signed-in staff pull it.
 	ChangeResponsibilities ChangeKind = "responsibilities"
+	// ChangePerson: Person is one of the tenant's people as they are now,
+	// or, when Person is nil, PersonID names one who was removed. Only
+	// signed-in staff pull people.
+	ChangePerson ChangeKind = "person"
 )
 
 // Change is one entry of the tenant's change feed, as the credential may
@@ -336,6 +340,9 @@ type Change struct {
 	Tenant *msp.Tenant `json:"tenant,omitempty"`
 	// History is set for ChangeResponsibilities.
 	History []msp.MatrixEvent `json:"history,omitempty"`
+	// Person and PersonID are set for ChangePerson.
+	Person   *msp.Person `json:"person,omitempty"`
+	PersonID string      `json:"person_id,omitempty"`
 }
 
 // PullResponse is one page of changes after the client's cursor. The client

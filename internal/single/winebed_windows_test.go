@@ -1,0 +1,5 @@
+//go:build winebed
+
+package single
+
+import _ "tandem/internal/winebed"

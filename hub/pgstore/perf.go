@@ -40,13 +40,7 @@ func (t *tx) DeviceFeed(tenant, device string, after uint64, limit int) ([]hub.F
 	if err != nil {
 		return nil, 0, fmt.Errorf("reading the feed of device %s: %w", device, err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (hub.FeedEntry, error) {
-		var e hub.FeedEntry
-		var seq int64
-		err := r.Scan(&seq, &e.Kind, &e.ID)
-		e.Seq = uint64(seq)
-		return e, err
-	})
+	out, err := pgx.CollectRows(rows, scanFeedEntry)
 	if err != nil {
 		return nil, 0, fmt.Errorf("reading the feed of device %s: %w", device, err)
 	}

@@ -347,13 +347,7 @@ func (t *tx) Feed(tenant string, after uint64, limit int) ([]hub.FeedEntry, uint
 	if err != nil {
 		return nil, 0, fmt.Errorf("reading the feed of tenant %s: %w", tenant, err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (hub.FeedEntry, error) {
-		var e hub.FeedEntry
-		var seq int64
-		err := r.Scan(&seq, &e.Kind, &e.ID)
-		e.Seq = uint64(seq)
-		return e, err
-	})
+	out, err := pgx.CollectRows(rows, scanFeedEntry)
 	if err != nil {
 		return nil, 0, fmt.Errorf("reading the feed of tenant %s: %w", tenant, err)
 	}
@@ -399,4 +393,14 @@ func (t *tx) PutSecret(s hub.Secret) error {
 
 func (t *tx) DeleteSecret(hash string) error {
 	return t.exec("deleting a credential", `DELETE FROM secrets WHERE hash = $1`, hash)
+}
+
+// scanFeedEntry reads a feed row (seq, kind, id); seq is a uint64 kept bit
+// for bit in a bigint.
+func scanFeedEntry(r pgx.CollectableRow) (hub.FeedEntry, error) {
+	var e hub.FeedEntry
+	var seq int64
+	err := r.Scan(&seq, &e.Kind, &e.ID)
+	e.Seq = uint64(seq)
+	return e, err
 }

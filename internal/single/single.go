@@ -77,10 +77,12 @@ func Claim(name, key string) (*Holder, error) {
 // handle for each one, one at a time, in the order they arrive. handle must
 // not block for long: the sender waits for it.
 // A caller that sends nonsense is logged and answered with an error; the
-// holder goes on.
-func (h *Holder) Serve(ctx context.Context, log *slog.Logger, handle func(Request)) error {
+// holder goes on. When Serve returns, the key is given up: the next Claim
+// succeeds (Close runs once, so this waits for the one ctx started).
+func (h *Holder) Serve(ctx context.Context, log *slog.Logger, handle func(Request)) (err error) {
 	stop := context.AfterFunc(ctx, func() { h.Close() })
 	defer stop()
+	defer func() { err = errors.Join(err, h.Close()) }()
 	for {
 		c, err := h.ln.Accept()
 		if err != nil {

@@ -345,11 +345,11 @@ import json, re, sys
 apt = open(sys.argv[1]).read()
 want = sorted((m[0], m[1] or "", m[2]) for m in re.findall(r'^Inst (\S+) (?:\[([^\]]*)\] )?\((\S+) ', apt, re.M))
 for f in sys.argv[2:4]:
-    got = sorted((p["name"], p["installed_version"], p["candidate_version"]) for p in json.load(open(f))["patches"]["pending"])
+    got = sorted((p["name"], p["installed_version"], p["candidate_version"]) for p in json.load(open(f))["patches"]["pending"] or [])
     if got != want:
         sys.exit(f"{f}: {len(got)} pending updates, apt-get -s says {len(want)}: {sorted(set(got) ^ set(want))[:10]}")
 kept = json.load(open(sys.argv[4]))
-if sorted((p["name"], p["installed_version"], p["candidate_version"]) for p in kept["pending"]) != want:
+if sorted((p["name"], p["installed_version"], p["candidate_version"]) for p in kept["pending"] or []) != want:
     sys.exit("the kept answer differs from apt-get -s")
 print(f"      {len(want)} pending updates, asked and kept")
 EOF

@@ -124,7 +124,7 @@ func FuzzAntivirusTools(f *testing.F) {
 	for _, g := range []string{"testdata/captures/macos/antivirus/*", "testdata/captures/macos/firewall/*", "testdata/captures/linux/antivirus/*"} {
 		files, _ := filepath.Glob(g)
 		for _, name := range files {
-			f.Add(readTestdata(f, strings.TrimPrefix(name, "testdata/")))
+			f.Add(readTestdata(f, strings.TrimPrefix(filepath.ToSlash(name), "testdata/")))
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

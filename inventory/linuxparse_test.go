@@ -92,7 +92,7 @@ func TestParseCPUInfoCaptures(t *testing.T) {
 			t.Errorf("%s: a capture this test does not check", f)
 			continue
 		}
-		if got := parseCPUInfo(readTestdata(t, strings.TrimPrefix(f, "testdata/"))); got != w {
+		if got := parseCPUInfo(readTestdata(t, strings.TrimPrefix(filepath.ToSlash(f), "testdata/"))); got != w {
 			t.Errorf("%s:\n got %+v\nwant %+v", filepath.Base(f), got, w)
 		}
 	}
@@ -104,7 +104,7 @@ func TestParseCPUInfoCaptures(t *testing.T) {
 func FuzzParseCPUInfo(f *testing.F) {
 	files, _ := filepath.Glob("testdata/captures/linux/proc/cpuinfo/*")
 	for _, name := range files {
-		f.Add(readTestdata(f, strings.TrimPrefix(name, "testdata/")))
+		f.Add(readTestdata(f, strings.TrimPrefix(filepath.ToSlash(name), "testdata/")))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ci := parseCPUInfo(b)

@@ -427,7 +427,7 @@ func TestMacDrivesCaptures(t *testing.T) {
 		if strings.HasSuffix(f, ".results.txt") {
 			continue
 		}
-		d, err := parseSystemProfiler(readTestdata(t, strings.TrimPrefix(f, "testdata/")))
+		d, err := parseSystemProfiler(readTestdata(t, strings.TrimPrefix(filepath.ToSlash(f), "testdata/")))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -43,7 +43,29 @@ func newMSIBed(t *testing.T) *msiBed {
 	}
 	m.env = append(os.Environ(), "WINEPREFIX="+m.prefix, "WINEDEBUG=-all", "WINEDLLOVERRIDES=bcryptprimitives=n;mscoree,mshtml=")
 	began := time.Now()
-	m.wineRun(2*time.Minute, "wineboot", "--init")
+	// wineboot has been seen to end at once, with no prefix made, on a
+	// machine busy with the rest of make test: it is asked again, and what
+	// it said is kept for the failure.
+	var said []string
+	for attempt := 1; ; attempt++ {
+		out, code := m.wineRun(2*time.Minute, "wineboot", "--init")
+		wait := exec.Command(m.wineserver, "-w")
+		wait.Env = m.env
+		if err := wait.Run(); err != nil { // wineboot's services finish writing the prefix
+			t.Logf("waiting for wineboot's programs to end: %v", err)
+		}
+		if _, err := os.Stat(m.drive("windows", "system32")); err == nil {
+			break
+		}
+		said = append(said, fmt.Sprintf("attempt %d: exit %d: %s", attempt, code, out))
+		if attempt == 3 {
+			t.Fatalf("wineboot --init made no prefix in %s:\n%s", m.prefix, strings.Join(said, "\n"))
+		}
+		time.Sleep(2 * time.Second)
+	}
+	if len(said) > 0 {
+		t.Logf("wineboot needed %d more tries:\n%s", len(said), strings.Join(said, "\n"))
+	}
 	t.Logf("a fresh wine prefix in %s", time.Since(began).Round(time.Second))
 	shim, err := os.ReadFile(filepath.Join(os.Getenv("TANDEM_WINE_PREFIX"), "drive_c", "windows", "system32", "bcryptprimitives.dll"))
 	if err != nil {

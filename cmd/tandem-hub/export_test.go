@@ -18,11 +18,8 @@ import (
 func TestExportGLPI(t *testing.T) {
 	t.Parallel()
 	dir, ctx := startHub(t)
+	tenant := createTenant(ctx, t, dir, "Karoo Logistics")
 	var out bytes.Buffer
-	if err := run(ctx, []string{"tenant", "create", "--data", dir, "--name", "Karoo Logistics", "--mode", "co-managed"}, &out, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	tenant := strings.TrimSpace(out.String())
 	if err := run(ctx, []string{"simulate", "--data", dir, "--tenant", tenant, "--devices", "3", "--duration", "1s", "--tick", "1s"}, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}

@@ -16,11 +16,8 @@ import (
 func TestPersonCommands(t *testing.T) {
 	t.Parallel()
 	dir, ctx := startHub(t)
+	tenant := createTenant(ctx, t, dir, "Karoo Logistics")
 	var out bytes.Buffer
-	if err := run(ctx, []string{"tenant", "create", "--data", dir, "--name", "Karoo Logistics", "--mode", "co-managed"}, &out, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	tenant := strings.TrimSpace(out.String())
 	c, err := hub.DialAdmin(dir, "")
 	if err != nil {
 		t.Fatal(err)
@@ -148,11 +145,8 @@ func TestPersonCommands(t *testing.T) {
 func TestTenantSetBilling(t *testing.T) {
 	t.Parallel()
 	dir, ctx := startHub(t)
+	tenant := createTenant(ctx, t, dir, "Karoo Logistics")
 	var out bytes.Buffer
-	if err := run(ctx, []string{"tenant", "create", "--data", dir, "--name", "Karoo Logistics", "--mode", "co-managed"}, &out, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	tenant := strings.TrimSpace(out.String())
 	out.Reset()
 	if err := run(ctx, []string{"tenant", "set", "--data", dir, "--id", tenant, "--price", "450", "--currency", "ZAR", "--billing", "seats",
 		"--contract-months", "12", "--contract-start", "2026-01-01", "--alert-grace", "none"}, &out, io.Discard); err != nil {

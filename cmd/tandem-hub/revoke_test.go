@@ -15,11 +15,8 @@ import (
 func TestRevokeCommands(t *testing.T) {
 	t.Parallel()
 	dir, ctx := startHub(t)
+	tenant := createTenant(ctx, t, dir, "Karoo Logistics")
 	var out bytes.Buffer
-	if err := run(ctx, []string{"tenant", "create", "--data", dir, "--name", "Karoo Logistics", "--mode", "co-managed"}, &out, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	tenant := strings.TrimSpace(out.String())
 	out.Reset()
 	if err := run(ctx, []string{"user", "add", "--data", dir, "--tenant", tenant, "--role", "it-lead", "--name", "Thandi"}, &out, io.Discard); err != nil {
 		t.Fatal(err)

@@ -34,6 +34,17 @@ func TestParseHours(t *testing.T) {
 	}
 }
 
+// createTenant makes a co-managed tenant with tandem-hub tenant create on
+// the hub of dir and returns its id.
+func createTenant(ctx context.Context, t *testing.T, dir, name string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := run(ctx, []string{"tenant", "create", "--data", dir, "--name", name, "--mode", "co-managed"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out.String())
+}
+
 // startHub serves a hub on loopback from a temporary data directory until
 // the test ends, and returns the directory and a context for commands.
 func startHub(t *testing.T) (string, context.Context) {
